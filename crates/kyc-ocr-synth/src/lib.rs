@@ -1,0 +1,1 @@
+//! Synthetic travel documents with ground truth.

@@ -1,0 +1,11 @@
+//! kyc-ocr: reads the machine readable zone (MRZ) of travel documents, validates it, and checks it
+//! against what a customer typed into a KYC form.
+//!
+//! The pipeline, one module per stage:
+//! - [`mrz`]: MRZ text to a typed, validated document (all ICAO 9303 formats), with check-digit-guided
+//!   repair of OCR confusions.
+//! - [`countries`]: ICAO and ISO country codes and names.
+#![forbid(unsafe_code)]
+
+pub mod countries;
+pub mod mrz;
