@@ -5,7 +5,9 @@
 //! - [`mrz`]: MRZ text to a typed, validated document (all ICAO 9303 formats), with check-digit-guided
 //!   repair of OCR confusions.
 //! - [`countries`]: ICAO and ISO country codes and names.
+//! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 #![forbid(unsafe_code)]
 
 pub mod countries;
 pub mod mrz;
+pub mod translit;
