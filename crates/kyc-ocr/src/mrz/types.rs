@@ -1,0 +1,466 @@
+//! Public types of the MRZ text engine: the parsed document, its check digits and repairs, the
+//! recogniser's per-position candidates, parse options, the composer's input and the error type.
+
+use serde::{Deserialize, Serialize};
+
+/// The ICAO 9303 MRZ layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MrzFormat {
+    /// ID card size: three lines of 30 characters.
+    Td1,
+    /// Two lines of 36 characters (older ID cards, some travel documents).
+    Td2,
+    /// Passport: two lines of 44 characters.
+    Td3,
+    /// Full-size visa: two lines of 44 characters, starting with `V`.
+    #[serde(rename = "mrva")]
+    MrvA,
+    /// Small visa: two lines of 36 characters, starting with `V`.
+    #[serde(rename = "mrvb")]
+    MrvB,
+}
+
+impl MrzFormat {
+    /// The number of lines of this layout.
+    pub fn line_count(self) -> usize {
+        match self {
+            MrzFormat::Td1 => 3,
+            _ => 2,
+        }
+    }
+
+    /// The number of characters on each line of this layout.
+    pub fn line_len(self) -> usize {
+        match self {
+            MrzFormat::Td1 => 30,
+            MrzFormat::Td2 | MrzFormat::MrvB => 36,
+            MrzFormat::Td3 | MrzFormat::MrvA => 44,
+        }
+    }
+
+    /// The short lowercase name used in messages and JSON (`td3`, `mrva`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MrzFormat::Td1 => "td1",
+            MrzFormat::Td2 => "td2",
+            MrzFormat::Td3 => "td3",
+            MrzFormat::MrvA => "mrva",
+            MrzFormat::MrvB => "mrvb",
+        }
+    }
+}
+
+impl std::fmt::Display for MrzFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a field sits in the MRZ: 0-based line, character range `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// 0-based line index.
+    pub line: usize,
+    /// 0-based index of the first character.
+    pub start: usize,
+    /// 0-based index one past the last character.
+    pub end: usize,
+}
+
+/// One decoded field with the exact MRZ characters it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field<T> {
+    /// The decoded value.
+    pub value: T,
+    /// The exact MRZ characters of the field, fillers (`<`) included.
+    pub raw: String,
+    /// Where the field sits (for a long TD1/TD2 document number, the first part).
+    pub span: Span,
+}
+
+/// The holder's sex as the MRZ states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// `M`.
+    Male,
+    /// `F`.
+    Female,
+    /// `<` or `X` (the raw character stays in [`Field::raw`]).
+    Unspecified,
+}
+
+/// A YYMMDD date; each part is `None` where the MRZ writes `<` (unknown).
+///
+/// Month and day hold the digits as written, so an impossible date (month 13, 30 February) keeps its
+/// numbers; [`MrzDate::civil`] is `None` for it and the parser warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MrzDate {
+    /// The full four-digit year after the century rule of [`ParseOptions`].
+    pub year: Option<i32>,
+    /// Month 1-12 (or the out-of-range number as written).
+    pub month: Option<u8>,
+    /// Day of the month (or the out-of-range number as written).
+    pub day: Option<u8>,
+}
+
+impl MrzDate {
+    /// The calendar date, or `None` if any part is unknown or the date does not exist.
+    pub fn civil(&self) -> Option<jiff::civil::Date> {
+        let year = i16::try_from(self.year?).ok()?;
+        let month = i8::try_from(self.month?).ok()?;
+        let day = i8::try_from(self.day?).ok()?;
+        jiff::civil::Date::new(year, month, day).ok()
+    }
+}
+
+/// Every field of an MRZ, decoded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MrzFields {
+    /// Document code with fillers stripped: `P`, `PD`, `I`, `ID`, `V`, ...
+    pub document_code: Field<String>,
+    /// Issuing state or organisation code, fillers stripped: `UTO`, `D`.
+    pub issuing_state: Field<String>,
+    /// Primary identifier, parts joined with a space (`ERIKSSON`).
+    pub surname: Field<String>,
+    /// Secondary identifier, parts joined with a space (`ANNA MARIA`); may be empty.
+    pub given_names: Field<String>,
+    /// The last position of the name field holds a letter, so the name may be truncated: compare
+    /// it with typed names by prefix.
+    pub name_truncated: bool,
+    /// Document number, fillers stripped; a long TD1/TD2 number is joined with its continuation in
+    /// the optional data (the span is that of the first part).
+    pub document_number: Field<String>,
+    /// Nationality code, fillers stripped.
+    pub nationality: Field<String>,
+    /// Date of birth.
+    pub birth_date: Field<MrzDate>,
+    /// Sex.
+    pub sex: Field<Sex>,
+    /// Date of expiry.
+    pub expiry_date: Field<MrzDate>,
+    /// TD3 personal number, or the optional data of TD1 line 1 / TD2 / visas, fillers stripped
+    /// (for a long TD1/TD2 document number, what follows its continuation).
+    pub optional_data: Field<String>,
+    /// TD1 line 2 optional data; `None` for other formats.
+    pub optional_data_2: Option<Field<String>>,
+}
+
+/// The state of one check digit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// The digit matches its data.
+    Valid,
+    /// The digit does not match its data.
+    Invalid {
+        /// The character the MRZ holds.
+        found: char,
+        /// The digit the data calls for.
+        expected: char,
+    },
+    /// Legitimately not there: the TD3 personal-number digit written `<` over an empty field.
+    Absent,
+}
+
+/// Which field a check digit protects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckedField {
+    /// Document number.
+    DocumentNumber,
+    /// Date of birth.
+    BirthDate,
+    /// Date of expiry.
+    ExpiryDate,
+    /// TD3 personal number (optional data).
+    PersonalNumber,
+    /// The composite digit over the number, dates and optional data.
+    Composite,
+}
+
+impl CheckedField {
+    /// The field name used in messages (`date of birth`).
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckedField::DocumentNumber => "document number",
+            CheckedField::BirthDate => "date of birth",
+            CheckedField::ExpiryDate => "date of expiry",
+            CheckedField::PersonalNumber => "personal number",
+            CheckedField::Composite => "composite",
+        }
+    }
+
+    /// The snake_case key used in JSON (`birth_date`).
+    pub fn key(self) -> &'static str {
+        match self {
+            CheckedField::DocumentNumber => "document_number",
+            CheckedField::BirthDate => "birth_date",
+            CheckedField::ExpiryDate => "expiry_date",
+            CheckedField::PersonalNumber => "optional_data",
+            CheckedField::Composite => "composite",
+        }
+    }
+}
+
+/// One check digit and its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The field it protects.
+    pub field: CheckedField,
+    /// Valid, invalid or absent.
+    pub status: CheckStatus,
+    /// Where the digit sits.
+    pub span: Span,
+}
+
+impl Check {
+    /// A lowercase sentence for people: "check digit of date of birth is 3, expected 7".
+    pub fn describe(&self) -> String {
+        match self.status {
+            CheckStatus::Valid => format!("check digit of {} is valid", self.field.label()),
+            CheckStatus::Absent => format!("check digit of {} is absent", self.field.label()),
+            CheckStatus::Invalid { found, expected } => format!(
+                "check digit of {} is {}, expected {}",
+                self.field.label(),
+                found,
+                expected
+            ),
+        }
+    }
+}
+
+/// One character the engine changed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// 0-based line.
+    pub line: usize,
+    /// 0-based position on the line.
+    pub position: usize,
+    /// The character read.
+    pub from: char,
+    /// The character kept.
+    pub to: char,
+    /// The field's snake_case name (`birth_date`, `surname`).
+    pub field: String,
+    /// Why: a class-forced substitution, or the check digits that confirm it.
+    pub reason: String,
+}
+
+/// A parsed, validated (and possibly repaired) MRZ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mrz {
+    /// The layout.
+    pub format: MrzFormat,
+    /// The MRZ lines after repair.
+    pub lines: Vec<String>,
+    /// Every field, decoded.
+    pub fields: MrzFields,
+    /// Every check digit of the layout, in MRZ order.
+    pub checks: Vec<Check>,
+    /// Every character the engine changed.
+    pub repairs: Vec<Repair>,
+    /// Problems that do not stop decoding: impossible dates, unknown country codes, odd codes.
+    pub warnings: Vec<String>,
+}
+
+impl Mrz {
+    /// Every check digit is valid or legitimately absent.
+    ///
+    /// This says nothing about fields that no check digit protects (see
+    /// [`Mrz::unprotected_fields`]) nor about impossible dates (see [`Mrz::warnings`]).
+    pub fn is_valid(&self) -> bool {
+        self.checks
+            .iter()
+            .all(|c| matches!(c.status, CheckStatus::Valid | CheckStatus::Absent))
+    }
+
+    /// The fields no check digit covers in this layout: an OCR error there passes every check, so
+    /// the recogniser must get them right and a comparison must not trust them blindly.
+    pub fn unprotected_fields(&self) -> Vec<&'static str> {
+        let mut v = vec![
+            "document_code",
+            "issuing_state",
+            "surname",
+            "given_names",
+            "nationality",
+            "sex",
+        ];
+        if matches!(self.format, MrzFormat::MrvA | MrzFormat::MrvB) {
+            v.push("optional_data");
+        }
+        v
+    }
+
+    /// The check of `field`, if the layout has one.
+    pub fn check(&self, field: CheckedField) -> Option<&Check> {
+        self.checks.iter().find(|c| c.field == field)
+    }
+}
+
+/// One candidate character of the recogniser at one position.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CharCandidate {
+    /// The character.
+    pub ch: char,
+    /// Its natural-log probability.
+    pub log_prob: f32,
+}
+
+/// The recogniser's reading of one MRZ line: per position, candidates best-first.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LineReading {
+    /// `positions[i][0]` is the best reading of position `i`.
+    pub positions: Vec<Vec<CharCandidate>>,
+}
+
+impl LineReading {
+    /// A reading with one certain candidate per character (for tests and plain text).
+    pub fn from_text(text: &str) -> Self {
+        LineReading {
+            positions: text
+                .chars()
+                .map(|ch| vec![CharCandidate { ch, log_prob: 0.0 }])
+                .collect(),
+        }
+    }
+
+    /// The best reading as text.
+    pub fn best_text(&self) -> String {
+        self.positions
+            .iter()
+            .map(|p| p.first().map_or('<', |c| c.ch))
+            .collect()
+    }
+}
+
+/// How to parse: the date used by the century rules, the expiry window, and whether to repair.
+///
+/// Century rules (ICAO 9303 has none):
+/// - date of birth: the latest date not after `today` (unknown month/day count as 1 for the
+///   comparison), so a birth year `74` is 1974 and `24` in 2025 is 2024;
+/// - date of expiry: the year in the window `[today.year - expiry_years_past,
+///   today.year + expiry_years_future]`; where the window is under 100 years and holds no candidate,
+///   the candidate nearest to it. The default window, 69 years back and 30 ahead, covers exactly
+///   100 years, so every two-digit year maps to one year (in 2025: `00`-`55` to 2000-2055, `56`-`99`
+///   to 1956-1999).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseOptions {
+    /// The reference date of the century rules.
+    pub today: jiff::civil::Date,
+    /// How many years back an expiry year may lie.
+    pub expiry_years_past: i32,
+    /// How many years ahead an expiry year may lie.
+    pub expiry_years_future: i32,
+    /// Repair OCR confusions (class-forced and check-digit-guided); when `false` the text is
+    /// validated as read.
+    pub repair: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            today: jiff::Zoned::now().date(),
+            expiry_years_past: 69,
+            expiry_years_future: 30,
+            repair: true,
+        }
+    }
+}
+
+/// The plain data of a document, input of [`crate::mrz::compose`].
+///
+/// Names are already ICAO-transliterated (A-Z), parts separated by spaces (hyphens also become
+/// fillers, apostrophes are dropped). Dates are YYMMDD strings that may hold `<` for unknown parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MrzData {
+    /// The layout to compose.
+    pub format: MrzFormat,
+    /// `P`, `PD`, `I`, `ID`, `V`, ...
+    pub document_code: String,
+    /// Issuing state code (`UTO`, `D`).
+    pub issuing_state: String,
+    /// Primary identifier.
+    pub surname: String,
+    /// Secondary identifier, may be empty.
+    pub given_names: String,
+    /// Document number; TD1/TD2 numbers over 9 characters continue in the optional data.
+    pub document_number: String,
+    /// Nationality code.
+    pub nationality: String,
+    /// YYMMDD, may hold `<`.
+    pub birth_date: String,
+    /// `M`, `F`, `X` or `<`.
+    pub sex: char,
+    /// YYMMDD, may hold `<`.
+    pub expiry_date: String,
+    /// TD3 personal number, or the optional data of TD1 line 1 / TD2 / visas.
+    pub optional_data: String,
+    /// TD1 line 2 optional data (ignored by other formats).
+    pub optional_data_2: String,
+}
+
+/// What went wrong, for programs; [`MrzError`]'s message says it for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MrzErrorKind {
+    /// No MRZ text at all.
+    Empty,
+    /// The input is larger than any MRZ could be.
+    InputTooLarge,
+    /// Not 2 or 3 lines.
+    LineCount,
+    /// A line's length fits no layout.
+    LineLength,
+    /// A character outside `A`-`Z`, `0`-`9`, `<`.
+    InvalidCharacter,
+    /// Composer: a field does not fit its place.
+    FieldTooLong,
+    /// Composer: a field's value is malformed (a date that is not YYMMDD, a bad sex character).
+    InvalidField,
+}
+
+/// An MRZ that cannot be parsed or composed. The message names the line, position or field
+/// (lines and positions 1-based, as printed in ICAO 9303).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct MrzError {
+    kind: MrzErrorKind,
+    line: Option<usize>,
+    position: Option<usize>,
+    message: String,
+}
+
+impl MrzError {
+    pub(crate) fn new(kind: MrzErrorKind, message: impl Into<String>) -> Self {
+        MrzError {
+            kind,
+            line: None,
+            position: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn at(mut self, line: usize, position: Option<usize>) -> Self {
+        self.line = Some(line);
+        self.position = position;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> MrzErrorKind {
+        self.kind
+    }
+
+    /// The 0-based line concerned, if any.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+
+    /// The 0-based position on that line, if any.
+    pub fn position(&self) -> Option<usize> {
+        self.position
+    }
+}
