@@ -1,0 +1,316 @@
+//! Where every field and check digit of each ICAO 9303 layout sits, and which characters each
+//! position may hold. One table drives parsing, repair and composing, so they cannot disagree.
+
+use super::check_digit;
+use super::types::{CheckStatus, CheckedField, MrzFormat, Span};
+
+/// The characters a position may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// `A`-`Z` and `<`: codes, names.
+    Alpha,
+    /// `0`-`9` and `<`: dates, check digits.
+    Digit,
+    /// `A`-`Z`, `0`-`9`, `<`: numbers and optional data.
+    Alnum,
+    /// `M`, `F`, `X`, `<`.
+    Sex,
+}
+
+impl Class {
+    pub(crate) fn allows(self, c: u8) -> bool {
+        match self {
+            Class::Alpha => c.is_ascii_uppercase() || c == b'<',
+            Class::Digit => c.is_ascii_digit() || c == b'<',
+            Class::Alnum => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<',
+            Class::Sex => matches!(c, b'M' | b'F' | b'X' | b'<'),
+        }
+    }
+
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Class::Alpha => "letters and <",
+            Class::Digit => "digits and <",
+            Class::Alnum => "letters, digits and <",
+            Class::Sex => "M, F, X or <",
+        }
+    }
+}
+
+/// A span on one line, 0-based, `[start, end)`.
+const fn sp(line: usize, start: usize, end: usize) -> Span {
+    Span { line, start, end }
+}
+
+/// One check digit: where it sits and which characters it covers.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckDef {
+    pub field: CheckedField,
+    pub digit: (usize, usize),
+    pub data: Vec<Span>,
+    /// A second accepted reading (long TD1/TD2 numbers: the digit over the 9 characters, the `<`
+    /// and the continuation, as some issuers compute it).
+    pub alt_data: Option<Vec<Span>>,
+    /// The digit may be `<` when every covered character is `<` (TD3 personal number).
+    pub allow_absent: bool,
+}
+
+impl CheckDef {
+    fn new(field: CheckedField, digit: (usize, usize), data: Vec<Span>) -> Self {
+        CheckDef {
+            field,
+            digit,
+            data,
+            alt_data: None,
+            allow_absent: false,
+        }
+    }
+
+    /// Every position the digit depends on, the digit included.
+    pub(crate) fn positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.data
+            .iter()
+            .flat_map(|s| (s.start..s.end).map(move |p| (s.line, p)))
+            .chain(std::iter::once(self.digit))
+    }
+
+    pub(crate) fn span(&self) -> Span {
+        sp(self.digit.0, self.digit.1, self.digit.1 + 1)
+    }
+
+    /// The status of this digit on `lines` (MRZ alphabet only).
+    pub(crate) fn status(&self, lines: &[Vec<u8>]) -> CheckStatus {
+        let found = lines[self.digit.0][self.digit.1];
+        let expected = sum_digit(lines, &self.data);
+        if found == expected {
+            return CheckStatus::Valid;
+        }
+        if self.allow_absent
+            && found == b'<'
+            && self
+                .data
+                .iter()
+                .all(|s| lines[s.line][s.start..s.end].iter().all(|&c| c == b'<'))
+        {
+            return CheckStatus::Absent;
+        }
+        if let Some(alt) = &self.alt_data {
+            if found == sum_digit(lines, alt) {
+                return CheckStatus::Valid;
+            }
+        }
+        CheckStatus::Invalid {
+            found: char::from(found),
+            expected: char::from(expected),
+        }
+    }
+
+    pub(crate) fn ok(&self, lines: &[Vec<u8>]) -> bool {
+        !matches!(self.status(lines), CheckStatus::Invalid { .. })
+    }
+}
+
+/// The check digit of the covered characters, as an ASCII digit. Characters outside the MRZ
+/// alphabet (impossible after input validation) count as 0.
+fn sum_digit(lines: &[Vec<u8>], data: &[Span]) -> u8 {
+    const WEIGHTS: [u32; 3] = [7, 3, 1];
+    let mut sum = 0u32;
+    let mut i = 0usize;
+    for s in data {
+        for &c in &lines[s.line][s.start..s.end] {
+            sum += check_digit::char_value(char::from(c)).unwrap_or(0) * WEIGHTS[i % 3];
+            i += 1;
+        }
+    }
+    b'0' + (sum % 10) as u8
+}
+
+/// The fixed places of one layout.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub format: MrzFormat,
+    pub code: Span,
+    pub issuing: Span,
+    pub name: Span,
+    pub number: Span,
+    pub number_cd: (usize, usize),
+    pub nationality: Span,
+    pub birth: Span,
+    pub birth_cd: (usize, usize),
+    pub sex: (usize, usize),
+    pub expiry: Span,
+    pub expiry_cd: (usize, usize),
+    pub optional: Span,
+    /// TD3 personal number check digit.
+    pub optional_cd: Option<(usize, usize)>,
+    pub optional2: Option<Span>,
+    pub composite: Option<((usize, usize), Vec<Span>)>,
+}
+
+impl Layout {
+    pub(crate) fn of(format: MrzFormat) -> Layout {
+        match format {
+            MrzFormat::Td3 | MrzFormat::MrvA | MrzFormat::Td2 | MrzFormat::MrvB => {
+                let len = format.line_len();
+                let (optional, optional_cd, composite) = match format {
+                    MrzFormat::Td3 => (
+                        sp(1, 28, 42),
+                        Some((1, 42)),
+                        Some(((1, 43), vec![sp(1, 0, 10), sp(1, 13, 20), sp(1, 21, 43)])),
+                    ),
+                    MrzFormat::Td2 => (
+                        sp(1, 28, 35),
+                        None,
+                        Some(((1, 35), vec![sp(1, 0, 10), sp(1, 13, 20), sp(1, 21, 35)])),
+                    ),
+                    _ => (sp(1, 28, len), None, None),
+                };
+                Layout {
+                    format,
+                    code: sp(0, 0, 2),
+                    issuing: sp(0, 2, 5),
+                    name: sp(0, 5, len),
+                    number: sp(1, 0, 9),
+                    number_cd: (1, 9),
+                    nationality: sp(1, 10, 13),
+                    birth: sp(1, 13, 19),
+                    birth_cd: (1, 19),
+                    sex: (1, 20),
+                    expiry: sp(1, 21, 27),
+                    expiry_cd: (1, 27),
+                    optional,
+                    optional_cd,
+                    optional2: None,
+                    composite,
+                }
+            }
+            MrzFormat::Td1 => Layout {
+                format,
+                code: sp(0, 0, 2),
+                issuing: sp(0, 2, 5),
+                number: sp(0, 5, 14),
+                number_cd: (0, 14),
+                optional: sp(0, 15, 30),
+                birth: sp(1, 0, 6),
+                birth_cd: (1, 6),
+                sex: (1, 7),
+                expiry: sp(1, 8, 14),
+                expiry_cd: (1, 14),
+                nationality: sp(1, 15, 18),
+                optional2: Some(sp(1, 18, 29)),
+                optional_cd: None,
+                composite: Some((
+                    (1, 29),
+                    vec![sp(0, 5, 30), sp(1, 0, 7), sp(1, 8, 15), sp(1, 18, 29)],
+                )),
+                name: sp(2, 0, 30),
+            },
+        }
+    }
+
+    /// Whether this TD1/TD2 layout carries a long document number, and the length of its
+    /// continuation run in the optional data (continuation characters plus the check digit).
+    pub(crate) fn long_number_run(&self, lines: &[Vec<u8>]) -> Option<usize> {
+        if !matches!(self.format, MrzFormat::Td1 | MrzFormat::Td2) {
+            return None;
+        }
+        if lines[self.number_cd.0][self.number_cd.1] != b'<' {
+            return None;
+        }
+        let opt = &lines[self.optional.line][self.optional.start..self.optional.end];
+        let run = opt.iter().take_while(|&&c| c != b'<').count();
+        // At least one continuation character and its check digit.
+        (run >= 2).then_some(run)
+    }
+
+    /// Every check digit, in MRZ order, for this text (the long-number reading depends on it).
+    pub(crate) fn checks(&self, long_run: Option<usize>) -> Vec<CheckDef> {
+        let mut v = Vec::with_capacity(5);
+        match long_run {
+            Some(run) => {
+                let o = self.optional;
+                let cont = sp(o.line, o.start, o.start + run - 1);
+                let mut def = CheckDef::new(
+                    CheckedField::DocumentNumber,
+                    (o.line, o.start + run - 1),
+                    vec![self.number, cont],
+                );
+                def.alt_data = Some(vec![sp(o.line, self.number.start, o.start + run - 1)]);
+                v.push(def);
+            }
+            None => v.push(CheckDef::new(
+                CheckedField::DocumentNumber,
+                self.number_cd,
+                vec![self.number],
+            )),
+        }
+        v.push(CheckDef::new(
+            CheckedField::BirthDate,
+            self.birth_cd,
+            vec![self.birth],
+        ));
+        v.push(CheckDef::new(
+            CheckedField::ExpiryDate,
+            self.expiry_cd,
+            vec![self.expiry],
+        ));
+        if let Some(cd) = self.optional_cd {
+            let mut def = CheckDef::new(CheckedField::PersonalNumber, cd, vec![self.optional]);
+            def.allow_absent = true;
+            v.push(def);
+        }
+        if let Some((cd, data)) = &self.composite {
+            v.push(CheckDef::new(CheckedField::Composite, *cd, data.clone()));
+        }
+        v
+    }
+
+    /// The class and field key of every position, per line.
+    pub(crate) fn classes(&self, long_run: Option<usize>) -> Vec<Vec<(Class, &'static str)>> {
+        let len = self.format.line_len();
+        let mut m = vec![vec![(Class::Alnum, "filler"); len]; self.format.line_count()];
+        let mut set = |s: Span, class: Class, key: &'static str| {
+            for p in s.start..s.end {
+                m[s.line][p] = (class, key);
+            }
+        };
+        let one = |(l, p): (usize, usize)| sp(l, p, p + 1);
+        set(self.code, Class::Alpha, "document_code");
+        set(self.issuing, Class::Alpha, "issuing_state");
+        set(self.name, Class::Alpha, "name");
+        set(self.number, Class::Alnum, "document_number");
+        set(one(self.number_cd), Class::Digit, "document_number_check");
+        set(self.nationality, Class::Alpha, "nationality");
+        set(self.birth, Class::Digit, "birth_date");
+        set(one(self.birth_cd), Class::Digit, "birth_date_check");
+        set(one(self.sex), Class::Sex, "sex");
+        set(self.expiry, Class::Digit, "expiry_date");
+        set(one(self.expiry_cd), Class::Digit, "expiry_date_check");
+        set(self.optional, Class::Alnum, "optional_data");
+        if let Some(cd) = self.optional_cd {
+            set(one(cd), Class::Digit, "optional_data_check");
+        }
+        if let Some(o) = self.optional2 {
+            set(o, Class::Alnum, "optional_data_2");
+        }
+        if let Some((cd, _)) = &self.composite {
+            set(one(*cd), Class::Digit, "composite_check");
+        }
+        if let Some(run) = long_run {
+            let o = self.optional;
+            // The `<` in the number's check-digit place is part of the long-number convention.
+            set(one(self.number_cd), Class::Digit, "document_number");
+            set(
+                sp(o.line, o.start, o.start + run - 1),
+                Class::Alnum,
+                "document_number",
+            );
+            set(
+                one((o.line, o.start + run - 1)),
+                Class::Digit,
+                "document_number_check",
+            );
+        }
+        m
+    }
+}

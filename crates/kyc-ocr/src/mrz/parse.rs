@@ -1,0 +1,486 @@
+//! MRZ text to a typed, validated document.
+
+use super::layout::Layout;
+use super::repair::{self, Cands, PLAIN_PENALTY};
+use super::types::*;
+use crate::countries;
+
+/// The most bytes [`super::parse`] looks at: an MRZ is at most 90 characters, so anything this
+/// large is not one (and is rejected before any work proportional to its size).
+pub const MAX_INPUT_BYTES: usize = 16 * 1024;
+
+pub(crate) fn parse_text(text: &str) -> Result<Mrz, MrzError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(MrzError::new(
+            MrzErrorKind::InputTooLarge,
+            format!(
+                "input has {} bytes, more than any mrz (limit {MAX_INPUT_BYTES})",
+                text.len()
+            ),
+        ));
+    }
+    let lines: Vec<&str> = text.split(['\n', '|']).collect();
+    parse_lines(&lines, &ParseOptions::default())
+}
+
+/// Removes all whitespace and upper-cases ASCII letters; drops blank lines.
+fn normalise<S: AsRef<str>>(lines: &[S]) -> Vec<Vec<char>> {
+    lines
+        .iter()
+        .map(|l| {
+            l.as_ref()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect::<Vec<char>>()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub(crate) fn parse_lines<S: AsRef<str>>(
+    lines: &[S],
+    opts: &ParseOptions,
+) -> Result<Mrz, MrzError> {
+    let total: usize = lines.iter().map(|l| l.as_ref().len()).sum();
+    if total > MAX_INPUT_BYTES {
+        return Err(MrzError::new(
+            MrzErrorKind::InputTooLarge,
+            format!("input has {total} bytes, more than any mrz (limit {MAX_INPUT_BYTES})"),
+        ));
+    }
+    let lines = normalise(lines);
+    let readings: Vec<Vec<Cands>> = lines
+        .iter()
+        .map(|l| {
+            l.iter()
+                .map(|&c| {
+                    let b = if c.is_ascii() { c as u8 } else { 0 };
+                    let mut v: Cands = vec![(b, 0.0)];
+                    for &p in repair::partners(b) {
+                        v.push((p, PLAIN_PENALTY));
+                    }
+                    v
+                })
+                .collect()
+        })
+        .collect();
+    check_shape(&lines)?;
+    analyse(readings, opts)
+}
+
+pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Result<Mrz, MrzError> {
+    let total: usize = lines.iter().map(|l| l.positions.len()).sum();
+    if total > MAX_INPUT_BYTES {
+        return Err(MrzError::new(
+            MrzErrorKind::InputTooLarge,
+            format!("input has {total} positions, more than any mrz (limit {MAX_INPUT_BYTES})"),
+        ));
+    }
+    let mut texts = Vec::new();
+    let mut readings = Vec::new();
+    for (li, line) in lines.iter().enumerate() {
+        let mut text = Vec::with_capacity(line.positions.len());
+        let mut cands = Vec::with_capacity(line.positions.len());
+        for (pi, pos) in line.positions.iter().enumerate() {
+            let mut v: Cands = pos
+                .iter()
+                .map(|c| (c.ch.to_ascii_uppercase(), c.log_prob))
+                .filter(|c| in_alphabet(c.0))
+                .map(|c| (c.0 as u8, if c.1.is_finite() { c.1 } else { -1e6 }))
+                .collect();
+            if v.is_empty() {
+                let ch = pos.first().map_or(' ', |c| c.ch);
+                return Err(invalid_char(li, pi, ch));
+            }
+            // Best first even if the recogniser's order was not.
+            v.sort_by(|a, b| b.1.total_cmp(&a.1));
+            v.dedup_by_key(|c| c.0);
+            text.push(char::from(v[0].0));
+            cands.push(repair::with_partners(v));
+        }
+        if !text.is_empty() {
+            texts.push(text);
+            readings.push(cands);
+        }
+    }
+    check_shape(&texts)?;
+    analyse(readings, opts)
+}
+
+fn in_alphabet(c: char) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<'
+}
+
+fn invalid_char(line: usize, pos: usize, c: char) -> MrzError {
+    MrzError::new(
+        MrzErrorKind::InvalidCharacter,
+        format!(
+            "line {} position {} has {c:?}, outside the mrz alphabet (A-Z, 0-9, <)",
+            line + 1,
+            pos + 1
+        ),
+    )
+    .at(line, Some(pos))
+}
+
+/// Line count, alphabet and lengths, in that order, each with a message naming the line.
+fn check_shape(lines: &[Vec<char>]) -> Result<MrzFormat, MrzError> {
+    if lines.is_empty() {
+        return Err(MrzError::new(MrzErrorKind::Empty, "no mrz text"));
+    }
+    if !matches!(lines.len(), 2 | 3) {
+        return Err(MrzError::new(
+            MrzErrorKind::LineCount,
+            format!("found {} lines, expected 2 or 3", lines.len()),
+        ));
+    }
+    for (li, l) in lines.iter().enumerate() {
+        if let Some(pi) = l.iter().position(|&c| !in_alphabet(c)) {
+            return Err(invalid_char(li, pi, l[pi]));
+        }
+    }
+    let format = detect(lines)?;
+    for (li, l) in lines.iter().enumerate() {
+        if l.len() != format.line_len() {
+            return Err(MrzError::new(
+                MrzErrorKind::LineLength,
+                format!(
+                    "line {} has {} characters, expected {} for {format}",
+                    li + 1,
+                    l.len(),
+                    format.line_len()
+                ),
+            )
+            .at(li, None));
+        }
+    }
+    Ok(format)
+}
+
+/// The layout from the line count, the first line's length (or the second's when the first fits
+/// none) and whether it starts with `V`.
+fn detect(lines: &[Vec<char>]) -> Result<MrzFormat, MrzError> {
+    if lines.len() == 3 {
+        return Ok(MrzFormat::Td1);
+    }
+    let visa = lines[0].first() == Some(&'V');
+    let by_len = |n: usize| match (n, visa) {
+        (44, false) => Some(MrzFormat::Td3),
+        (44, true) => Some(MrzFormat::MrvA),
+        (36, false) => Some(MrzFormat::Td2),
+        (36, true) => Some(MrzFormat::MrvB),
+        _ => None,
+    };
+    by_len(lines[0].len())
+        .or_else(|| by_len(lines[1].len()))
+        .ok_or_else(|| {
+            MrzError::new(
+                MrzErrorKind::LineLength,
+                format!(
+                    "line 1 has {} characters, expected 44 (td3, mrva) or 36 (td2, mrvb)",
+                    lines[0].len()
+                ),
+            )
+            .at(0, None)
+        })
+}
+
+fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions) -> Result<Mrz, MrzError> {
+    let best: Vec<Vec<u8>> = readings
+        .iter()
+        .map(|l| l.iter().map(|c| c[0].0).collect())
+        .collect();
+    let format = match (best.len(), best[0].len(), best[0][0]) {
+        (3, ..) => MrzFormat::Td1,
+        (_, 44, b'V') => MrzFormat::MrvA,
+        (_, 44, _) => MrzFormat::Td3,
+        (_, _, b'V') => MrzFormat::MrvB,
+        _ => MrzFormat::Td2,
+    };
+    let layout = Layout::of(format);
+    let long_run = layout.long_number_run(&best);
+    let classes = layout.classes(long_run);
+    let checks = layout.checks(long_run);
+
+    let (lines, repairs, mut warnings) = if opts.repair {
+        let o = repair::repair(&readings, &classes, &checks);
+        (o.lines, o.repairs, o.warnings)
+    } else {
+        (best, Vec::new(), Vec::new())
+    };
+
+    let check_results: Vec<Check> = checks
+        .iter()
+        .map(|d| Check {
+            field: d.field,
+            status: d.status(&lines),
+            span: d.span(),
+        })
+        .collect();
+
+    let fields = decode(&layout, long_run, &lines, opts, &mut warnings);
+    warn_codes(&layout, &fields, &mut warnings);
+    Ok(Mrz {
+        format,
+        lines: lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect(),
+        fields,
+        checks: check_results,
+        repairs,
+        warnings,
+    })
+}
+
+fn raw(lines: &[Vec<u8>], s: Span) -> String {
+    String::from_utf8_lossy(&lines[s.line][s.start..s.end]).into_owned()
+}
+
+fn stripped(lines: &[Vec<u8>], s: Span) -> Field<String> {
+    let r = raw(lines, s);
+    Field {
+        value: r.trim_end_matches('<').to_string(),
+        raw: r,
+        span: s,
+    }
+}
+
+fn one(pos: (usize, usize)) -> Span {
+    Span {
+        line: pos.0,
+        start: pos.1,
+        end: pos.1 + 1,
+    }
+}
+
+fn decode(
+    layout: &Layout,
+    long_run: Option<usize>,
+    lines: &[Vec<u8>],
+    opts: &ParseOptions,
+    warnings: &mut Vec<String>,
+) -> MrzFields {
+    let (surname, given_names, name_truncated) = names(lines, layout.name);
+    let mut document_number = stripped(lines, layout.number);
+    let mut optional_data = stripped(lines, layout.optional);
+    if let Some(run) = long_run {
+        let o = layout.optional;
+        let cont = raw(
+            lines,
+            Span {
+                line: o.line,
+                start: o.start,
+                end: o.start + run - 1,
+            },
+        );
+        document_number.value = format!("{}{}", document_number.value, cont);
+        // The continuation's check digit is followed by a filler, then the optional data proper.
+        let rest = Span {
+            line: o.line,
+            start: (o.start + run + 1).min(o.end),
+            end: o.end,
+        };
+        optional_data = stripped(lines, rest);
+    }
+    let sex_raw = lines[layout.sex.0][layout.sex.1];
+    let sex = match sex_raw {
+        b'M' => Sex::Male,
+        b'F' => Sex::Female,
+        b'<' | b'X' => Sex::Unspecified,
+        other => {
+            warnings.push(format!(
+                "sex is {:?}, expected M, F, X or <",
+                char::from(other)
+            ));
+            Sex::Unspecified
+        }
+    };
+    MrzFields {
+        document_code: stripped(lines, layout.code),
+        issuing_state: stripped(lines, layout.issuing),
+        surname,
+        given_names,
+        name_truncated,
+        document_number,
+        nationality: stripped(lines, layout.nationality),
+        birth_date: date(lines, layout.birth, DateKind::Birth, opts, warnings),
+        sex: Field {
+            value: sex,
+            raw: char::from(sex_raw).to_string(),
+            span: one(layout.sex),
+        },
+        expiry_date: date(lines, layout.expiry, DateKind::Expiry, opts, warnings),
+        optional_data,
+        optional_data_2: layout.optional2.map(|s| stripped(lines, s)),
+    }
+}
+
+/// Splits the name field at the first `<<` into primary and secondary identifiers, their parts at
+/// `<`; a letter in the field's last position means the name may be truncated.
+fn names(lines: &[Vec<u8>], s: Span) -> (Field<String>, Field<String>, bool) {
+    let field = &lines[s.line][s.start..s.end];
+    let sep = field
+        .windows(2)
+        .position(|w| w == b"<<")
+        .unwrap_or(field.len());
+    let join = |b: &[u8]| -> String {
+        String::from_utf8_lossy(b)
+            .split('<')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let surname = Field {
+        value: join(&field[..sep]),
+        raw: String::from_utf8_lossy(&field[..sep]).into_owned(),
+        span: Span {
+            line: s.line,
+            start: s.start,
+            end: s.start + sep,
+        },
+    };
+    let gstart = (sep + 2).min(field.len());
+    let given = Field {
+        value: join(&field[gstart..]),
+        raw: String::from_utf8_lossy(&field[gstart..]).into_owned(),
+        span: Span {
+            line: s.line,
+            start: s.start + gstart,
+            end: s.end,
+        },
+    };
+    let truncated = field.last().is_some_and(|c| c.is_ascii_uppercase());
+    (surname, given, truncated)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DateKind {
+    Birth,
+    Expiry,
+}
+
+/// Two characters as a number, `None` for `<<` (unknown); `Err` for anything else.
+fn two(b: &[u8]) -> Result<Option<u8>, ()> {
+    match b {
+        [b'<', b'<'] => Ok(None),
+        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => Ok(Some((a - b'0') * 10 + (c - b'0'))),
+        _ => Err(()),
+    }
+}
+
+fn date(
+    lines: &[Vec<u8>],
+    s: Span,
+    kind: DateKind,
+    opts: &ParseOptions,
+    warnings: &mut Vec<String>,
+) -> Field<MrzDate> {
+    let label = match kind {
+        DateKind::Birth => "date of birth",
+        DateKind::Expiry => "date of expiry",
+    };
+    let b = &lines[s.line][s.start..s.end];
+    let mut part = |i: usize, what: &str| -> Option<u8> {
+        two(&b[i..i + 2]).unwrap_or_else(|()| {
+            warnings.push(format!(
+                "{label} has a malformed {what} at line {} positions {}-{}",
+                s.line + 1,
+                s.start + i + 1,
+                s.start + i + 2
+            ));
+            None
+        })
+    };
+    let yy = part(0, "year");
+    let month = part(2, "month");
+    let day = part(4, "day");
+    let year = yy.map(|yy| century(yy, month, day, kind, opts));
+    let d = MrzDate { year, month, day };
+    if let Some(m) = month {
+        if !(1..=12).contains(&m) {
+            warnings.push(format!("{label} has month {m:02}, expected 01-12"));
+        }
+    }
+    if let Some(dd) = day {
+        let max = match (year, month) {
+            (Some(y), Some(m)) if (1..=12).contains(&m) => i16::try_from(y)
+                .ok()
+                .and_then(|y| jiff::civil::Date::new(y, m as i8, 1).ok())
+                .map_or(31, |d| d.days_in_month() as u8),
+            (None, Some(2)) => 29,
+            (_, Some(m)) if [4, 6, 9, 11].contains(&m) => 30,
+            _ => 31,
+        };
+        if dd == 0 || dd > max {
+            warnings.push(format!("{label} has day {dd:02}, which that month does not have"));
+        }
+    }
+    Field {
+        value: d,
+        raw: String::from_utf8_lossy(b).into_owned(),
+        span: s,
+    }
+}
+
+/// The century rules documented on [`ParseOptions`].
+fn century(yy: u8, month: Option<u8>, day: Option<u8>, kind: DateKind, opts: &ParseOptions) -> i32 {
+    let t = opts.today;
+    let ty = i32::from(t.year());
+    let base = ty - ty.rem_euclid(100) + i32::from(yy);
+    match kind {
+        DateKind::Birth => {
+            let md = (month.unwrap_or(1), day.unwrap_or(1));
+            if (base, md) > (ty, (t.month() as u8, t.day() as u8)) {
+                base - 100
+            } else {
+                base
+            }
+        }
+        DateKind::Expiry => {
+            let lo = ty - opts.expiry_years_past;
+            let hi = ty + opts.expiry_years_future;
+            let cands = [base - 100, base, base + 100];
+            let distance = |y: i32| {
+                if y < lo {
+                    lo - y
+                } else if y > hi {
+                    y - hi
+                } else {
+                    0
+                }
+            };
+            cands
+                .into_iter()
+                .min_by_key(|&y| (distance(y), (y - ty).abs()))
+                .unwrap_or(base)
+        }
+    }
+}
+
+fn warn_codes(layout: &Layout, f: &MrzFields, warnings: &mut Vec<String>) {
+    for (what, v) in [
+        ("issuing state", &f.issuing_state.value),
+        ("nationality", &f.nationality.value),
+    ] {
+        if !v.is_empty() && countries::by_mrz_code(v).is_none() {
+            warnings.push(format!("{what} code {v} is not a known icao code"));
+        }
+    }
+    let first = f.document_code.raw.as_bytes().first().copied().unwrap_or(b'<');
+    let expected: &[u8] = match layout.format {
+        MrzFormat::Td3 => b"P",
+        MrzFormat::MrvA | MrzFormat::MrvB => b"V",
+        MrzFormat::Td1 => b"ACI",
+        MrzFormat::Td2 => b"ACIPV",
+    };
+    if !expected.contains(&first) {
+        warnings.push(format!(
+            "document code starts with {:?}, expected one of {} for {}",
+            char::from(first),
+            String::from_utf8_lossy(expected),
+            layout.format
+        ));
+    }
+}

@@ -1,0 +1,426 @@
+//! Check-digit-guided repair of OCR confusions.
+//!
+//! Every position has candidates, best first (from the recogniser, or for plain text the character
+//! read plus its letter/digit confusion partners at a fixed penalty). Repair runs in two stages:
+//!
+//! 1. Class forcing: a character its field cannot hold (`0` in a name, `O` in a date) is replaced by
+//!    the best candidate the field allows. In fields no check digit covers this is kept and
+//!    reported; in covered fields it only seeds stage 2.
+//! 2. Check-digit search: for each checked field, assignments that change at most
+//!    [`MAX_CHANGES`] positions (each to one of its best [`MAX_ALTERNATIVES`] allowed candidates) and
+//!    satisfy the field's digit are collected; then the combination of fields (and composite digit)
+//!    with every check valid and the highest total log-probability is chosen. A changed field is
+//!    kept only when its own digit and the composite (where the layout has one) confirm it; when two
+//!    best combinations tie, nothing is changed. Work is capped at [`MAX_EVALUATIONS`] checks per
+//!    field and [`MAX_COMBINATIONS`] composite combinations, so no input can blow up the search.
+
+use super::layout::{CheckDef, Class};
+use super::types::{CheckedField, Repair};
+
+/// At most this many positions change within one checked field.
+pub(crate) const MAX_CHANGES: usize = 2;
+/// At most this many alternatives per position are tried.
+pub(crate) const MAX_ALTERNATIVES: usize = 3;
+/// At most this many check-digit evaluations per field.
+pub(crate) const MAX_EVALUATIONS: usize = 4000;
+/// At most this many confirmed readings kept per field.
+const MAX_KEPT: usize = 4;
+/// At most this many composite combinations evaluated.
+pub(crate) const MAX_COMBINATIONS: usize = 4096;
+/// Log-probability given to a confusion partner in plain text (no recogniser scores): about e^-3.
+pub(crate) const PLAIN_PENALTY: f32 = -3.0;
+
+/// Letter/digit confusions of OCR-B readers, both directions, plus the filler read as `K`.
+pub(crate) fn partners(c: u8) -> &'static [u8] {
+    match c {
+        b'0' => b"ODQU",
+        b'O' | b'D' | b'Q' | b'U' => b"0",
+        b'1' => b"IL",
+        b'I' | b'L' => b"1",
+        b'2' => b"Z",
+        b'Z' => b"2",
+        b'4' => b"A",
+        b'A' => b"4",
+        b'5' => b"S",
+        b'S' => b"5",
+        b'6' => b"G",
+        b'G' => b"6",
+        b'7' => b"T",
+        b'T' => b"7",
+        b'8' => b"B",
+        b'B' => b"8",
+        b'<' => b"K",
+        b'K' => b"<",
+        _ => b"",
+    }
+}
+
+/// Candidates of one position, best first: (character, log-probability).
+pub(crate) type Cands = Vec<(u8, f32)>;
+
+/// Adds the confusion partners missing from a candidate list, below its worst candidate.
+pub(crate) fn with_partners(mut cands: Cands) -> Cands {
+    let Some(&(best, _)) = cands.first() else {
+        return cands;
+    };
+    let floor = cands.iter().map(|c| c.1).fold(0.0f32, f32::min) + PLAIN_PENALTY;
+    for &p in partners(best) {
+        if !cands.iter().any(|c| c.0 == p) {
+            cands.push((p, floor));
+        }
+    }
+    cands
+}
+
+/// The outcome of repair: the repaired lines, what changed and why, and warnings.
+pub(crate) struct Outcome {
+    pub lines: Vec<Vec<u8>>,
+    pub repairs: Vec<Repair>,
+    pub warnings: Vec<String>,
+}
+
+/// Repairs `cands` (per line, per position) under `classes` and `checks`.
+pub(crate) fn repair(
+    cands: &[Vec<Cands>],
+    classes: &[Vec<(Class, &'static str)>],
+    checks: &[CheckDef],
+) -> Outcome {
+    let orig: Vec<Vec<u8>> = cands
+        .iter()
+        .map(|l| l.iter().map(|c| c[0].0).collect())
+        .collect();
+    let mut out = Outcome {
+        lines: orig.clone(),
+        repairs: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut protected: Vec<Vec<bool>> = orig.iter().map(|l| vec![false; l.len()]).collect();
+    for def in checks {
+        for (l, p) in def.positions() {
+            protected[l][p] = true;
+        }
+    }
+    let allowed = |l: usize, p: usize| -> Vec<(u8, f32)> {
+        let class = classes[l][p].0;
+        cands[l][p]
+            .iter()
+            .copied()
+            .filter(|c| class.allows(c.0))
+            .collect()
+    };
+
+    // Stage 1: class forcing.
+    let mut base = orig.clone();
+    for (l, line) in orig.iter().enumerate() {
+        for (p, &c) in line.iter().enumerate() {
+            let (class, key) = classes[l][p];
+            if class.allows(c) {
+                continue;
+            }
+            let Some(&(to, _)) = allowed(l, p).first() else {
+                continue;
+            };
+            base[l][p] = to;
+            if !protected[l][p] {
+                out.lines[l][p] = to;
+                out.repairs.push(Repair {
+                    line: l,
+                    position: p,
+                    from: char::from(c),
+                    to: char::from(to),
+                    field: name_key(key, &orig[l], &classes[l], p).to_string(),
+                    reason: format!(
+                        "{:?} cannot stand in {} ({} only)",
+                        char::from(c),
+                        label(key),
+                        class.describe()
+                    ),
+                });
+            }
+        }
+    }
+
+    // Stage 2: nothing to search when every digit holds on the forced text.
+    if checks.iter().all(|d| d.ok(&base)) {
+        let reason = confirm_reason(checks);
+        commit(&mut out, &orig, &base, &protected, classes, &reason);
+        return out;
+    }
+
+    let composite = checks.iter().find(|d| d.field == CheckedField::Composite);
+    let fields: Vec<&CheckDef> = checks
+        .iter()
+        .filter(|d| d.field != CheckedField::Composite)
+        .collect();
+    // Per field: the original reading, then confirmed alternatives best first.
+    let mut options: Vec<Vec<Assignment>> = Vec::with_capacity(fields.len() + 1);
+    for def in &fields {
+        let positions: Vec<(usize, usize)> = def.positions().collect();
+        options.push(field_options(&positions, &orig, &base, cands, classes, |t| {
+            def.ok(t)
+        }));
+    }
+    if let Some(c) = composite {
+        let pos = vec![c.digit];
+        let mut opts = vec![Assignment::of(&pos, &orig, cands)];
+        for (ch, lp) in allowed(c.digit.0, c.digit.1).into_iter().take(MAX_ALTERNATIVES) {
+            if ch != orig[c.digit.0][c.digit.1] {
+                opts.push(Assignment {
+                    positions: pos.clone(),
+                    chars: vec![ch],
+                    score: lp,
+                    changed: true,
+                });
+            }
+        }
+        options.push(opts);
+    }
+
+    // Choose the best combination: most valid digits, then highest score; changed fields must be
+    // confirmed by their digit and the composite.
+    let mut best: Option<(usize, f32, Vec<usize>)> = None;
+    let mut tie = false;
+    let mut idx = vec![0usize; options.len()];
+    let mut text = base.clone();
+    for _ in 0..MAX_COMBINATIONS {
+        for (o, &i) in options.iter().zip(&idx) {
+            o[i].apply(&mut text);
+        }
+        let any_changed = options.iter().zip(&idx).any(|(o, &i)| o[i].changed);
+        let composite_ok = composite.is_none_or(|c| c.ok(&text));
+        let changed_ok = options
+            .iter()
+            .zip(&idx)
+            .zip(fields.iter().map(Some).chain(std::iter::once(None)))
+            .all(|((o, &i), def)| {
+                !o[i].changed || def.is_none_or(|d| d.ok(&text)) && composite_ok
+            });
+        if !any_changed || changed_ok {
+            let valid = checks.iter().filter(|d| d.ok(&text)).count();
+            let score: f32 = options.iter().zip(&idx).map(|(o, &i)| o[i].score).sum();
+            match &best {
+                Some((bv, bs, _)) if (valid, score) < (*bv, *bs) => {}
+                Some((bv, bs, _)) if valid == *bv && (score - *bs).abs() < 1e-4 => tie = true,
+                _ => {
+                    best = Some((valid, score, idx.clone()));
+                    tie = false;
+                }
+            }
+        }
+        if !advance(&mut idx, &options) {
+            break;
+        }
+    }
+    let mut result = orig.clone();
+    if let Some((_, _, idx)) = best {
+        if tie && options.iter().zip(&idx).any(|(o, &i)| o[i].changed) {
+            out.warnings.push(
+                "several corrections satisfy the check digits equally well; none was applied"
+                    .to_string(),
+            );
+        } else {
+            for (o, &i) in options.iter().zip(&idx) {
+                o[i].apply(&mut result);
+            }
+        }
+    }
+    let reason = confirm_reason(checks);
+    commit(&mut out, &orig, &result, &protected, classes, &reason);
+    out
+}
+
+fn confirm_reason(checks: &[CheckDef]) -> String {
+    if checks.iter().any(|d| d.field == CheckedField::Composite) {
+        "confirmed by its check digit and the composite check digit".to_string()
+    } else {
+        "confirmed by its check digit (this layout has no composite)".to_string()
+    }
+}
+
+/// Writes the protected positions of `chosen` that differ from `orig` into the outcome.
+fn commit(
+    out: &mut Outcome,
+    orig: &[Vec<u8>],
+    chosen: &[Vec<u8>],
+    protected: &[Vec<bool>],
+    classes: &[Vec<(Class, &'static str)>],
+    reason: &str,
+) {
+    for (l, line) in chosen.iter().enumerate() {
+        for (p, &c) in line.iter().enumerate() {
+            if protected[l][p] && c != orig[l][p] {
+                out.lines[l][p] = c;
+                out.repairs.push(Repair {
+                    line: l,
+                    position: p,
+                    from: char::from(orig[l][p]),
+                    to: char::from(c),
+                    field: classes[l][p].1.to_string(),
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+    out.repairs.sort_by_key(|r| (r.line, r.position));
+}
+
+/// One reading of a checked field's positions.
+#[derive(Debug, Clone)]
+struct Assignment {
+    positions: Vec<(usize, usize)>,
+    chars: Vec<u8>,
+    score: f32,
+    changed: bool,
+}
+
+impl Assignment {
+    fn of(positions: &[(usize, usize)], text: &[Vec<u8>], cands: &[Vec<Cands>]) -> Self {
+        let chars: Vec<u8> = positions.iter().map(|&(l, p)| text[l][p]).collect();
+        let score = positions
+            .iter()
+            .zip(&chars)
+            .map(|(&(l, p), &c)| score_of(cands, l, p, c))
+            .sum();
+        Assignment {
+            positions: positions.to_vec(),
+            chars,
+            score,
+            changed: false,
+        }
+    }
+
+    fn apply(&self, text: &mut [Vec<u8>]) {
+        for (&(l, p), &c) in self.positions.iter().zip(&self.chars) {
+            text[l][p] = c;
+        }
+    }
+}
+
+fn score_of(cands: &[Vec<Cands>], l: usize, p: usize, c: u8) -> f32 {
+    cands[l][p]
+        .iter()
+        .find(|x| x.0 == c)
+        .map_or(PLAIN_PENALTY * 3.0, |x| x.1)
+}
+
+/// The original reading of a field, then up to [`MAX_KEPT`] readings that change at most
+/// [`MAX_CHANGES`] positions from the class-forced base and satisfy `ok`, best first.
+fn field_options(
+    positions: &[(usize, usize)],
+    orig: &[Vec<u8>],
+    base: &[Vec<u8>],
+    cands: &[Vec<Cands>],
+    classes: &[Vec<(Class, &'static str)>],
+    ok: impl Fn(&[Vec<u8>]) -> bool,
+) -> Vec<Assignment> {
+    let original = Assignment::of(positions, orig, cands);
+    let mut found: Vec<Assignment> = Vec::new();
+    let mut text = base.to_vec();
+    // Per position: allowed alternatives to the base character.
+    let alts: Vec<Vec<u8>> = positions
+        .iter()
+        .map(|&(l, p)| {
+            let class = classes[l][p].0;
+            cands[l][p]
+                .iter()
+                .map(|c| c.0)
+                .filter(|&c| class.allows(c) && c != base[l][p])
+                .take(MAX_ALTERNATIVES)
+                .collect()
+        })
+        .collect();
+    let mut evaluations = 0usize;
+    let mut consider = |text: &[Vec<u8>], found: &mut Vec<Assignment>| {
+        evaluations += 1;
+        if ok(text) {
+            let mut a = Assignment::of(positions, text, cands);
+            a.changed = a.chars != original.chars;
+            if a.changed {
+                found.push(a);
+            }
+        }
+        evaluations < MAX_EVALUATIONS
+    };
+    'search: {
+        if !consider(&text, &mut found) {
+            break 'search;
+        }
+        for i in 0..positions.len() {
+            let (li, pi) = positions[i];
+            for &a in &alts[i] {
+                text[li][pi] = a;
+                if !consider(&text, &mut found) {
+                    text[li][pi] = base[li][pi];
+                    break 'search;
+                }
+                if MAX_CHANGES >= 2 {
+                    for j in i + 1..positions.len() {
+                        let (lj, pj) = positions[j];
+                        for &b in &alts[j] {
+                            text[lj][pj] = b;
+                            let go = consider(&text, &mut found);
+                            text[lj][pj] = base[lj][pj];
+                            if !go {
+                                text[li][pi] = base[li][pi];
+                                break 'search;
+                            }
+                        }
+                    }
+                }
+            }
+            text[li][pi] = base[li][pi];
+        }
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.dedup_by(|a, b| a.chars == b.chars);
+    found.truncate(MAX_KEPT);
+    let mut v = Vec::with_capacity(found.len() + 1);
+    v.push(original);
+    v.extend(found);
+    v
+}
+
+/// Steps the mixed-radix counter `idx`; false once every combination was visited.
+fn advance(idx: &mut [usize], options: &[Vec<Assignment>]) -> bool {
+    for (i, o) in idx.iter_mut().zip(options) {
+        *i += 1;
+        if *i < o.len() {
+            return true;
+        }
+        *i = 0;
+    }
+    false
+}
+
+/// The name field splits into surname and given names at the first `<<`.
+fn name_key(
+    key: &'static str,
+    line: &[u8],
+    classes: &[(Class, &'static str)],
+    p: usize,
+) -> &'static str {
+    if key != "name" {
+        return key;
+    }
+    let start = classes.iter().position(|c| c.1 == "name").unwrap_or(0);
+    match line[start..].windows(2).position(|w| w == b"<<") {
+        Some(sep) if p >= start + sep => "given_names",
+        _ => "surname",
+    }
+}
+
+/// Field keys for people.
+pub(crate) fn label(key: &str) -> &'static str {
+    match key {
+        "document_code" => "document code",
+        "issuing_state" => "issuing state",
+        "name" | "surname" | "given_names" => "name",
+        "document_number" => "document number",
+        "nationality" => "nationality",
+        "birth_date" => "date of birth",
+        "sex" => "sex",
+        "expiry_date" => "date of expiry",
+        "optional_data" | "optional_data_2" => "optional data",
+        _ => "check digit",
+    }
+}
