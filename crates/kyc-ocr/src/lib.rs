@@ -4,10 +4,14 @@
 //! The pipeline, one module per stage:
 //! - [`mrz`]: MRZ text to a typed, validated document (all ICAO 9303 formats), with check-digit-guided
 //!   repair of OCR confusions.
+//! - [`decode`]: image bytes to pixels, with limits and EXIF orientation.
+//! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
 //! - [`countries`]: ICAO and ISO country codes and names.
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 #![forbid(unsafe_code)]
 
 pub mod countries;
+pub mod decode;
+pub mod locate;
 pub mod mrz;
 pub mod translit;

@@ -1,0 +1,892 @@
+//! Stage 2: find the MRZ in a photo or scan, at any rotation and under moderate perspective.
+//!
+//! Classical and rotation invariant, on a downscaled grey copy: a local-contrast threshold gives dark
+//! blobs; character-sized blobs are chained into text lines by following evenly pitched, collinear
+//! neighbours (the chain's direction is re-estimated as it grows, which absorbs perspective); lines
+//! of MRZ length (30, 36 or 44 pitches) are grouped into 2 or 3 parallel lines of equal extent.
+//! Nothing here assumes the text is horizontal, so 90 and 180 degree photos cost nothing extra.
+
+use image::{imageops, GrayImage, Luma};
+use imageproc::region_labelling::{connected_components, Connectivity};
+use serde::Serialize;
+
+/// A point in image pixel coordinates (x right, y down).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Horizontal coordinate.
+    pub x: f32,
+    /// Vertical coordinate, growing downwards.
+    pub y: f32,
+}
+
+impl Point {
+    /// A point at `(x, y)`.
+    pub fn new(x: f32, y: f32) -> Self {
+        Point { x, y }
+    }
+    fn add(self, o: Point) -> Point {
+        Point::new(self.x + o.x, self.y + o.y)
+    }
+    fn sub(self, o: Point) -> Point {
+        Point::new(self.x - o.x, self.y - o.y)
+    }
+    fn scale(self, k: f32) -> Point {
+        Point::new(self.x * k, self.y * k)
+    }
+    fn dot(self, o: Point) -> f32 {
+        self.x * o.x + self.y * o.y
+    }
+    fn norm(self) -> f32 {
+        self.dot(self).sqrt()
+    }
+}
+
+/// A quadrilateral in reading order: top-left, top-right, bottom-right, bottom-left as seen by a
+/// reader of the text, whatever the rotation in the image.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Quad(pub [Point; 4]);
+
+impl Quad {
+    /// The quad's area (shoelace formula), 0 for a degenerate one.
+    pub fn area(&self) -> f32 {
+        polygon_area(&self.0)
+    }
+
+    /// The same region read upside down: corners rotated by two.
+    pub fn rotated_180(&self) -> Quad {
+        let [a, b, c, d] = self.0;
+        Quad([c, d, a, b])
+    }
+
+    /// Intersection over union with `other`, in [0, 1] (both quads must be convex).
+    pub fn iou(&self, other: &Quad) -> f32 {
+        let inter = polygon_area(&clip_convex(&self.0, &other.0));
+        let union = self.area() + other.area() - inter;
+        if union <= 0.0 {
+            0.0
+        } else {
+            inter / union
+        }
+    }
+
+    fn scaled(&self, k: f32) -> Quad {
+        Quad(self.0.map(|p| p.scale(k)))
+    }
+}
+
+/// Where the MRZ is: the zone, one quad per line (top line first), and the reading direction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MrzLocation {
+    /// The whole zone, corners in reading order.
+    pub quad: Quad,
+    /// One quad per text line, top line first, each tight around the characters.
+    pub lines: Vec<Quad>,
+    /// Direction of the text baseline in degrees, clockwise from the image's x axis, in [0, 360):
+    /// 0 for upright text, 180 for upside down.
+    pub angle_deg: f32,
+    /// Estimated character pitch along the line, in full-resolution pixels.
+    pub pitch: f32,
+}
+
+impl MrzLocation {
+    /// The same zone read the other way round (180 degrees): lines reversed, corners rotated.
+    pub fn flipped(&self) -> MrzLocation {
+        MrzLocation {
+            quad: self.quad.rotated_180(),
+            lines: self.lines.iter().rev().map(Quad::rotated_180).collect(),
+            angle_deg: (self.angle_deg + 180.0) % 360.0,
+            pitch: self.pitch,
+        }
+    }
+}
+
+/// Tuning of the localiser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocateParams {
+    /// Long side of the downscaled copy searched first.
+    pub work_size: u32,
+    /// Long side of the second, finer search when the first finds nothing (small MRZs in big images).
+    pub fine_work_size: u32,
+}
+
+impl Default for LocateParams {
+    fn default() -> Self {
+        LocateParams {
+            work_size: 800,
+            fine_work_size: 1600,
+        }
+    }
+}
+
+/// Finds the MRZ in a grey image; `None` when there is no zone of 2 or 3 MRZ-length lines.
+pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
+    let long = grey.width().max(grey.height());
+    let mut sizes = vec![params.work_size.min(long)];
+    if long > params.work_size * 5 / 4 {
+        sizes.push(params.fine_work_size.min(long));
+    }
+    for size in sizes {
+        let k = size as f32 / long as f32;
+        let small;
+        let work = if size == long {
+            grey
+        } else {
+            let w = ((grey.width() as f32 * k).round() as u32).max(1);
+            let h = ((grey.height() as f32 * k).round() as u32).max(1);
+            small = imageops::thumbnail(grey, w, h);
+            &small
+        };
+        let kx = grey.width() as f32 / work.width() as f32;
+        if let Some(found) = locate_at_scale(work) {
+            return Some(MrzLocation {
+                quad: found.quad.scaled(kx),
+                lines: found.lines.iter().map(|q| q.scaled(kx)).collect(),
+                angle_deg: found.angle_deg,
+                pitch: found.pitch * kx,
+            });
+        }
+    }
+    None
+}
+
+/// A dark connected component with the moments needed to measure it in any direction.
+#[derive(Clone, Debug)]
+struct Blob {
+    c: Point,
+    // Second central moments.
+    sxx: f32,
+    syy: f32,
+    sxy: f32,
+    size: f32,
+    label: u32,
+    bbox: [u32; 4],
+}
+
+impl Blob {
+    /// Extent along unit direction `u`, taking the component as a uniform bar.
+    fn extent(&self, u: Point) -> f32 {
+        let var = u.x * u.x * self.sxx + 2.0 * u.x * u.y * self.sxy + u.y * u.y * self.syy;
+        (12.0 * var.max(0.0)).sqrt() + 1.0
+    }
+}
+
+fn binarise(grey: &GrayImage) -> GrayImage {
+    let (w, h) = grey.dimensions();
+    let (wu, hu) = (w as usize, h as usize);
+    // Integral image for an O(1) local mean per pixel.
+    let mut integral = vec![0u32; (wu + 1) * (hu + 1)];
+    for y in 0..hu {
+        let mut row = 0u32;
+        for x in 0..wu {
+            row += u32::from(grey.as_raw()[y * wu + x]);
+            integral[(y + 1) * (wu + 1) + x + 1] = integral[y * (wu + 1) + x + 1] + row;
+        }
+    }
+    // The radius spans a few strokes of the largest expected characters, so a character's own
+    // ink does not pull the mean down enough to lose it.
+    let r = (w.max(h) / 60).clamp(8, 24) as usize;
+    let mut out = GrayImage::new(w, h);
+    for y in 0..hu {
+        let y0 = y.saturating_sub(r);
+        let y1 = (y + r + 1).min(hu);
+        for x in 0..wu {
+            let x0 = x.saturating_sub(r);
+            let x1 = (x + r + 1).min(wu);
+            let sum = integral[y1 * (wu + 1) + x1] + integral[y0 * (wu + 1) + x0]
+                - integral[y0 * (wu + 1) + x1]
+                - integral[y1 * (wu + 1) + x0];
+            let n = ((y1 - y0) * (x1 - x0)) as u32;
+            let p = u32::from(grey.as_raw()[y * wu + x]);
+            // Dark by a clear margin relative to the neighbourhood: ink, not paper texture.
+            if p * n * 100 < sum * 82 && (sum - p * n) > 18 * n {
+                out.put_pixel(x as u32, y as u32, Luma([255]));
+            }
+        }
+    }
+    out
+}
+
+type Labels = image::ImageBuffer<Luma<u32>, Vec<u32>>;
+
+fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
+    let labels = connected_components(binary, Connectivity::Eight, Luma([0u8]));
+    #[derive(Clone, Default)]
+    struct Acc {
+        n: u32,
+        sx: f64,
+        sy: f64,
+        sxx: f64,
+        syy: f64,
+        sxy: f64,
+        x0: u32,
+        x1: u32,
+        y0: u32,
+        y1: u32,
+    }
+    let mut accs: Vec<Acc> = Vec::new();
+    for (x, y, l) in labels.enumerate_pixels() {
+        let l = l[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if l >= accs.len() {
+            accs.resize(l + 1, Acc::default());
+        }
+        let a = &mut accs[l];
+        if a.n == 0 {
+            (a.x0, a.x1, a.y0, a.y1) = (x, x, y, y);
+        }
+        a.n += 1;
+        let (xf, yf) = (f64::from(x), f64::from(y));
+        a.sx += xf;
+        a.sy += yf;
+        a.sxx += xf * xf;
+        a.syy += yf * yf;
+        a.sxy += xf * yf;
+        a.x0 = a.x0.min(x);
+        a.x1 = a.x1.max(x);
+        a.y0 = a.y0.min(y);
+        a.y1 = a.y1.max(y);
+    }
+    let max_size = (binary.width().max(binary.height()) / 12) as f32;
+    let blobs = accs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, a)| a.n >= 4)
+        .filter_map(|(label, a)| {
+            let n = f64::from(a.n);
+            let (mx, my) = (a.sx / n, a.sy / n);
+            let size = ((a.x1 - a.x0 + 1).max(a.y1 - a.y0 + 1)) as f32;
+            let fill = a.n as f32 / ((a.x1 - a.x0 + 1) * (a.y1 - a.y0 + 1)) as f32;
+            // Characters are thin strokes of bounded size: big filled regions and specks are not.
+            if !(3.0..=max_size).contains(&size) || fill > 0.85 {
+                return None;
+            }
+            Some(Blob {
+                c: Point::new(mx as f32, my as f32),
+                sxx: (a.sxx / n - mx * mx) as f32,
+                syy: (a.syy / n - my * my) as f32,
+                sxy: (a.sxy / n - mx * my) as f32,
+                size,
+                label: label as u32,
+                bbox: [a.x0, a.y0, a.x1, a.y1],
+            })
+        })
+        .collect();
+    (blobs, labels)
+}
+
+/// Evidence that `u` is the reading direction, from the filler glyphs (`<`): a chevron's arms
+/// spread apart towards the right of the reader, so its pixels' distance from the glyph's axis
+/// grows along the reading direction. Positive when `u` reads forwards, negative when backwards.
+fn chevron_evidence(
+    blobs: &[Blob],
+    labels: &Labels,
+    members: &[usize],
+    u: Point,
+    height: f32,
+) -> f32 {
+    let n = Point::new(-u.y, u.x);
+    let mut total = 0.0;
+    for &i in members {
+        let b = &blobs[i];
+        // Fillers are clearly shorter than letters and digits.
+        if b.extent(n) > height * 0.8 {
+            continue;
+        }
+        let [x0, y0, x1, y1] = b.bbox;
+        let (mut sa, mut sp, mut sap, mut saa, mut count) =
+            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if labels.get_pixel(x, y)[0] != b.label {
+                    continue;
+                }
+                let d = Point::new(x as f32, y as f32).sub(b.c);
+                let (a, p) = (d.dot(u), d.dot(n).abs());
+                sa += a;
+                sp += p;
+                sap += a * p;
+                saa += a * a;
+                count += 1.0;
+            }
+        }
+        if count < 4.0 {
+            continue;
+        }
+        let cov = sap / count - (sa / count) * (sp / count);
+        let var = saa / count - (sa / count).powi(2);
+        if var > 0.0 {
+            // The regression slope of |perp| on along: about +0.5 for a `<` read forwards.
+            total += (cov / var).clamp(-1.0, 1.0);
+        }
+    }
+    total
+}
+
+/// Spatial hash of blob centres for neighbour queries.
+struct Grid {
+    cell: f32,
+    cols: usize,
+    rows: usize,
+    cells: Vec<Vec<usize>>,
+}
+
+impl Grid {
+    fn new(blobs: &[Blob], w: u32, h: u32, cell: f32) -> Grid {
+        let cols = (w as f32 / cell).ceil() as usize + 1;
+        let rows = (h as f32 / cell).ceil() as usize + 1;
+        let mut cells = vec![Vec::new(); cols * rows];
+        for (i, b) in blobs.iter().enumerate() {
+            let cx = ((b.c.x / cell) as usize).min(cols - 1);
+            let cy = ((b.c.y / cell) as usize).min(rows - 1);
+            cells[cy * cols + cx].push(i);
+        }
+        Grid {
+            cell,
+            cols,
+            rows,
+            cells,
+        }
+    }
+
+    fn near(&self, p: Point, radius: f32, out: &mut Vec<usize>) {
+        out.clear();
+        let x0 = ((p.x - radius) / self.cell).floor().max(0.0) as usize;
+        let y0 = ((p.y - radius) / self.cell).floor().max(0.0) as usize;
+        let x1 = (((p.x + radius) / self.cell) as usize).min(self.cols - 1);
+        let y1 = (((p.y + radius) / self.cell) as usize).min(self.rows - 1);
+        for cy in y0..=y1 {
+            for cx in x0..=x1 {
+                out.extend_from_slice(&self.cells[cy * self.cols + cx]);
+            }
+        }
+    }
+}
+
+/// A text line: blob indices in order along `u`, with its fitted geometry.
+#[derive(Clone, Debug)]
+struct Chain {
+    members: Vec<usize>,
+    u: Point,
+    n: Point,
+    start: f32,
+    end: f32,
+    offset: f32,
+    pitch: f32,
+    height: f32,
+    height_start: f32,
+    height_end: f32,
+    slope: f32,
+}
+
+impl Chain {
+    fn centre(&self) -> Point {
+        let mid = (self.start + self.end) / 2.0;
+        self.u
+            .scale(mid)
+            .add(self.n.scale(self.offset + self.slope * mid))
+    }
+    /// The same line with its direction pointing along `u` (chains are found in either direction).
+    fn aligned_to(&self, u: Point) -> Chain {
+        if self.u.dot(u) >= 0.0 {
+            return self.clone();
+        }
+        let mut members = self.members.clone();
+        members.reverse();
+        Chain {
+            members,
+            u: self.u.scale(-1.0),
+            n: self.n.scale(-1.0),
+            start: -self.end,
+            end: -self.start,
+            offset: -self.offset,
+            slope: self.slope,
+            height_start: self.height_end,
+            height_end: self.height_start,
+            ..*self
+        }
+    }
+
+    fn pitches(&self) -> f32 {
+        (self.end - self.start) / self.pitch
+    }
+}
+
+/// Follows evenly pitched, collinear neighbours from `seed` in direction `dir`.
+fn follow(
+    blobs: &[Blob],
+    grid: &Grid,
+    used: &[bool],
+    seed: usize,
+    mut dir: Point,
+    pitch0: f32,
+    height0: f32,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut cur = seed;
+    let mut pitch = pitch0;
+    let mut near = Vec::new();
+    let mut seen = vec![seed];
+    loop {
+        let c = blobs[cur].c;
+        grid.near(c, pitch * 2.6, &mut near);
+        let mut best: Option<(usize, f32)> = None;
+        for &j in &near {
+            if used[j] || seen.contains(&j) {
+                continue;
+            }
+            let d = blobs[j].c.sub(c);
+            let along = d.dot(dir);
+            let perp = (d.x * -dir.y + d.y * dir.x).abs();
+            if along < pitch * 0.55 || along > pitch * 2.3 || perp > height0 * 0.28 {
+                continue;
+            }
+            // Characters of one line share their height; a filler (<) is shorter, never taller.
+            let h = blobs[j].extent(Point::new(-dir.y, dir.x));
+            if h > height0 * 1.35 || h < height0 * 0.3 {
+                continue;
+            }
+            if best.is_none_or(|(_, a)| along < a) {
+                best = Some((j, along));
+            }
+        }
+        let Some((j, along)) = best else { break };
+        // Re-estimate the direction from the recent history so the chain bends with perspective.
+        let back = if out.len() >= 4 {
+            out[out.len() - 4]
+        } else {
+            seed
+        };
+        let v = blobs[j].c.sub(blobs[back].c);
+        if v.norm() > pitch * 2.0 {
+            let v = v.scale(1.0 / v.norm());
+            let w = dir.scale(0.7).add(v.scale(0.3));
+            dir = w.scale(1.0 / w.norm());
+        }
+        if along < pitch * 1.4 {
+            pitch = pitch * 0.8 + along * 0.2;
+        }
+        out.push(j);
+        seen.push(j);
+        cur = j;
+    }
+    out
+}
+
+fn fit_chain(blobs: &[Blob], members: Vec<usize>, u_hint: Point) -> Option<Chain> {
+    fit_chain_impl(blobs, members, u_hint, false)
+}
+
+fn fit_chain_impl(
+    blobs: &[Blob],
+    members: Vec<usize>,
+    u_hint: Point,
+    trimmed: bool,
+) -> Option<Chain> {
+    let m = members.len() as f32;
+    let mean = members
+        .iter()
+        .fold(Point::new(0.0, 0.0), |a, &i| a.add(blobs[i].c))
+        .scale(1.0 / m);
+    // Principal direction of the centres.
+    let (mut sxx, mut syy, mut sxy) = (0.0f32, 0.0f32, 0.0f32);
+    for &i in &members {
+        let d = blobs[i].c.sub(mean);
+        sxx += d.x * d.x;
+        syy += d.y * d.y;
+        sxy += d.x * d.y;
+    }
+    let theta = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let mut u = Point::new(theta.cos(), theta.sin());
+    if u.dot(u_hint) < 0.0 {
+        u = u.scale(-1.0);
+    }
+    let n = Point::new(-u.y, u.x);
+    let mut members = members;
+    members.sort_by(|&a, &b| blobs[a].c.dot(u).total_cmp(&blobs[b].c.dot(u)));
+    if !trimmed {
+        // Keep the longest evenly pitched run: a chain that wandered into background texture
+        // continues with irregular gaps there. One missing character (a double gap) is allowed.
+        let along: Vec<f32> = members.iter().map(|&i| blobs[i].c.dot(u)).collect();
+        let mut gaps: Vec<f32> = along.windows(2).map(|w| w[1] - w[0]).collect();
+        let mut sorted = gaps.clone();
+        sorted.sort_by(f32::total_cmp);
+        let p = *sorted.get(sorted.len() / 2)?;
+        for g in &mut gaps {
+            *g /= p.max(1e-3);
+        }
+        let (mut best, mut start) = ((0, 0), 0);
+        for i in 0..=gaps.len() {
+            let ok = |g: f32| (0.65..=1.4).contains(&g);
+            let broken = i == gaps.len()
+                || !(ok(gaps[i])
+                    || ((1.7..=2.3).contains(&gaps[i])
+                        && i > 0
+                        && ok(gaps[i - 1])
+                        && gaps.get(i + 1).is_none_or(|&g| ok(g))));
+            if broken {
+                if i + 1 - start > best.1 - best.0 {
+                    best = (start, i + 1);
+                }
+                start = i + 1;
+            }
+        }
+        let kept: Vec<usize> = members[best.0..best.1].to_vec();
+        if kept.len() < 3 {
+            return None;
+        }
+        return fit_chain_impl(blobs, kept, u, true);
+    }
+    let along: Vec<f32> = members.iter().map(|&i| blobs[i].c.dot(u)).collect();
+    let perp: Vec<f32> = members.iter().map(|&i| blobs[i].c.dot(n)).collect();
+    // Least-squares perp = offset + slope * along: a line under perspective is still straight.
+    let ma = along.iter().sum::<f32>() / m;
+    let mp = perp.iter().sum::<f32>() / m;
+    let cov: f32 = along
+        .iter()
+        .zip(&perp)
+        .map(|(a, p)| (a - ma) * (p - mp))
+        .sum();
+    let var: f32 = along.iter().map(|a| (a - ma) * (a - ma)).sum();
+    let slope = if var > 0.0 { cov / var } else { 0.0 };
+    let offset = mp - slope * ma;
+    let mut gaps: Vec<f32> = along.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f32::total_cmp);
+    let pitch = *gaps.get(gaps.len() / 2)?;
+    if pitch <= 0.5 {
+        return None;
+    }
+    let heights = |range: &[usize]| -> f32 {
+        let mut h: Vec<f32> = range.iter().map(|&i| blobs[i].extent(n)).collect();
+        h.sort_by(f32::total_cmp);
+        // The upper quantile: fillers (<) and punctuation-like glyphs are shorter than letters.
+        h[(h.len() * 3 / 4).min(h.len() - 1)]
+    };
+    let third = (members.len() / 3).max(1);
+    let first = &members[..third];
+    let last = &members[members.len() - third..];
+    let start_ext = blobs[members[0]].extent(u) / 2.0;
+    let end_ext = blobs[*members.last()?].extent(u) / 2.0;
+    Some(Chain {
+        height: heights(&members),
+        height_start: heights(first),
+        height_end: heights(last),
+        start: along[0] - start_ext,
+        end: *along.last()? + end_ext,
+        u,
+        n,
+        offset,
+        slope,
+        pitch,
+        members,
+    })
+}
+
+/// Fraction of consecutive gaps within 25% of the chain's pitch: near 1 for printed text.
+fn regularity(blobs: &[Blob], c: &Chain) -> f32 {
+    let along: Vec<f32> = c.members.iter().map(|&i| blobs[i].c.dot(c.u)).collect();
+    let good = along
+        .windows(2)
+        .filter(|w| ((w[1] - w[0]) / c.pitch - 1.0).abs() < 0.25)
+        .count();
+    good as f32 / (along.len() - 1).max(1) as f32
+}
+
+type Found = MrzLocation;
+
+fn line_quad(ch: &Chain, start: f32, end: f32) -> Quad {
+    let at = |a: f32, h: f32, side: f32| {
+        ch.u.scale(a)
+            .add(ch.n.scale(ch.offset + ch.slope * a + side * h / 2.0))
+    };
+    Quad([
+        at(start, ch.height_start, -1.0),
+        at(end, ch.height_end, -1.0),
+        at(end, ch.height_end, 1.0),
+        at(start, ch.height_start, 1.0),
+    ])
+}
+
+fn locate_at_scale(grey: &GrayImage) -> Option<Found> {
+    let binary = binarise(grey);
+    let (blobs, labels) = blobs(&binary);
+    if blobs.len() < 40 {
+        return None;
+    }
+    let max_size = blobs.iter().map(|b| b.size).fold(0.0, f32::max);
+    let grid = Grid::new(
+        &blobs,
+        grey.width(),
+        grey.height(),
+        (max_size * 1.5).max(8.0),
+    );
+
+    // Seeds: each blob's nearest similar neighbour gives a candidate direction and pitch.
+    let mut used = vec![false; blobs.len()];
+    // Blobs in any run of several aligned characters: document text, as opposed to background.
+    let mut texty = vec![false; blobs.len()];
+    let mut chains: Vec<Chain> = Vec::new();
+    let mut near = Vec::new();
+    let mut order: Vec<usize> = (0..blobs.len()).collect();
+    order.sort_by(|&a, &b| blobs[b].size.total_cmp(&blobs[a].size));
+    for &seed in &order {
+        if used[seed] {
+            continue;
+        }
+        let b = &blobs[seed];
+        grid.near(b.c, b.size * 1.8, &mut near);
+        // Try the few nearest similar neighbours as the line's direction; keep the longest chain.
+        let mut neighbours: Vec<(usize, f32)> = near
+            .iter()
+            .copied()
+            .filter(|&j| j != seed && !used[j])
+            .filter(|&j| (0.4..=1.6).contains(&(blobs[j].size / b.size)))
+            .map(|j| (j, blobs[j].c.sub(b.c).norm()))
+            .filter(|&(_, d)| d > b.size * 0.4)
+            .collect();
+        neighbours.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut members: Vec<usize> = Vec::new();
+        for &(j, d) in neighbours.iter().take(3) {
+            let v = blobs[j].c.sub(b.c).scale(1.0 / d);
+            let height0 = b.extent(Point::new(-v.y, v.x)).max(b.size * 0.5);
+            let fwd = follow(&blobs, &grid, &used, seed, v, d, height0);
+            let back = follow(&blobs, &grid, &used, seed, v.scale(-1.0), d, height0);
+            if fwd.len() + back.len() + 1 > members.len() {
+                members = back.into_iter().rev().collect();
+                members.push(seed);
+                members.extend(fwd);
+            }
+        }
+        if members.len() >= 5 {
+            for &m in &members {
+                texty[m] = true;
+            }
+        }
+        if members.len() < 14 {
+            continue;
+        }
+        let v = blobs[members[members.len() - 1]].c.sub(blobs[members[0]].c);
+        let v = v.scale(1.0 / v.norm().max(1e-3));
+        if let Some(chain) = fit_chain(&blobs, members, v) {
+            // Only the kept run is spent: what trimming dropped may seed or join another line.
+            for &m in &chain.members {
+                used[m] = true;
+            }
+            chains.push(chain);
+        } else {
+            used[seed] = true;
+        }
+    }
+
+    // MRZ lines: 30, 36 or 44 pitches long, allowing for a missed character at each end.
+    let candidates: Vec<&Chain> = chains
+        .iter()
+        .filter(|c| {
+            (24.0..=50.0).contains(&c.pitches())
+                && c.members.len() as f32 >= c.pitches() * 0.6
+                && regularity(&blobs, c) >= 0.6
+        })
+        .collect();
+    let mut best: Option<(f32, Vec<&Chain>)> = None;
+    for (i, a) in candidates.iter().enumerate() {
+        // Partners: parallel lines of the same extent, stacked at about 1.2 to 2.6 heights.
+        let mut group: Vec<&Chain> = vec![a];
+        for (j, b) in candidates.iter().enumerate() {
+            if i == j || a.u.dot(b.u).abs() < 0.98 {
+                continue;
+            }
+            let d = b.centre().sub(a.centre());
+            let along = d.dot(a.u).abs();
+            let perp = d.dot(a.n).abs();
+            let h = a.height.max(b.height);
+            let len_ratio = (b.end - b.start) / (a.end - a.start);
+            if along < a.pitch * 3.0
+                && perp > h * 1.0
+                && perp < h * 5.6
+                && (0.85..=1.18).contains(&len_ratio)
+            {
+                group.push(b);
+            }
+        }
+        if group.len() < 2 {
+            continue;
+        }
+        group.sort_by(|x, y| x.centre().dot(a.n).total_cmp(&y.centre().dot(a.n)));
+        // Keep the tightest run of 2 or 3 consecutive lines.
+        group.dedup_by(|x, y| (x.centre().dot(a.n) - y.centre().dot(a.n)).abs() < a.height * 0.8);
+        if group.len() > 3 {
+            continue;
+        }
+        let pitches = group.iter().map(|c| c.pitches()).sum::<f32>() / group.len() as f32;
+        let fits_format = match group.len() {
+            3 => (pitches - 30.0).abs() < 4.0,
+            _ => (pitches - 36.0).abs() < 4.0 || (pitches - 44.0).abs() < 5.0,
+        };
+        let score: f32 = group
+            .iter()
+            .map(|c| c.members.len() as f32 * regularity(&blobs, c))
+            .sum::<f32>()
+            * if fits_format { 1.5 } else { 1.0 };
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, group));
+        }
+    }
+    let (_, group) = best?;
+    let mut group: Vec<Chain> = group.iter().map(|c| c.aligned_to(group[0].u)).collect();
+    let n0 = group[0].n;
+    group.sort_by(|x, y| x.centre().dot(n0).total_cmp(&y.centre().dot(n0)));
+    let first = &group[0];
+    let u = first.u;
+    // One common extent along the line for every line of the zone: the lines are printed in the
+    // same columns, so this repairs a chain that lost its first or last character.
+    // The intersection: background blobs may extend one chain, never all of them alike.
+    let start = group
+        .iter()
+        .map(|c| c.start)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let end = group.iter().map(|c| c.end).fold(f32::INFINITY, f32::min);
+    let lines: Vec<Quad> = group.iter().map(|c| line_quad(c, start, end)).collect();
+    let last = lines.len() - 1;
+    let quad = Quad([
+        lines[0].0[0],
+        lines[0].0[1],
+        lines[last].0[2],
+        lines[last].0[3],
+    ]);
+    let pitch = group.iter().map(|c| c.pitch).sum::<f32>() / group.len() as f32;
+    let found = Found {
+        angle_deg: u.y.atan2(u.x).to_degrees().rem_euclid(360.0),
+        quad,
+        lines,
+        pitch,
+    };
+    // Fillers say which way the text reads; failing that, the MRZ sits at the bottom of the
+    // document, so the side with more text beside it is "up". The engine confirms by reading.
+    let members: Vec<usize> = group
+        .iter()
+        .flat_map(|c| c.members.iter().copied())
+        .collect();
+    let height = group.iter().map(|c| c.height).sum::<f32>() / group.len() as f32;
+    let chevrons = chevron_evidence(&blobs, &labels, &members, u, height);
+    let backwards = if chevrons.abs() >= 1.0 {
+        chevrons < 0.0
+    } else {
+        ink_beside(&blobs, &texty, &found, 1.0) > ink_beside(&blobs, &texty, &found, -1.0)
+    };
+    Some(if backwards { found.flipped() } else { found })
+}
+
+/// Counts blobs in a band beside the zone, on the top side (`side` -1) or the bottom side (+1).
+fn ink_beside(blobs: &[Blob], texty: &[bool], found: &Found, side: f32) -> usize {
+    let [tl, tr, br, bl] = found.quad.0;
+    let u = tr.sub(tl);
+    let len = u.norm();
+    let u = u.scale(1.0 / len);
+    let n = Point::new(-u.y, u.x);
+    let height = bl.sub(tl).norm().max(1.0);
+    let (edge, _) = if side < 0.0 { (tl, tr) } else { (bl, br) };
+    blobs
+        .iter()
+        .zip(texty)
+        .filter(|(b, &t)| {
+            let d = b.c.sub(edge);
+            let a = d.dot(u);
+            let p = d.dot(n) * side;
+            t && a > 0.0 && a < len && p > height * 0.1 && p < height * 8.0
+        })
+        .count()
+}
+
+fn polygon_area(p: &[Point]) -> f32 {
+    if p.len() < 3 {
+        return 0.0;
+    }
+    let mut s = 0.0;
+    for i in 0..p.len() {
+        let (a, b) = (p[i], p[(i + 1) % p.len()]);
+        s += a.x * b.y - b.x * a.y;
+    }
+    (s / 2.0).abs()
+}
+
+/// Sutherland-Hodgman clipping of convex `subject` by convex `clip`.
+fn clip_convex(subject: &[Point], clip: &[Point]) -> Vec<Point> {
+    let orient = {
+        let mut s = 0.0;
+        for i in 0..clip.len() {
+            let (a, b) = (clip[i], clip[(i + 1) % clip.len()]);
+            s += a.x * b.y - b.x * a.y;
+        }
+        s.signum()
+    };
+    let mut out = subject.to_vec();
+    for i in 0..clip.len() {
+        let (a, b) = (clip[i], clip[(i + 1) % clip.len()]);
+        let inside =
+            |p: Point| orient * ((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x)) >= 0.0;
+        let input = std::mem::take(&mut out);
+        for j in 0..input.len() {
+            let (p, q) = (input[j], input[(j + 1) % input.len()]);
+            let (ip, iq) = (inside(p), inside(q));
+            if ip {
+                out.push(p);
+            }
+            if ip != iq {
+                let d1 = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+                let d2 = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
+                let t = d1 / (d1 - d2);
+                out.push(p.add(q.sub(p).scale(t)));
+            }
+        }
+        if out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f32, y: f32, s: f32) -> Quad {
+        Quad([
+            Point::new(x, y),
+            Point::new(x + s, y),
+            Point::new(x + s, y + s),
+            Point::new(x, y + s),
+        ])
+    }
+
+    #[test]
+    fn iou_of_quads() {
+        let cases = [
+            (square(0.0, 0.0, 10.0), square(0.0, 0.0, 10.0), 1.0),
+            (square(0.0, 0.0, 10.0), square(5.0, 0.0, 10.0), 50.0 / 150.0),
+            (square(0.0, 0.0, 10.0), square(20.0, 0.0, 10.0), 0.0),
+            // Orientation of the corners does not matter.
+            (
+                square(0.0, 0.0, 10.0),
+                square(0.0, 0.0, 10.0).rotated_180(),
+                1.0,
+            ),
+        ];
+        for (a, b, want) in cases {
+            assert!((a.iou(&b) - want).abs() < 1e-4, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn blank_and_noise_images_have_no_mrz() {
+        let blank = GrayImage::from_pixel(400, 300, Luma([230]));
+        assert_eq!(locate(&blank, &LocateParams::default()), None);
+        let mut noise = GrayImage::new(400, 300);
+        let mut s = 12345u32;
+        for p in noise.pixels_mut() {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            p[0] = (s >> 24) as u8;
+        }
+        assert_eq!(locate(&noise, &LocateParams::default()), None);
+    }
+}
