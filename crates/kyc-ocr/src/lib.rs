@@ -8,8 +8,10 @@
 //! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
 //! - [`countries`]: ICAO and ISO country codes and names.
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
+//! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod countries;
 pub mod decode;
 pub mod locate;

@@ -83,6 +83,33 @@ impl Spelling {
         self.search(mrz.as_bytes(), true)
     }
 
+    /// The same spelling without the single `<` between parts (the `<<` between surname and given
+    /// names stays): for comparing names whose only difference is spacing (`VANDERBERG` and
+    /// `VAN<DER<BERG`).
+    pub fn without_separators(&self) -> Spelling {
+        Spelling {
+            segs: self
+                .segs
+                .iter()
+                .copied()
+                .filter(|s| *s != Seg::Fixed(b'<'))
+                .collect(),
+            untransliterable: self.untransliterable,
+        }
+    }
+
+    /// The parts of the name (what the MRZ separates with `<`), each as its own spelling.
+    pub fn parts(&self) -> Vec<Spelling> {
+        self.segs
+            .split(|s| matches!(s, Seg::Fixed(b'<') | Seg::Double))
+            .filter(|p| !p.is_empty())
+            .map(|p| Spelling {
+                segs: p.to_vec(),
+                untransliterable: false,
+            })
+            .collect()
+    }
+
     /// The recommended spelling (the first choice everywhere).
     pub fn recommended(&self) -> String {
         let mut out = String::new();
@@ -576,6 +603,15 @@ mod tests {
         assert!(s.is_truncation("MUXX"));
         assert!(!s.is_truncation("MUELLER<<HANX"));
         assert!(!s.matches("MUELLER<<HANS"));
+    }
+
+    #[test]
+    fn parts_and_separator_free_spellings() {
+        let s = Spelling::new("van der Berg-Ölund");
+        let parts: Vec<String> = s.parts().iter().map(Spelling::recommended).collect();
+        assert_eq!(parts, ["VAN", "DER", "BERG", "OELUND"]);
+        assert!(s.without_separators().matches("VANDERBERGOLUND"));
+        assert!(!s.matches("VANDERBERGOLUND"));
     }
 
     #[test]

@@ -1,0 +1,502 @@
+//! The consistency check: what a customer typed into a KYC form against the document's MRZ.
+//!
+//! Parse the form with [`RawForm::parse`] (typed [`FormError`] naming the field), then call
+//! [`check`] with a parsed [`Mrz`]. The [`Report`] carries the verdict, the next steps offered to
+//! the customer, every compared field with both values, the mismatches (each with a kind and a
+//! sentence), the policy refusals and flags. An inconsistency is a result, not an error.
+//!
+//! Comparison rules:
+//! - names go through ICAO 9303 Part 3 transliteration with every allowed variant
+//!   ([`crate::translit`]); case, accents per the table, spacing and the order of a full name are
+//!   formatting, never a mismatch; a name the MRZ truncated matches a typed name that starts with it;
+//! - document numbers ignore typed spaces and dashes and case;
+//! - dates compare on the parts the MRZ knows (`<` is unknown), and on the two year digits the MRZ
+//!   holds, so the typed century stands;
+//! - countries compare as codes (`D`, `DEU`, `DE` and `Germany` are one country);
+//! - sex `X` matches the MRZ's unspecified `<` (or `X`).
+//!
+//! Verdict, most severe first: `unreadable` (check digits invalid after repair), `refused` (a
+//! [`Policy`] rule), `prompt` (one or more mismatches), `consistent`. Document type: only passports
+//! are checked automatically; an MRZ document code other than `P...`, or a typed document type
+//! "other", is refused with the next step "go for manual verification" (switch off with
+//! [`Policy::manual_review_for_other_documents`]).
+//!
+//! ```
+//! use kyc_ocr::compare::{CheckOptions, RawForm};
+//!
+//! let options = CheckOptions { today: jiff::civil::date(2025, 3, 15), ..CheckOptions::default() };
+//! let raw = RawForm {
+//!     surname: Some("Müller".into()),
+//!     birth_date: Some("12.08.1974".into()),
+//!     ..RawForm::default()
+//! };
+//! let form = raw.parse(&options)?;
+//! assert_eq!(form.birth_date, Some(jiff::civil::date(1974, 8, 12)));
+//! // Then `kyc_ocr::compare::check(&mrz, &form, &options)` gives the report.
+//! # Ok::<(), kyc_ocr::compare::FormError>(())
+//! ```
+
+mod form;
+mod names;
+mod policy;
+mod typed_date;
+mod verdict;
+
+pub use form::{
+    AccountType, DocumentType, FormError, FormErrorKind, RawForm, TypedForm, MAX_FIELD_CHARS,
+};
+pub use policy::Policy;
+pub use typed_date::DateOrder;
+pub use verdict::{
+    FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary, NextStep,
+    Refusal, RefusalRule, Report, Verdict, SCHEMA,
+};
+
+use crate::countries::{self, Country};
+use crate::mrz::{Mrz, MrzDate, Sex};
+use names::DocName;
+
+/// How to check: the policy, the date the check happens on, and how to read typed dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The policy rules.
+    pub policy: Policy,
+    /// The check date: expiry and minimum age are judged against it, and two-digit typed years
+    /// take their century from it.
+    pub today: jiff::civil::Date,
+    /// Day/month order of ambiguous typed dates (default day-first).
+    pub date_order: DateOrder,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            policy: Policy::default(),
+            today: jiff::Zoned::now().date(),
+            date_order: DateOrder::default(),
+        }
+    }
+}
+
+/// Checks a typed form against a parsed MRZ; see the [module documentation](self) for the rules.
+pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
+    let f = &mrz.fields;
+    let mut fields: Vec<FieldResult> = Vec::new();
+    let mut mismatches: Vec<Mismatch> = Vec::new();
+    let mut compared: Vec<FieldName> = Vec::new();
+
+    let doc_type = DocumentType::of_document_code(&f.document_code.value);
+    if let Some(t) = form.document_type {
+        compared.push(FieldName::DocumentType);
+        push_simple(
+            &mut fields,
+            &mut mismatches,
+            FieldName::DocumentType,
+            doc_type.name(),
+            t.name(),
+            t == doc_type,
+            None,
+        );
+    }
+
+    let doc_name = DocName::new(&f.surname.value, &f.given_names.value, f.name_truncated);
+    if let Some(full) = &form.full_name {
+        compared.push(FieldName::Name);
+        let (r, m) = names::compare_full(full, &doc_name);
+        fields.push(r);
+        mismatches.extend(m);
+    } else if form.surname.is_some() || form.given_names.is_some() {
+        compared.extend(form.surname.as_ref().map(|_| FieldName::Surname));
+        compared.extend(form.given_names.as_ref().map(|_| FieldName::GivenNames));
+        let (r, m) = names::compare_parts(
+            form.surname.as_deref(),
+            form.given_names.as_deref(),
+            &doc_name,
+        );
+        fields.extend(r);
+        mismatches.extend(m);
+    }
+
+    if let Some(typed) = &form.document_number {
+        compared.push(FieldName::DocumentNumber);
+        let doc: String = f
+            .document_number
+            .value
+            .chars()
+            .filter(|&c| c != '<')
+            .collect();
+        if *typed == doc {
+            push_simple(
+                &mut fields,
+                &mut mismatches,
+                FieldName::DocumentNumber,
+                &doc,
+                typed,
+                true,
+                None,
+            );
+        } else {
+            let dist = strsim::damerau_levenshtein(typed, &doc);
+            let (kind, reason) = if dist == 1 {
+                (
+                    MismatchKind::Typo,
+                    format!("document number {typed} differs from the document's {doc} by one character"),
+                )
+            } else {
+                (
+                    MismatchKind::Different,
+                    format!("document number {typed} differs from the document's {doc}"),
+                )
+            };
+            fields.push(FieldResult {
+                field: FieldName::DocumentNumber,
+                document: doc.clone(),
+                typed: typed.clone(),
+                status: FieldStatus::Mismatch,
+                note: None,
+            });
+            mismatches.push(Mismatch {
+                field: FieldName::DocumentNumber,
+                typed: typed.clone(),
+                document: doc,
+                kind,
+                distance: Some(dist),
+                reason,
+            });
+        }
+    }
+
+    for (field, typed, doc_code) in [
+        (
+            FieldName::Nationality,
+            form.nationality,
+            &f.nationality.value,
+        ),
+        (
+            FieldName::IssuingCountry,
+            form.issuing_country,
+            &f.issuing_state.value,
+        ),
+    ] {
+        let Some(typed) = typed else { continue };
+        compared.push(field);
+        let doc_display = country_display(doc_code);
+        let typed_display = format!("{} ({})", typed.mrz_code, typed.name);
+        push_simple(
+            &mut fields,
+            &mut mismatches,
+            field,
+            &doc_display,
+            &typed_display,
+            same_country(typed, doc_code),
+            None,
+        );
+    }
+
+    let mut birth_for_policy = Some(f.birth_date.value);
+    for (field, typed, doc) in [
+        (FieldName::BirthDate, form.birth_date, &f.birth_date.value),
+        (
+            FieldName::ExpiryDate,
+            form.expiry_date,
+            &f.expiry_date.value,
+        ),
+    ] {
+        let Some(typed) = typed else { continue };
+        compared.push(field);
+        let (result, mismatch) = compare_date(field, typed, doc);
+        if field == FieldName::BirthDate && result.status == FieldStatus::Match {
+            // The MRZ holds two year digits; a typed date that agrees with them settles the century.
+            birth_for_policy = Some(MrzDate {
+                year: doc.year.map(|_| i32::from(typed.year())),
+                ..*doc
+            });
+        }
+        fields.push(result);
+        mismatches.extend(mismatch);
+    }
+
+    if let Some(typed) = form.sex {
+        compared.push(FieldName::Sex);
+        push_simple(
+            &mut fields,
+            &mut mismatches,
+            FieldName::Sex,
+            sex_display(f.sex.value),
+            sex_display(typed),
+            typed == f.sex.value,
+            None,
+        );
+    }
+
+    let today = options.today;
+    let effective_type = if form.document_type == Some(DocumentType::Other) {
+        DocumentType::Other
+    } else {
+        doc_type
+    };
+    let refusals = policy::apply(
+        &options.policy,
+        mrz,
+        effective_type,
+        birth_for_policy,
+        today,
+    );
+    let unprotected = unprotected_fields(mrz);
+    let valid = mrz.is_valid();
+
+    let (verdict, options_out, summary, decided): (Verdict, Vec<NextStep>, String, Vec<FieldName>) =
+        if !valid {
+            let bad: Vec<String> = mrz
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, crate::mrz::CheckStatus::Invalid { .. }))
+                .map(|c| c.describe())
+                .collect();
+            (
+                Verdict::Unreadable,
+                vec![NextStep::NewImage, NextStep::GoForManualVerification],
+                format!(
+                    "the document could not be read reliably ({}); please take a new image",
+                    bad.join(", ")
+                ),
+                Vec::new(),
+            )
+        } else if !refusals.is_empty() {
+            let mut next = Vec::new();
+            let mut decided = Vec::new();
+            for r in &refusals {
+                match r.rule {
+                    RefusalRule::NotAPassport => {
+                        next.push(NextStep::GoForManualVerification);
+                        if form.document_type != Some(DocumentType::Other) {
+                            decided.push(FieldName::DocumentType);
+                        }
+                    }
+                    RefusalRule::Expired => next.push(NextStep::UseAnotherDocument),
+                    RefusalRule::MainlandChinesePassport => decided.push(FieldName::Nationality),
+                    RefusalRule::UnderMinimumAge => {}
+                }
+            }
+            next.dedup();
+            let summary = refusals
+                .iter()
+                .map(|r| r.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            (Verdict::Refused, next, summary, decided)
+        } else if !mismatches.is_empty() {
+            let n = mismatches.len();
+            let decided = mismatches.iter().map(|m| m.field).collect();
+            (
+                Verdict::Prompt,
+                vec![
+                    NextStep::GoForManualVerification,
+                    NextStep::DoubleCheckAndResubmit,
+                ],
+                format!(
+                    "{n} typed field{} differ{} from the document",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" }
+                ),
+                decided,
+            )
+        } else {
+            let summary = if compared.is_empty() {
+                "no typed field was given, so nothing was compared".to_string()
+            } else {
+                format!("all {} compared fields match the document", compared.len())
+            };
+            (Verdict::Consistent, Vec::new(), summary, compared.clone())
+        };
+
+    let mut unprotected_decided: Vec<FieldName> = Vec::new();
+    for d in decided {
+        if unprotected.contains(&d) && !unprotected_decided.contains(&d) {
+            unprotected_decided.push(d);
+        }
+    }
+
+    Report {
+        schema: SCHEMA,
+        verdict,
+        options: options_out,
+        summary,
+        mismatches,
+        compared,
+        fields,
+        refusals,
+        flags: Flags {
+            document_expired: policy::is_expired(mrz, today),
+            repairs_applied: mrz.repairs.len(),
+            name_truncated: f.name_truncated,
+            unprotected_fields_decided: unprotected_decided,
+        },
+        mrz: Some(MrzSummary::of(mrz)),
+    }
+}
+
+fn push_simple(
+    fields: &mut Vec<FieldResult>,
+    mismatches: &mut Vec<Mismatch>,
+    field: FieldName,
+    document: &str,
+    typed: &str,
+    matched: bool,
+    note: Option<String>,
+) {
+    fields.push(FieldResult {
+        field,
+        document: document.to_string(),
+        typed: typed.to_string(),
+        status: if matched {
+            FieldStatus::Match
+        } else {
+            FieldStatus::Mismatch
+        },
+        note,
+    });
+    if !matched {
+        mismatches.push(Mismatch {
+            field,
+            typed: typed.to_string(),
+            document: document.to_string(),
+            kind: MismatchKind::Different,
+            distance: None,
+            reason: format!("{field} {typed} differs from the document's {document}"),
+        });
+    }
+}
+
+/// The report fields that no check digit protects in this MRZ's layout.
+fn unprotected_fields(mrz: &Mrz) -> Vec<FieldName> {
+    let mut out = Vec::new();
+    for name in mrz.unprotected_fields() {
+        match name {
+            "document_code" => out.push(FieldName::DocumentType),
+            "issuing_state" => out.push(FieldName::IssuingCountry),
+            "surname" => out.extend([FieldName::Surname, FieldName::Name]),
+            "given_names" => out.extend([FieldName::GivenNames, FieldName::Name]),
+            "nationality" => out.push(FieldName::Nationality),
+            "sex" => out.push(FieldName::Sex),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// British nationality classes (citizens of the overseas territories, nationals overseas, ...):
+/// a customer who picks "United Kingdom" for them typed their nationality correctly.
+const BRITISH: &[&str] = &["GBR", "GBD", "GBN", "GBO", "GBP", "GBS"];
+
+fn same_country(typed: &Country, doc_code: &str) -> bool {
+    let doc_code = doc_code.trim_end_matches('<');
+    match countries::by_mrz_code(doc_code) {
+        Some(doc) => {
+            doc.mrz_code == typed.mrz_code
+                || (BRITISH.contains(&doc.mrz_code) && typed.mrz_code == "GBR")
+        }
+        None => typed.mrz_code == doc_code || typed.alpha3 == doc_code,
+    }
+}
+
+fn country_display(code: &str) -> String {
+    let code = code.trim_end_matches('<');
+    match countries::by_mrz_code(code) {
+        Some(c) => format!("{} ({})", c.mrz_code, c.name),
+        None => code.to_string(),
+    }
+}
+
+fn sex_display(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Male => "M",
+        Sex::Female => "F",
+        Sex::Unspecified => "X",
+    }
+}
+
+/// A date as `YYYY-MM-DD`, unknown parts as `XX`.
+fn mrz_date_display(d: &MrzDate) -> String {
+    let two = |v: Option<u8>| v.map_or("XX".to_string(), |v| format!("{v:02}"));
+    let year = d.year.map_or("XXXX".to_string(), |y| format!("{y:04}"));
+    format!("{year}-{}-{}", two(d.month), two(d.day))
+}
+
+fn compare_date(
+    field: FieldName,
+    typed: jiff::civil::Date,
+    doc: &MrzDate,
+) -> (FieldResult, Option<Mismatch>) {
+    let (ty, tm, td) = (
+        i32::from(typed.year()),
+        typed.month() as u8,
+        typed.day() as u8,
+    );
+    // Only the two year digits are in the MRZ; its century is a guess the typed date may settle.
+    let year_ok = doc
+        .year
+        .is_none_or(|y| y.rem_euclid(100) == ty.rem_euclid(100));
+    let month_ok = doc.month.is_none_or(|m| m == tm);
+    let day_ok = doc.day.is_none_or(|d| d == td);
+    let document = mrz_date_display(doc);
+    let typed_s = typed.to_string();
+    let unknown = doc.year.is_none() || doc.month.is_none() || doc.day.is_none();
+    if year_ok && month_ok && day_ok {
+        let note = unknown.then(|| {
+            "the document leaves part of this date unknown; compared on the known parts".to_string()
+        });
+        let result = FieldResult {
+            field,
+            document,
+            typed: typed_s,
+            status: FieldStatus::Match,
+            note,
+        };
+        return (result, None);
+    }
+    let swapped = year_ok && doc.month == Some(td) && doc.day == Some(tm) && tm != td;
+    // Digits that differ in YYMMDD, counting only the known parts.
+    let digits = |a: Option<u32>, b: u32| {
+        a.map_or(0, |a| {
+            usize::from(a / 10 != b / 10) + usize::from(a % 10 != b % 10)
+        })
+    };
+    let differing = digits(
+        doc.year.map(|y| y.rem_euclid(100) as u32),
+        ty.rem_euclid(100) as u32,
+    ) + digits(doc.month.map(u32::from), u32::from(tm))
+        + digits(doc.day.map(u32::from), u32::from(td));
+    let (kind, reason) = if swapped {
+        (
+            MismatchKind::Swapped,
+            format!("{field} {typed_s} has day and month swapped; the document says {document}"),
+        )
+    } else if differing == 1 {
+        (
+            MismatchKind::Typo,
+            format!("{field} {typed_s} differs from the document's {document} by one digit"),
+        )
+    } else {
+        (
+            MismatchKind::Different,
+            format!("{field} {typed_s} differs from the document's {document}"),
+        )
+    };
+    let result = FieldResult {
+        field,
+        document: document.clone(),
+        typed: typed_s.clone(),
+        status: FieldStatus::Mismatch,
+        note: None,
+    };
+    let mismatch = Mismatch {
+        field,
+        typed: typed_s,
+        document,
+        kind,
+        distance: None,
+        reason,
+    };
+    (result, Some(mismatch))
+}

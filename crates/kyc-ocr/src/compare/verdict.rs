@@ -1,0 +1,297 @@
+//! The report of a consistency check: verdict, next steps, mismatches, flags and the MRZ summary.
+//!
+//! The report is shown to the customer who typed the form, so it may carry the typed and document
+//! values; it must never be logged.
+
+use serde::Serialize;
+
+use crate::mrz::{Check, Mrz, MrzFormat, Repair};
+
+/// The version of the JSON schema of [`Report`]; bumped on any incompatible change.
+pub const SCHEMA: &str = "kyc-ocr/check/v1";
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every compared field matches and the MRZ's check digits are valid.
+    Consistent,
+    /// One or more typed fields differ from the document: ask the customer.
+    Prompt,
+    /// No MRZ, or check digits that stay invalid after repair: ask for a new image.
+    Unreadable,
+    /// A policy rule stops the automatic check (see [`super::Policy`]).
+    Refused,
+}
+
+impl Verdict {
+    /// The snake_case name used in JSON and human output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Consistent => "consistent",
+            Verdict::Prompt => "prompt",
+            Verdict::Unreadable => "unreadable",
+            Verdict::Refused => "refused",
+        }
+    }
+}
+
+/// What the customer may do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// Hand the case to a person.
+    GoForManualVerification,
+    /// Correct the typed form and submit it again.
+    DoubleCheckAndResubmit,
+    /// Take a new photo or scan of the document.
+    NewImage,
+    /// Use another (valid) document.
+    UseAnotherDocument,
+}
+
+/// A field of the typed form, as named in reports and errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldName {
+    /// Individual or organisation (never compared: the MRZ has no such field).
+    AccountType,
+    /// Passport or other document.
+    DocumentType,
+    /// Surname (primary identifier).
+    Surname,
+    /// Given names (secondary identifier).
+    GivenNames,
+    /// The name as a whole: a typed full name, or surname and given names judged together.
+    Name,
+    /// Document number.
+    DocumentNumber,
+    /// Nationality.
+    Nationality,
+    /// Issuing country.
+    IssuingCountry,
+    /// Date of birth.
+    BirthDate,
+    /// Date of expiry.
+    ExpiryDate,
+    /// Sex.
+    Sex,
+}
+
+impl FieldName {
+    /// The field as words, for sentences (`birth date`).
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldName::AccountType => "account type",
+            FieldName::DocumentType => "document type",
+            FieldName::Surname => "surname",
+            FieldName::GivenNames => "given names",
+            FieldName::Name => "name",
+            FieldName::DocumentNumber => "document number",
+            FieldName::Nationality => "nationality",
+            FieldName::IssuingCountry => "issuing country",
+            FieldName::BirthDate => "birth date",
+            FieldName::ExpiryDate => "expiry date",
+            FieldName::Sex => "sex",
+        }
+    }
+
+    /// The snake_case key used in JSON (`birth_date`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldName::AccountType => "account_type",
+            FieldName::DocumentType => "document_type",
+            FieldName::Surname => "surname",
+            FieldName::GivenNames => "given_names",
+            FieldName::Name => "name",
+            FieldName::DocumentNumber => "document_number",
+            FieldName::Nationality => "nationality",
+            FieldName::IssuingCountry => "issuing_country",
+            FieldName::BirthDate => "birth_date",
+            FieldName::ExpiryDate => "expiry_date",
+            FieldName::Sex => "sex",
+        }
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How a typed value differs from the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MismatchKind {
+    /// A small spelling difference (edit distance in [`Mismatch::distance`]).
+    Typo,
+    /// Two things in the wrong places: surname and given names, or day and month.
+    Swapped,
+    /// A part present on one side only (a middle name left out or added).
+    MissingPart,
+    /// Anything else.
+    Different,
+}
+
+/// One typed field that differs from the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// The field.
+    pub field: FieldName,
+    /// The value as typed (names as typed; dates, codes and sex normalised).
+    pub typed: String,
+    /// The value on the document (names in MRZ letters, parts separated by spaces).
+    pub document: String,
+    /// How they differ.
+    pub kind: MismatchKind,
+    /// The Damerau-Levenshtein distance between the closest allowed spelling and the document,
+    /// for names and document numbers.
+    pub distance: Option<usize>,
+    /// One sentence for the customer.
+    pub reason: String,
+}
+
+/// Whether one compared field matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldStatus {
+    /// Equal after normalisation.
+    Match,
+    /// Different (a [`Mismatch`] says how).
+    Mismatch,
+}
+
+/// One compared field, for the field-by-field listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldResult {
+    /// The field.
+    pub field: FieldName,
+    /// The value on the document.
+    pub document: String,
+    /// The value as typed.
+    pub typed: String,
+    /// Match or mismatch.
+    pub status: FieldStatus,
+    /// Why a match is a match where it is not plain equality (a truncated name, a
+    /// transliteration variant, an unknown part of a date).
+    pub note: Option<String>,
+}
+
+/// A policy rule that refused the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalRule {
+    /// Mainland Chinese passports (nationality `CHN`) cannot pass KYC for now.
+    MainlandChinesePassport,
+    /// The document expired before the check date.
+    Expired,
+    /// The holder is younger than the policy's minimum age.
+    UnderMinimumAge,
+    /// Only passports are checked automatically; other documents go to a person.
+    NotAPassport,
+}
+
+/// A rule that refused, with its sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The rule.
+    pub rule: RefusalRule,
+    /// One sentence for the customer.
+    pub reason: String,
+}
+
+/// Facts beside the verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Flags {
+    /// The document's expiry date is before the check date (whether or not the policy refuses it).
+    pub document_expired: bool,
+    /// How many characters the MRZ engine repaired.
+    pub repairs_applied: usize,
+    /// The MRZ name field is full, so names were compared by prefix.
+    pub name_truncated: bool,
+    /// Fields no check digit protects that decided the verdict: an OCR error there would pass
+    /// every check, so a person may want to look at them.
+    pub unprotected_fields_decided: Vec<FieldName>,
+}
+
+/// What the report shows of the MRZ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MrzSummary {
+    /// The layout.
+    pub format: MrzFormat,
+    /// The lines after repair.
+    pub lines: Vec<String>,
+    /// Every check digit is valid (or legitimately absent).
+    pub check_digits_valid: bool,
+    /// Every check digit and its result.
+    pub checks: Vec<Check>,
+    /// The characters the engine changed.
+    pub repairs: Vec<Repair>,
+    /// Problems that did not stop decoding.
+    pub warnings: Vec<String>,
+}
+
+impl MrzSummary {
+    /// The summary of a parsed MRZ.
+    pub fn of(mrz: &Mrz) -> MrzSummary {
+        MrzSummary {
+            format: mrz.format,
+            lines: mrz.lines.clone(),
+            check_digits_valid: mrz.is_valid(),
+            checks: mrz.checks.clone(),
+            repairs: mrz.repairs.clone(),
+            warnings: mrz.warnings.clone(),
+        }
+    }
+}
+
+/// The result of a consistency check; serialises to the versioned JSON schema [`SCHEMA`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// What the customer may do next.
+    pub options: Vec<NextStep>,
+    /// One sentence that explains the verdict.
+    pub summary: String,
+    /// The typed fields that differ from the document.
+    pub mismatches: Vec<Mismatch>,
+    /// The fields that were compared (the typed form's absent fields are not).
+    pub compared: Vec<FieldName>,
+    /// Every compared field with both values.
+    pub fields: Vec<FieldResult>,
+    /// The policy rules that refused.
+    pub refusals: Vec<Refusal>,
+    /// Facts beside the verdict.
+    pub flags: Flags,
+    /// The MRZ the check used; `None` when there was none.
+    pub mrz: Option<MrzSummary>,
+}
+
+impl Report {
+    /// The report for an image (or text) in which no MRZ could be found or parsed; `why` is one
+    /// sentence for the customer (it must not contain personal data read from the document).
+    pub fn unreadable_without_mrz(why: impl Into<String>) -> Report {
+        Report {
+            schema: SCHEMA,
+            verdict: Verdict::Unreadable,
+            options: vec![NextStep::NewImage, NextStep::GoForManualVerification],
+            summary: why.into(),
+            mismatches: Vec::new(),
+            compared: Vec::new(),
+            fields: Vec::new(),
+            refusals: Vec::new(),
+            flags: Flags::default(),
+            mrz: None,
+        }
+    }
+
+    /// The report as JSON (one line).
+    pub fn to_json(&self) -> String {
+        // Every type in a report serialises infallibly (no maps with non-string keys, no floats).
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
