@@ -1,1 +1,56 @@
-fn main() {}
+//! `kyc-ocr`: reads, validates and checks travel-document MRZs from the command line.
+//!
+//! Exit codes: 0 consistent / every check digit valid, 1 inconsistent / some check invalid,
+//! 2 error (input that is not an MRZ, unreadable files, bad flags). A closed stdout pipe is not an
+//! error.
+#![forbid(unsafe_code)]
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Reads the machine readable zone of passports, ID cards and visas.
+#[derive(Debug, Parser)]
+#[command(name = "kyc-ocr", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and validate MRZ text given as arguments (one line each) or on stdin.
+    Parse(cmd::parse::Args),
+    /// Check a typed KYC form against a document's MRZ (exit 0 consistent, 1 prompt, unreadable or
+    /// refused, 2 input error).
+    Check(cmd::check::Args),
+}
+
+/// What a subcommand reports: the process exit code.
+pub(crate) type Outcome = anyhow::Result<u8>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => cmd::parse::run(args),
+        Command::Check(args) => cmd::check::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kyc-ocr: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A reader that closed our stdout (`kyc-ocr parse ... | head -1`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -209,7 +209,8 @@ impl CheckedField {
 pub struct Check {
     /// The field it protects.
     pub field: CheckedField,
-    /// Valid, invalid or absent.
+    /// Valid, invalid or absent (flattened in JSON: `"status": "invalid", "found": "3", ...`).
+    #[serde(flatten)]
     pub status: CheckStatus,
     /// Where the digit sits.
     pub span: Span,

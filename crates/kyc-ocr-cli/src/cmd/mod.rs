@@ -1,0 +1,4 @@
+//! One module per subcommand: raw flags in, an exit code out.
+
+pub mod check;
+pub mod parse;
