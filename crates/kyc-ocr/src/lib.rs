@@ -6,6 +6,9 @@
 //!   repair of OCR confusions.
 //! - [`decode`]: image bytes to pixels, with limits and EXIF orientation.
 //! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
+//! - [`rectify`]: cuts each MRZ line out, deskewed, at the recogniser's input height.
+//! - [`recognise`]: the line recogniser (CTC, run by rten) and its decoding.
+//! - [`engine`]: the [`engine::Engine`] composing every stage, shared across threads.
 //! - [`countries`]: ICAO and ISO country codes and names.
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 //! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.
@@ -14,6 +17,9 @@
 pub mod compare;
 pub mod countries;
 pub mod decode;
+pub mod engine;
 pub mod locate;
 pub mod mrz;
+pub mod recognise;
+pub mod rectify;
 pub mod translit;

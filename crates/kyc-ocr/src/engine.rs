@@ -1,0 +1,352 @@
+//! The reading engine: one object, built once and shared across threads, with one public method
+//! per stage (decode, locate, rectify, recognise, parse) and [`Engine::read`] composing them.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use image::{DynamicImage, GrayImage};
+use serde::Serialize;
+
+use crate::decode::{self, DecodeError, DecodeLimits};
+use crate::locate::{self, LocateParams, MrzLocation};
+use crate::mrz::{self, LineReading, Mrz, MrzError, ParseOptions};
+use crate::recognise::{self, LineModel, RecogniseError, RtenModel};
+use crate::rectify::{self, LineImage};
+
+/// Where the recogniser is looked for when [`EngineParams::model_path`] is `None`: the model
+/// committed in this repository.
+pub const DEFAULT_MODEL_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/mrz-rec.onnx");
+
+/// How to build an [`Engine`].
+#[derive(Clone, Debug, Default)]
+pub struct EngineParams {
+    /// Limits on untrusted image input.
+    pub limits: DecodeLimits,
+    /// Tuning of the MRZ localiser.
+    pub locate: LocateParams,
+    /// Recogniser model file (ONNX or `.rten`); `None` for the repository's model.
+    pub model_path: Option<PathBuf>,
+    /// Options of the MRZ parser (century rules, repair).
+    pub parse: ParseOptions,
+}
+
+/// What went wrong in the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineErrorKind {
+    /// The image could not be decoded.
+    Decode,
+    /// The recogniser could not be loaded or run.
+    Recognise,
+}
+
+/// An engine failure; `source()` is the stage's own typed error.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EngineError {
+    kind: EngineErrorKind,
+    message: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl EngineError {
+    /// Which stage failed.
+    pub fn kind(&self) -> &EngineErrorKind {
+        &self.kind
+    }
+}
+
+impl From<DecodeError> for EngineError {
+    fn from(e: DecodeError) -> Self {
+        EngineError {
+            kind: EngineErrorKind::Decode,
+            message: e.to_string(),
+            source: Box::new(e),
+        }
+    }
+}
+
+impl From<RecogniseError> for EngineError {
+    fn from(e: RecogniseError) -> Self {
+        EngineError {
+            kind: EngineErrorKind::Recognise,
+            message: e.to_string(),
+            source: Box::new(e),
+        }
+    }
+}
+
+/// Milliseconds spent in each stage of [`Engine::read`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Decoding the image.
+    pub decode_ms: f32,
+    /// Finding the MRZ.
+    pub locate_ms: f32,
+    /// Cutting out the lines.
+    pub rectify_ms: f32,
+    /// Running the recogniser and decoding its output.
+    pub recognise_ms: f32,
+    /// Parsing and repairing the MRZ text.
+    pub parse_ms: f32,
+    /// The whole read.
+    pub total_ms: f32,
+}
+
+/// The result of [`Engine::read`].
+#[derive(Clone, Debug)]
+pub struct ReadOutput {
+    /// The parsed MRZ, `None` when no zone was found or its text did not parse.
+    pub mrz: Option<Mrz>,
+    /// Where the zone is, in reading orientation; `None` when none was found.
+    pub location: Option<MrzLocation>,
+    /// Why the text did not parse, when a zone was found but gave no MRZ.
+    pub parse_error: Option<MrzError>,
+    /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
+    pub confidence: f32,
+    /// Time per stage.
+    pub timings: Timings,
+}
+
+/// The MRZ reader. Build it once; it is `Send + Sync` and every method takes `&self`.
+pub struct Engine {
+    params: EngineParams,
+    model: Box<dyn LineModel>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds the engine, loading the recogniser.
+    pub fn new(params: EngineParams) -> Result<Engine, EngineError> {
+        let path = params
+            .model_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH));
+        let model = RtenModel::from_file(&path)?;
+        Ok(Engine {
+            params,
+            model: Box::new(model),
+        })
+    }
+
+    /// An engine around any model (tests run the pipeline with a fake).
+    #[cfg(test)]
+    pub(crate) fn with_model(params: EngineParams, model: Box<dyn LineModel>) -> Engine {
+        Engine { params, model }
+    }
+
+    /// The parameters the engine was built with.
+    pub fn params(&self) -> &EngineParams {
+        &self.params
+    }
+
+    /// Stage 1: decodes image bytes, EXIF orientation applied, within [`EngineParams::limits`].
+    pub fn decode(&self, bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
+        decode::decode(bytes, &self.params.limits)
+    }
+
+    /// Stage 2: finds the MRZ; `None` when the image has none.
+    pub fn locate(&self, grey: &GrayImage) -> Option<MrzLocation> {
+        locate::locate(grey, &self.params.locate)
+    }
+
+    /// Stage 3: cuts the located lines out of the full-resolution grey image.
+    pub fn rectify(&self, grey: &GrayImage, location: &MrzLocation) -> Vec<LineImage> {
+        rectify::rectify(grey, location)
+    }
+
+    /// Stage 4: reads the lines (one batch), with per-position alternatives for repair.
+    pub fn recognise(&self, lines: &[LineImage]) -> Result<Vec<LineReading>, RecogniseError> {
+        recognise::recognise(self.model.as_ref(), lines)
+    }
+
+    /// Stage 5: parses and repairs the readings with the MRZ engine.
+    pub fn parse(&self, readings: &[LineReading]) -> Result<Mrz, MrzError> {
+        mrz::parse_reading(readings, &self.params.parse)
+    }
+
+    /// All stages: image bytes to a parsed MRZ. Reads the zone in the located direction and, unless
+    /// that gives a valid MRZ, also upside down, keeping the better reading.
+    pub fn read(&self, bytes: &[u8]) -> Result<ReadOutput, EngineError> {
+        let start = Instant::now();
+        let mut timings = Timings::default();
+        let image = self.decode(bytes)?;
+        let grey = image.to_luma8();
+        drop(image);
+        timings.decode_ms = ms(start);
+        self.read_grey(&grey, timings, start)
+    }
+
+    /// [`Engine::read`] from pixels already decoded.
+    pub fn read_image(&self, grey: &GrayImage) -> Result<ReadOutput, EngineError> {
+        self.read_grey(grey, Timings::default(), Instant::now())
+    }
+
+    fn read_grey(
+        &self,
+        grey: &GrayImage,
+        mut timings: Timings,
+        start: Instant,
+    ) -> Result<ReadOutput, EngineError> {
+        let t = Instant::now();
+        let location = self.locate(grey);
+        timings.locate_ms = ms(t);
+        let Some(location) = location else {
+            timings.total_ms = ms(start);
+            return Ok(ReadOutput {
+                mrz: None,
+                location: None,
+                parse_error: None,
+                confidence: 0.0,
+                timings,
+            });
+        };
+        let mut best = self.read_at(grey, location.clone(), &mut timings)?;
+        if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+            let other = self.read_at(grey, location.flipped(), &mut timings)?;
+            if rank(&other) > rank(&best) {
+                best = other;
+            }
+        }
+        timings.total_ms = ms(start);
+        best.timings = timings;
+        Ok(best)
+    }
+
+    fn read_at(
+        &self,
+        grey: &GrayImage,
+        location: MrzLocation,
+        timings: &mut Timings,
+    ) -> Result<ReadOutput, EngineError> {
+        let t = Instant::now();
+        let lines = self.rectify(grey, &location);
+        timings.rectify_ms += ms(t);
+        let t = Instant::now();
+        let readings = self.recognise(&lines)?;
+        timings.recognise_ms += ms(t);
+        let t = Instant::now();
+        let confidence = confidence(&readings);
+        let parsed = self.parse(&readings);
+        timings.parse_ms += ms(t);
+        let (mrz, parse_error) = match parsed {
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(ReadOutput {
+            mrz,
+            location: Some(location),
+            parse_error,
+            confidence,
+            timings: Timings::default(),
+        })
+    }
+}
+
+/// Orders readings: a valid MRZ, then a parsed one, then by confidence.
+fn rank(out: &ReadOutput) -> (u8, f32) {
+    let class = match &out.mrz {
+        Some(m) if m.is_valid() => 2,
+        Some(_) => 1,
+        None => 0,
+    };
+    (class, out.confidence)
+}
+
+/// Mean probability of the best candidate per position.
+fn confidence(readings: &[LineReading]) -> f32 {
+    let probs: Vec<f32> = readings
+        .iter()
+        .flat_map(|r| r.positions.iter())
+        .filter_map(|p| p.first().map(|c| c.log_prob.exp()))
+        .collect();
+    if probs.is_empty() {
+        0.0
+    } else {
+        probs.iter().sum::<f32>() / probs.len() as f32
+    }
+}
+
+fn ms(since: Instant) -> f32 {
+    since.elapsed().as_secs_f32() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recognise::tests::frames_for;
+    use rten_tensor::prelude::*;
+    use rten_tensor::NdTensor;
+
+    /// A model that "reads" fixed text for every line of a batch, one text per line index.
+    struct FakeModel(Vec<&'static str>);
+
+    impl LineModel for FakeModel {
+        fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError> {
+            let n = input.size(0);
+            let seqs: Vec<NdTensor<f32, 2>> = (0..n)
+                .map(|i| frames_for(self.0[i % self.0.len()], &[]))
+                .collect();
+            let t = seqs.iter().map(|s| s.size(0)).max().unwrap_or(1);
+            let c = seqs[0].size(1);
+            let mut out = NdTensor::full([t, n, c], f32::NEG_INFINITY);
+            for (i, s) in seqs.iter().enumerate() {
+                for f in 0..t {
+                    for l in 0..c {
+                        out[[f, i, l]] = if f < s.size(0) {
+                            s[[f, l]]
+                        } else if l == 0 {
+                            0.0
+                        } else {
+                            -10.0
+                        };
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    #[test]
+    fn recognise_runs_the_model_per_line() {
+        let engine = Engine::with_model(
+            EngineParams::default(),
+            Box::new(FakeModel(vec![
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+            ])),
+        );
+        // Wide enough that every frame of the fake's output belongs to the line.
+        let line = LineImage {
+            image: GrayImage::from_pixel(600, 32, image::Luma([255])),
+        };
+        let readings = engine.recognise(&[line.clone(), line]).unwrap();
+        let texts: Vec<String> = readings.iter().map(LineReading::best_text).collect();
+        assert_eq!(
+            texts,
+            [
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+            ]
+        );
+        assert!(confidence(&readings) > 0.8);
+    }
+
+    #[test]
+    fn blank_image_reads_nothing() {
+        let engine = Engine::with_model(EngineParams::default(), Box::new(FakeModel(vec!["<"])));
+        let out = engine
+            .read_image(&GrayImage::from_pixel(640, 480, image::Luma([240])))
+            .unwrap();
+        assert!(out.mrz.is_none() && out.location.is_none());
+    }
+}

@@ -1,0 +1,450 @@
+//! Stage 4: run the line recogniser (a CTC model, via rten) on rectified lines and decode its
+//! output into per-position candidates for the MRZ engine's check-digit-guided repair.
+
+use std::path::Path;
+
+use rten::{Model, NodeId};
+use rten_tensor::prelude::*;
+use rten_tensor::{NdTensor, NdTensorView};
+
+use crate::mrz::{CharCandidate, LineReading};
+use crate::rectify::{LineImage, LINE_HEIGHT};
+
+/// The recogniser's labels after the CTC blank (label `i` is `ALPHABET[i - 1]`).
+pub const ALPHABET: &str = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// Line lengths of the MRZ layouts, for the length-constrained decode.
+const LINE_LENGTHS: [usize; 3] = [30, 36, 44];
+/// How many alternatives to keep per position (best first).
+const TOP_K: usize = 4;
+
+/// What went wrong loading or running the recogniser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecogniseErrorKind {
+    /// The model file could not be read or is not a model rten can load.
+    Load,
+    /// The model lacks the `line_image` input or the `log_probs` output.
+    Contract,
+    /// The model failed to run, or returned a shape other than `[T, N, 38]`.
+    Run,
+}
+
+/// The recogniser failed; `source()` gives rten's error where there is one.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RecogniseError {
+    kind: RecogniseErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl RecogniseError {
+    fn new(
+        kind: RecogniseErrorKind,
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        RecogniseError {
+            kind,
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// Why the recogniser failed.
+    pub fn kind(&self) -> &RecogniseErrorKind {
+        &self.kind
+    }
+}
+
+/// The model behind the recogniser; private so tests can run the pipeline with a fake.
+pub(crate) trait LineModel: Send + Sync {
+    /// `[N, 1, 32, W]` normalised lines in, `[T, N, C]` log-probabilities out.
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError>;
+}
+
+/// The trained recogniser, run by rten.
+pub(crate) struct RtenModel {
+    model: Model,
+    input: NodeId,
+    output: NodeId,
+}
+
+impl RtenModel {
+    pub(crate) fn from_file(path: &Path) -> Result<Self, RecogniseError> {
+        let model = Model::load_file(path).map_err(|e| {
+            RecogniseError::new(
+                RecogniseErrorKind::Load,
+                format!("recogniser model {} could not be loaded", path.display()),
+                Some(Box::new(e)),
+            )
+        })?;
+        Self::wrap(model)
+    }
+
+    #[allow(
+        dead_code,
+        reason = "used once the trained model is committed and embedded"
+    )]
+    pub(crate) fn from_static(bytes: &'static [u8]) -> Result<Self, RecogniseError> {
+        let model = Model::load_static_slice(bytes).map_err(|e| {
+            RecogniseError::new(
+                RecogniseErrorKind::Load,
+                "embedded recogniser model could not be loaded",
+                Some(Box::new(e)),
+            )
+        })?;
+        Self::wrap(model)
+    }
+
+    fn wrap(model: Model) -> Result<Self, RecogniseError> {
+        let input = model.find_node("line_image").ok_or_else(|| {
+            RecogniseError::new(
+                RecogniseErrorKind::Contract,
+                "recogniser model has no input line_image",
+                None,
+            )
+        })?;
+        let output = model.find_node("log_probs").ok_or_else(|| {
+            RecogniseError::new(
+                RecogniseErrorKind::Contract,
+                "recogniser model has no output log_probs",
+                None,
+            )
+        })?;
+        Ok(RtenModel {
+            model,
+            input,
+            output,
+        })
+    }
+}
+
+impl LineModel for RtenModel {
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError> {
+        let run_err = |e: Box<dyn std::error::Error + Send + Sync>| {
+            RecogniseError::new(
+                RecogniseErrorKind::Run,
+                "recogniser model failed to run",
+                Some(e),
+            )
+        };
+        let [out] = self
+            .model
+            .run_n(vec![(self.input, input.view().into())], [self.output], None)
+            .map_err(|e| run_err(Box::new(e)))?;
+        let out: NdTensor<f32, 3> = out.try_into().map_err(|e: rten::TryFromValueError| {
+            RecogniseError::new(
+                RecogniseErrorKind::Run,
+                "recogniser output log_probs is not a 3-d f32 tensor",
+                Some(Box::new(e)),
+            )
+        })?;
+        Ok(out)
+    }
+}
+
+/// Packs lines into the model's input: grey g to g/255 - 0.5, padded right with paper (+0.5) to the
+/// widest line, rounded up to a multiple of 4.
+pub(crate) fn batch(lines: &[LineImage]) -> NdTensor<f32, 4> {
+    let width = lines
+        .iter()
+        .map(|l| l.image.width())
+        .max()
+        .unwrap_or(4)
+        .div_ceil(4)
+        * 4;
+    let h = LINE_HEIGHT as usize;
+    let mut input = NdTensor::full([lines.len(), 1, h, width as usize], 0.5f32);
+    for (n, line) in lines.iter().enumerate() {
+        for (x, y, p) in line.image.enumerate_pixels() {
+            if (y as usize) < h {
+                input[[n, 0, y as usize, x as usize]] = f32::from(p[0]) / 255.0 - 0.5;
+            }
+        }
+    }
+    input
+}
+
+/// Runs the model on `lines` (one batch) and decodes each line.
+pub(crate) fn recognise(
+    model: &dyn LineModel,
+    lines: &[LineImage],
+) -> Result<Vec<LineReading>, RecogniseError> {
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = model.run(batch(lines))?;
+    let [_, n, c] = out.shape();
+    if n != lines.len() || c != ALPHABET.len() + 1 {
+        return Err(RecogniseError::new(
+            RecogniseErrorKind::Run,
+            format!(
+                "recogniser output has shape {:?}, expected [T, {}, {}]",
+                out.shape(),
+                lines.len(),
+                ALPHABET.len() + 1
+            ),
+            None,
+        ));
+    }
+    Ok((0..n)
+        .map(|i| {
+            // Frames past the line's own width saw only padding.
+            let frames = (lines[i].image.width() as usize)
+                .div_ceil(4)
+                .min(out.size(0));
+            let seq = out.slice((..frames, i, ..));
+            decode_line(seq)
+        })
+        .collect())
+}
+
+/// CTC-decodes one line: greedy, or constrained to the nearest MRZ line length when the greedy
+/// path is a few characters off.
+pub(crate) fn decode_line(seq: NdTensorView<f32, 2>) -> LineReading {
+    let steps = greedy(seq);
+    let target = LINE_LENGTHS
+        .iter()
+        .copied()
+        .min_by_key(|&l| l.abs_diff(steps.len()))
+        .unwrap_or(44);
+    let steps = if steps.len() != target && steps.len().abs_diff(target) <= 4 {
+        constrained(seq, target).unwrap_or(steps)
+    } else {
+        steps
+    };
+    let alphabet: Vec<char> = ALPHABET.chars().collect();
+    let positions = steps
+        .iter()
+        .map(|&(label, frame)| {
+            let row = seq.slice(frame);
+            let mut labels: Vec<usize> = (1..row.size(0)).collect();
+            labels.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+            // The decoded label first, even where a constrained path chose a runner-up.
+            labels.retain(|&l| l != label);
+            labels.insert(0, label);
+            labels
+                .into_iter()
+                .take(TOP_K)
+                .map(|l| CharCandidate {
+                    ch: alphabet[l - 1],
+                    log_prob: row[l],
+                })
+                .collect()
+        })
+        .collect();
+    LineReading { positions }
+}
+
+/// Best-path decode: `(label, peak frame)` per emitted character.
+fn greedy(seq: NdTensorView<f32, 2>) -> Vec<(usize, usize)> {
+    let [t, c] = seq.shape();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut prev = 0;
+    for f in 0..t {
+        let best = (0..c)
+            .max_by(|&a, &b| seq[[f, a]].total_cmp(&seq[[f, b]]))
+            .unwrap_or(0);
+        if best != 0 {
+            if best != prev {
+                out.push((best, f));
+            } else if let Some(last) = out.last_mut() {
+                // Same character continues: keep its most confident frame.
+                if seq[[f, best]] > seq[[last.1, best]] {
+                    last.1 = f;
+                }
+            }
+        }
+        prev = best;
+    }
+    out
+}
+
+/// The best single alignment path emitting exactly `len` characters (Viterbi over frames,
+/// emitted count and current label), as `(label, peak frame)` per character.
+fn constrained(seq: NdTensorView<f32, 2>, len: usize) -> Option<Vec<(usize, usize)>> {
+    let [t, c] = seq.shape();
+    if t < len || t == 0 {
+        return None;
+    }
+    let k_n = len + 1;
+    let idx = |k: usize, l: usize| k * c + l;
+    let neg = f32::NEG_INFINITY;
+    let mut score = vec![neg; k_n * c];
+    // Back-pointers per frame: previous (k, label) packed.
+    let mut back = vec![u32::MAX; t * k_n * c];
+    score[idx(0, 0)] = seq[[0, 0]];
+    for l in 1..c {
+        score[idx(1, l)] = seq[[0, l]];
+    }
+    let pack = |k: usize, l: usize| (k * c + l) as u32;
+    for f in 1..t {
+        let mut next = vec![neg; k_n * c];
+        let bp = &mut back[f * k_n * c..(f + 1) * k_n * c];
+        let prev_best: Vec<_> = (0..k_n)
+            .map(|k| best_two(&score[idx(k, 1)..idx(k, c - 1) + 1]))
+            .collect();
+        for k in 0..k_n {
+            // Blank: stay blank or close a character.
+            let b1 = prev_best[k].0;
+            let (mut s, mut p) = (score[idx(k, 0)], pack(k, 0));
+            if b1.0 > s {
+                (s, p) = (b1.0, pack(k, b1.1 + 1));
+            }
+            if s > neg {
+                next[idx(k, 0)] = s + seq[[f, 0]];
+                bp[idx(k, 0)] = p;
+            }
+            for l in 1..c {
+                // Continue the same character.
+                let (mut s, mut p) = (score[idx(k, l)], pack(k, l));
+                if k > 0 {
+                    // Start a new character after a blank or after a different character.
+                    let from_blank = score[idx(k - 1, 0)];
+                    if from_blank > s {
+                        (s, p) = (from_blank, pack(k - 1, 0));
+                    }
+                    let (pb1, pb2) = prev_best[k - 1];
+                    let other = if pb1.1 + 1 != l { pb1 } else { pb2 };
+                    if other.0 > s {
+                        (s, p) = (other.0, pack(k - 1, other.1 + 1));
+                    }
+                }
+                if s > neg {
+                    next[idx(k, l)] = s + seq[[f, l]];
+                    bp[idx(k, l)] = p;
+                }
+            }
+        }
+        score = next;
+    }
+    // End state: exactly `len` characters, in a blank or a character.
+    let (mut end, mut best) = (usize::MAX, neg);
+    for l in 0..c {
+        if score[idx(len, l)] > best {
+            best = score[idx(len, l)];
+            end = idx(len, l);
+        }
+    }
+    if end == usize::MAX {
+        return None;
+    }
+    // Walk back, recording each character's frames.
+    let mut labels_per_frame = vec![(0usize, 0usize); t];
+    let mut state = end;
+    for f in (0..t).rev() {
+        labels_per_frame[f] = (state / c, state % c);
+        if f > 0 {
+            let p = back[f * k_n * c + state];
+            if p == u32::MAX {
+                return None;
+            }
+            state = p as usize;
+        }
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut prev_k = 0;
+    for (f, &(k, l)) in labels_per_frame.iter().enumerate() {
+        if l != 0 {
+            if k != prev_k {
+                out.push((l, f));
+            } else if let Some(last) = out.last_mut() {
+                if seq[[f, l]] > seq[[last.1, l]] {
+                    last.1 = f;
+                }
+            }
+        }
+        prev_k = k;
+    }
+    (out.len() == len).then_some(out)
+}
+
+/// Best and second-best `(score, index)` of a slice.
+fn best_two(s: &[f32]) -> ((f32, usize), (f32, usize)) {
+    let (mut b1, mut b2) = ((f32::NEG_INFINITY, 0), (f32::NEG_INFINITY, 0));
+    for (i, &v) in s.iter().enumerate() {
+        if v > b1.0 {
+            b2 = b1;
+            b1 = (v, i);
+        } else if v > b2.0 {
+            b2 = (v, i);
+        }
+    }
+    (b1, b2)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Log-probabilities that spell `text`: each character on 2 frames, a blank between, with
+    /// `drop` characters' frames replaced by blank (a faint character the model misses).
+    pub(crate) fn frames_for(text: &str, weak: &[usize]) -> NdTensor<f32, 2> {
+        let c = ALPHABET.len() + 1;
+        let t = text.len() * 3 + 1;
+        let mut seq = NdTensor::full([t, c], (0.001f32).ln());
+        let set = |seq: &mut NdTensor<f32, 2>, f: usize, l: usize, p: f32| {
+            seq[[f, l]] = p.ln();
+        };
+        for f in 0..t {
+            set(&mut seq, f, 0, 0.9);
+        }
+        for (i, ch) in text.chars().enumerate() {
+            let l = ALPHABET.find(ch).unwrap() + 1;
+            for f in [i * 3 + 1, i * 3 + 2] {
+                if weak.contains(&i) {
+                    // Blank wins by a little: greedy drops it, a length-constrained decode keeps it.
+                    set(&mut seq, f, 0, 0.5);
+                    set(&mut seq, f, l, 0.4);
+                } else {
+                    set(&mut seq, f, 0, 0.02);
+                    set(&mut seq, f, l, 0.9);
+                }
+            }
+        }
+        seq
+    }
+
+    #[test]
+    fn decodes_text_and_recovers_length() {
+        let line = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let cases: [(&str, &[usize], &str); 3] = [
+            ("clean", &[], line),
+            (
+                "repeated letters need the blank between",
+                &[],
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            ),
+            (
+                "two faint characters restored by the length constraint",
+                &[37, 38],
+                line,
+            ),
+        ];
+        for (name, weak, text) in cases {
+            let seq = frames_for(text, weak);
+            assert_eq!(greedy(seq.view()).len(), text.len() - weak.len(), "{name}");
+            let reading = decode_line(seq.view());
+            assert_eq!(reading.best_text(), text, "{name}");
+            assert!(reading.positions.iter().all(|p| p.len() == TOP_K), "{name}");
+        }
+    }
+
+    #[test]
+    fn batch_normalises_and_pads_with_paper() {
+        let a = LineImage {
+            image: image::GrayImage::from_pixel(10, 32, image::Luma([0])),
+        };
+        let b = LineImage {
+            image: image::GrayImage::from_pixel(5, 32, image::Luma([255])),
+        };
+        let input = batch(&[a, b]);
+        assert_eq!(input.shape(), [2, 1, 32, 12]);
+        assert_eq!(input[[0, 0, 0, 0]], -0.5);
+        assert_eq!(input[[0, 0, 0, 11]], 0.5);
+        assert_eq!(input[[1, 0, 31, 4]], 0.5);
+    }
+}

@@ -1,0 +1,229 @@
+//! Stage 3: cut each MRZ line out of the full-resolution image, deskewed and perspective-corrected,
+//! at the recogniser's input height with the margins it was trained on.
+
+use image::{imageops, GrayImage, Luma};
+
+use crate::locate::{MrzLocation, Point, Quad};
+
+/// Height in pixels of the recogniser's input.
+pub const LINE_HEIGHT: u32 = 32;
+
+/// Margin above and below the text, as a fraction of the text height (the model's contract asks for
+/// 15-35%).
+const V_MARGIN: f32 = 0.25;
+/// Margin before and after the text, as a fraction of the text height (under one character).
+const H_MARGIN: f32 = 0.45;
+/// The widest line crop we produce; a 44-character line needs about 700 px.
+const MAX_WIDTH: u32 = 2048;
+
+/// One text line ready for the recogniser: grey, [`LINE_HEIGHT`] px high, dark text on light paper.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineImage {
+    /// The pixels.
+    pub image: GrayImage,
+}
+
+impl LineImage {
+    /// A line crop that is already tight around one line (e.g. a dataset crop), scaled to
+    /// [`LINE_HEIGHT`] with its aspect ratio kept.
+    pub fn from_crop(crop: &GrayImage) -> LineImage {
+        let (w, h) = crop.dimensions();
+        let width =
+            ((w as f32 * LINE_HEIGHT as f32 / h.max(1) as f32).round() as u32).clamp(4, MAX_WIDTH);
+        LineImage {
+            image: imageops::resize(crop, width, LINE_HEIGHT, imageops::FilterType::Triangle),
+        }
+    }
+}
+
+/// Warps every line quad of `location` to a [`LineImage`], top line first.
+pub fn rectify(grey: &GrayImage, location: &MrzLocation) -> Vec<LineImage> {
+    location
+        .lines
+        .iter()
+        .map(|q| rectify_line(grey, q))
+        .collect()
+}
+
+/// Warps one line quad (corners in reading order) to a [`LineImage`] with the contract's margins.
+pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
+    let [tl, tr, br, bl] = quad.0;
+    let height = (dist(tl, bl) + dist(tr, br)) / 2.0;
+    let length = (dist(tl, tr) + dist(bl, br)) / 2.0;
+    let (height, length) = (height.max(1.0), length.max(1.0));
+    // Margins in the quad's own (s, t) coordinates; bilinear extrapolation keeps perspective.
+    let ex = H_MARGIN * height / length;
+    let src = [
+        bilinear(quad, -ex, -V_MARGIN),
+        bilinear(quad, 1.0 + ex, -V_MARGIN),
+        bilinear(quad, 1.0 + ex, 1.0 + V_MARGIN),
+        bilinear(quad, -ex, 1.0 + V_MARGIN),
+    ];
+    let out_h = LINE_HEIGHT as f32;
+    let crop_h = height * (1.0 + 2.0 * V_MARGIN);
+    let crop_l = length * (1.0 + 2.0 * ex);
+    let width = ((crop_l * out_h / crop_h).round() as u32).clamp(4, MAX_WIDTH);
+    // Sample at up to 4x the output size, then area-filter down, so that a large source does not
+    // alias into broken strokes.
+    let k = (crop_h / out_h).ceil().clamp(1.0, 4.0) as u32;
+    let (sw, sh) = (width * k, LINE_HEIGHT * k);
+    let dst = [
+        Point::new(0.0, 0.0),
+        Point::new(sw as f32, 0.0),
+        Point::new(sw as f32, sh as f32),
+        Point::new(0.0, sh as f32),
+    ];
+    let paper = paper_level(grey, &src);
+    let mut out = GrayImage::from_pixel(sw, sh, Luma([paper]));
+    if let Some(h) = homography(&dst, &src) {
+        for y in 0..sh {
+            for x in 0..sw {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+                let w = h[6] * fx + h[7] * fy + 1.0;
+                if w.abs() < 1e-12 {
+                    continue;
+                }
+                let sx = (h[0] * fx + h[1] * fy + h[2]) / w - 0.5;
+                let sy = (h[3] * fx + h[4] * fy + h[5]) / w - 0.5;
+                if let Some(v) = sample(grey, sx as f32, sy as f32) {
+                    out.put_pixel(x, y, Luma([v]));
+                }
+            }
+        }
+    }
+    let image = if k == 1 {
+        out
+    } else {
+        imageops::resize(&out, width, LINE_HEIGHT, imageops::FilterType::Triangle)
+    };
+    LineImage { image }
+}
+
+fn dist(a: Point, b: Point) -> f32 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+fn bilinear(quad: &Quad, s: f32, t: f32) -> Point {
+    let [tl, tr, br, bl] = quad.0;
+    let top = Point::new(tl.x + (tr.x - tl.x) * s, tl.y + (tr.y - tl.y) * s);
+    let bottom = Point::new(bl.x + (br.x - bl.x) * s, bl.y + (br.y - bl.y) * s);
+    Point::new(
+        top.x + (bottom.x - top.x) * t,
+        top.y + (bottom.y - top.y) * t,
+    )
+}
+
+/// A bright percentile of the grey levels at the crop's corners: what "paper" looks like there, so
+/// that parts of the crop outside the image read as paper, not as ink.
+fn paper_level(grey: &GrayImage, corners: &[Point; 4]) -> u8 {
+    let mut v: Vec<u8> = corners
+        .iter()
+        .filter_map(|p| sample(grey, p.x, p.y))
+        .collect();
+    v.sort_unstable();
+    v.last().copied().unwrap_or(255)
+}
+
+fn sample(grey: &GrayImage, x: f32, y: f32) -> Option<u8> {
+    let (w, h) = grey.dimensions();
+    if !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f32 && y <= (h - 1) as f32) {
+        return None;
+    }
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let p = |x, y| f32::from(grey.get_pixel(x, y)[0]);
+    let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
+    let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
+    Some((top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8)
+}
+
+/// The projective map taking `from[i]` to `to[i]`: `[h0..h7]` with h8 = 1, or `None` if degenerate.
+fn homography(from: &[Point; 4], to: &[Point; 4]) -> Option<[f64; 8]> {
+    let mut a = [[0.0f64; 9]; 8];
+    for i in 0..4 {
+        let (x, y) = (f64::from(from[i].x), f64::from(from[i].y));
+        let (u, v) = (f64::from(to[i].x), f64::from(to[i].y));
+        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    // Gaussian elimination with partial pivoting on the 8x8 system.
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+        if a[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col];
+        for (row, r) in a.iter_mut().enumerate() {
+            if row != col {
+                let f = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(pivot_row).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    Some(std::array::from_fn(|i| a[i][8] / a[i][i]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn homography_maps_corners() {
+        let from = [
+            Point::new(0.0, 0.0),
+            Point::new(100.0, 0.0),
+            Point::new(100.0, 32.0),
+            Point::new(0.0, 32.0),
+        ];
+        let to = [
+            Point::new(10.0, 20.0),
+            Point::new(200.0, 40.0),
+            Point::new(190.0, 90.0),
+            Point::new(5.0, 70.0),
+        ];
+        let h = homography(&from, &to).unwrap();
+        for (f, t) in from.iter().zip(&to) {
+            let (x, y) = (f64::from(f.x), f64::from(f.y));
+            let w = h[6] * x + h[7] * y + 1.0;
+            let u = (h[0] * x + h[1] * y + h[2]) / w;
+            let v = (h[3] * x + h[4] * y + h[5]) / w;
+            assert!((u - f64::from(t.x)).abs() < 1e-6 && (v - f64::from(t.y)).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn rectified_line_is_deskewed_with_margins() {
+        // A dark bar 20 px high, 200 px long, tilted; the crop must be 32 px high with the bar
+        // filling the middle rows and paper above and below.
+        let mut grey = GrayImage::from_pixel(300, 200, Luma([220]));
+        let (c, s) = (0.3f32.cos(), 0.3f32.sin());
+        let origin = Point::new(40.0, 40.0);
+        let at = |a: f32, b: f32| Point::new(origin.x + a * c - b * s, origin.y + a * s + b * c);
+        for a in 0..200 {
+            for b in 0..20 {
+                let p = at(a as f32, b as f32);
+                grey.put_pixel(p.x as u32, p.y as u32, Luma([20]));
+            }
+        }
+        let quad = Quad([at(0.0, 0.0), at(200.0, 0.0), at(200.0, 20.0), at(0.0, 20.0)]);
+        let line = rectify_line(&grey, &quad);
+        assert_eq!(line.image.height(), LINE_HEIGHT);
+        let row_mean = |y: u32| {
+            (0..line.image.width())
+                .map(|x| u32::from(line.image.get_pixel(x, y)[0]))
+                .sum::<u32>()
+                / line.image.width()
+        };
+        assert!(row_mean(1) > 180, "top margin is paper: {}", row_mean(1));
+        assert!(
+            row_mean(30) > 180,
+            "bottom margin is paper: {}",
+            row_mean(30)
+        );
+        assert!(row_mean(16) < 80, "middle is ink: {}", row_mean(16));
+    }
+}
