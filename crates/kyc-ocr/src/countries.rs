@@ -372,6 +372,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("Mainland China", "CHN"),
     ("Kosovo", "RKS"),
     ("Stateless", "XXA"),
+    // The ICAO specimen state, as the specimens' visual zones name it.
+    ("Utopia", "UTO"),
 ];
 
 /// Case-, accent- and punctuation-insensitive key for comparing English names.

@@ -1,0 +1,225 @@
+//! `kyc-ocr check --mrz`: exit codes, the JSON report's fields and the human output.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The ICAO 9303 TD3 specimen (Utopia, Anna Maria Eriksson), lines separated by `|`.
+const SPECIMEN: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<|L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+fn kyc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kyc-ocr"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("run kyc-ocr")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not json ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The specimen expired in 2012: check on a date before that so expiry does not decide.
+const BEFORE_EXPIRY: &[&str] = &["--mrz", SPECIMEN, "--today", "2010-01-01"];
+
+fn with(extra: &[&'static str]) -> Vec<&'static str> {
+    BEFORE_EXPIRY.iter().chain(extra.iter()).copied().collect()
+}
+
+#[test]
+fn consistent_form_exits_0_with_json_report() {
+    let out = kyc(&with(&[
+        "--json",
+        "--surname",
+        "Eriksson",
+        "--given-names",
+        "Anna-Maria",
+        "--birth-date",
+        "12 Aug 1974",
+        "--sex",
+        "f",
+        "--nationality",
+        "UTO",
+        "--document-number",
+        "L898 902 C3",
+    ]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out);
+    assert_eq!(v["schema"], "kyc-ocr/check/v1");
+    assert_eq!(v["verdict"], "consistent");
+    assert_eq!(v["options"], serde_json::json!([]));
+    assert_eq!(v["mismatches"], serde_json::json!([]));
+    assert_eq!(
+        v["compared"],
+        serde_json::json!([
+            "surname",
+            "given_names",
+            "document_number",
+            "nationality",
+            "birth_date",
+            "sex"
+        ])
+    );
+    assert_eq!(v["flags"]["document_expired"], false);
+    assert_eq!(v["mrz"]["format"], "td3");
+    assert_eq!(v["mrz"]["check_digits_valid"], true);
+}
+
+#[test]
+fn mismatch_exits_1_with_prompt_and_reasons() {
+    let out = kyc(&with(&[
+        "--json",
+        "--surname",
+        "Eriksen",
+        "--birth-date",
+        "08/12/1974",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["verdict"], "prompt");
+    assert_eq!(
+        v["options"],
+        serde_json::json!(["go_for_manual_verification", "double_check_and_resubmit"])
+    );
+    let m = v["mismatches"].as_array().expect("mismatches");
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[0]["field"], "surname");
+    assert_eq!(m[0]["kind"], "typo");
+    assert_eq!(m[0]["typed"], "Eriksen");
+    assert_eq!(m[0]["document"], "ERIKSSON");
+    assert_eq!(m[0]["distance"], 2);
+    assert_eq!(m[1]["field"], "birth_date");
+    assert_eq!(m[1]["kind"], "swapped");
+    assert_eq!(
+        m[1]["reason"],
+        "birth date 1974-12-08 has day and month swapped; the document says 1974-08-12"
+    );
+}
+
+#[test]
+fn human_output_puts_the_verdict_first() {
+    let out = kyc(&with(&["--name", "Anna Eriksson", "--sex", "M"]));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "verdict: prompt");
+    assert!(
+        text.contains("name: document ERIKSSON, ANNA MARIA / typed Anna Eriksson / mismatch"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sex: document F / typed M / mismatch"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- name \"Anna Eriksson\" leave out \"MARIA\", which the document has"),
+        "{text}"
+    );
+}
+
+#[test]
+fn expired_document_is_refused_with_exit_1() {
+    let out = kyc(&[
+        "--mrz",
+        SPECIMEN,
+        "--today",
+        "2025-06-01",
+        "--json",
+        "--surname",
+        "Eriksson",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["verdict"], "refused");
+    assert_eq!(v["refusals"][0]["rule"], "expired");
+    assert_eq!(v["flags"]["document_expired"], true);
+
+    let allowed = kyc(&[
+        "--mrz",
+        SPECIMEN,
+        "--today",
+        "2025-06-01",
+        "--allow-expired",
+        "--surname",
+        "Eriksson",
+    ]);
+    assert_eq!(allowed.status.code(), Some(0));
+}
+
+#[test]
+fn unreadable_mrz_exits_1() {
+    // Two digits of the birth date changed (740812 -> 741822): no repair makes every digit agree.
+    let bad =
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<|L898902C36UTO7418222F1204159ZE184226B<<<<<10";
+    let out = kyc(&["--mrz", bad, "--today", "2010-01-01", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_of(&out)["verdict"], "unreadable");
+
+    let out = kyc(&["--mrz", "NOT AN MRZ", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["verdict"], "unreadable");
+    assert_eq!(
+        v["options"],
+        serde_json::json!(["new_image", "go_for_manual_verification"])
+    );
+    assert_eq!(v["mrz"], Value::Null);
+}
+
+#[test]
+fn input_errors_exit_2_naming_the_field() {
+    let out = kyc(&with(&["--birth-date", "31/02/1984"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("birth date \"31/02/1984\" is not a date"),
+        "{err}"
+    );
+
+    let out = kyc(&with(&["--json", "--nationality", "Atlantis"]));
+    assert_eq!(out.status.code(), Some(2));
+    let v = json_of(&out);
+    assert_eq!(v["error"]["kind"], "unknown_country");
+    assert_eq!(v["error"]["field"], "nationality");
+    assert_eq!(
+        v["error"]["message"],
+        "nationality \"Atlantis\" is not a known country"
+    );
+
+    assert_eq!(kyc(&["--surname", "Eriksson"]).status.code(), Some(2));
+    assert_eq!(kyc(&with(&["--date-order", "dym"])).status.code(), Some(2));
+    assert_eq!(
+        kyc(&with(&["--name", "Anna", "--surname", "Eriksson"]))
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn newline_separated_mrz_and_month_first_dates() {
+    let mrz = SPECIMEN.replace('|', "\n");
+    let out = kyc(&[
+        "--mrz",
+        &mrz,
+        "--today",
+        "2010-01-01",
+        "--birth-date",
+        "08/12/1974",
+        "--date-order",
+        "mdy",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
