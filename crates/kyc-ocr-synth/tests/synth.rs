@@ -1,0 +1,208 @@
+//! Integration tests of the document generator: determinism, MRZ validity over many identities,
+//! and the truth quads against the drawn pixels.
+
+use kyc_ocr_synth::{
+    random_identity, render_document, CaptureParams, DocFormat, DocSpec, Preset, Quad, Rendered,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn render(format: DocFormat, params: &CaptureParams, seed: u64) -> Rendered {
+    let spec = DocSpec::random(format, seed);
+    render_document(&spec, params, seed).expect("random identities compose")
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    for (i, preset) in Preset::ALL.into_iter().enumerate() {
+        let format = DocFormat::ALL[i % DocFormat::ALL.len()];
+        // Small characters keep the test fast; determinism does not depend on size.
+        let params = CaptureParams {
+            char_height_px: (9.0, 10.0),
+            ..preset.params()
+        };
+        let a = render(format, &params, 42);
+        let b = render(format, &params, 42);
+        assert_eq!(a.image.as_raw(), b.image.as_raw(), "{}", preset.name());
+        assert_eq!(a.jpeg, b.jpeg);
+        assert_eq!(a.truth, b.truth);
+        let c = render(format, &params, 43);
+        assert_ne!(
+            a.image.as_raw(),
+            c.image.as_raw(),
+            "{}: seeds 42 and 43 agree",
+            preset.name()
+        );
+    }
+}
+
+#[test]
+fn every_truth_mrz_parses_with_valid_check_digits() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    for format in DocFormat::ALL {
+        for _ in 0..200 {
+            let id = random_identity(&mut rng, format);
+            let data = id.mrz_data(format);
+            let lines =
+                kyc_ocr::mrz::compose(&data).unwrap_or_else(|e| panic!("{format}: {e}: {data:?}"));
+            assert_eq!(lines.len(), format.line_count());
+            assert!(
+                lines.iter().all(|l| l.len() == format.line_len()),
+                "{lines:?}"
+            );
+            let mrz =
+                kyc_ocr::mrz::parse(&lines.join("\n")).unwrap_or_else(|e| panic!("{e}: {lines:?}"));
+            assert!(mrz.is_valid(), "{lines:?}: {:?}", mrz.checks);
+            assert!(mrz.repairs.is_empty(), "{lines:?}: {:?}", mrz.repairs);
+            let f = &mrz.fields;
+            assert_eq!(f.document_number.value, id.document_number, "{lines:?}");
+            assert_eq!(f.nationality.value, id.nationality);
+            assert_eq!(f.issuing_state.value, id.issuing_state);
+            assert_eq!(f.birth_date.value.civil(), Some(id.birth_date), "{lines:?}");
+            assert_eq!(
+                f.expiry_date.value.civil(),
+                Some(id.expiry_date),
+                "{lines:?}"
+            );
+            let (surname, given) = (id.mrz_surname(), id.mrz_given_names());
+            let width = match format {
+                DocFormat::Td3 | DocFormat::MrvA => 39,
+                DocFormat::Td1 => 30,
+                DocFormat::Td2 | DocFormat::MrvB => 31,
+            };
+            if surname.len() + 2 + given.len() <= width {
+                assert_eq!(f.surname.value, surname, "{lines:?}");
+                assert_eq!(f.given_names.value, given, "{lines:?}");
+            } else {
+                // Truncated: what is there is a prefix of the full name.
+                assert!(surname.starts_with(&f.surname.value), "{lines:?}");
+                assert!(given.starts_with(&f.given_names.value), "{lines:?}");
+            }
+        }
+    }
+}
+
+fn inside_image(q: &Quad, w: u32, h: u32) -> bool {
+    q.0.iter()
+        .all(|&[x, y]| x >= 0.0 && y >= 0.0 && x <= w as f32 && y <= h as f32)
+}
+
+#[test]
+fn quads_lie_inside_the_image_for_every_preset_and_format() {
+    for preset in Preset::ALL {
+        for (i, format) in DocFormat::ALL.into_iter().enumerate() {
+            let params = CaptureParams {
+                char_height_px: (8.0, 12.0),
+                ..preset.params()
+            };
+            let r = render(format, &params, 100 + i as u64);
+            let (w, h) = r.image.dimensions();
+            assert_eq!((r.truth.width, r.truth.height), (w, h));
+            assert!(
+                inside_image(&r.truth.mrz_quad, w, h),
+                "{} {format}: {:?} in {w}x{h}",
+                preset.name(),
+                r.truth.mrz_quad
+            );
+            assert_eq!(r.truth.line_quads.len(), format.line_count());
+            for q in &r.truth.line_quads {
+                assert!(inside_image(q, w, h));
+            }
+            assert!(w.max(h) <= params.max_side + 1, "{w}x{h}");
+            assert_eq!(r.truth.preset, "custom");
+        }
+    }
+}
+
+#[test]
+fn fixed_output_size_is_respected() {
+    let params = CaptureParams {
+        output_size: Some((600, 400)),
+        ..Preset::Scan.params()
+    };
+    let r = render(DocFormat::Td3, &params, 5);
+    assert_eq!(r.image.dimensions(), (600, 400));
+    assert!(inside_image(&r.truth.mrz_quad, 600, 400));
+}
+
+fn luma(p: &image::Rgb<u8>) -> f32 {
+    0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2])
+}
+
+#[test]
+fn clean_truth_quad_matches_the_drawn_text() {
+    for format in DocFormat::ALL {
+        let r = render(format, &Preset::Clean.params(), 7);
+        assert_eq!(r.truth.preset, "clean");
+        let (x0, y0, x1, y1) = r.truth.mrz_quad.bounds();
+        let line_h = (y1 - y0) / format.line_count() as f32;
+        let grown = Quad::rect(x0 - 2.0, y0 - 2.0, x1 + 2.0, y1 + 2.0);
+        // Within the MRZ band (a quarter line height above and below the block; the portrait ends
+        // a little above it) the dark ink must be the MRZ text, inside the quad.
+        let (mut inside, mut outside) = (0u32, 0u32);
+        for (x, y, p) in r.image.enumerate_pixels() {
+            let (xf, yf) = (x as f32 + 0.5, y as f32 + 0.5);
+            if yf < y0 - line_h / 4.0 || yf > y1 + line_h / 4.0 || luma(p) > 90.0 {
+                continue;
+            }
+            if grown.contains([xf, yf]) {
+                inside += 1
+            } else {
+                outside += 1
+            }
+        }
+        assert!(
+            inside > 0 && outside * 50 < inside,
+            "{format}: {inside} dark pixels inside, {outside} outside"
+        );
+        let area = r.truth.mrz_quad.area();
+        assert!(
+            inside as f32 > area * 0.08,
+            "{format}: quad of {area} px holds only {inside} dark pixels"
+        );
+        // Each line quad holds ink across its whole width: both its first and last character.
+        for q in &r.truth.line_quads {
+            let (lx0, ly0, lx1, ly1) = q.bounds();
+            let char_w = (lx1 - lx0) / format.line_len() as f32;
+            for (a, b) in [(lx0, lx0 + char_w), (lx1 - char_w, lx1)] {
+                let dark = (ly0 as u32..ly1 as u32)
+                    .flat_map(|y| (a as u32..b as u32).map(move |x| (x, y)))
+                    .filter(|&(x, y)| luma(r.image.get_pixel(x, y)) < 90.0)
+                    .count();
+                assert!(dark > 5, "{format}: no ink in the cell at x {a}..{b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn truth_serialises_to_the_documented_keys() {
+    let r = render(DocFormat::Td1, &Preset::Clean.params(), 3);
+    let v: serde_json::Value = serde_json::to_value(&r.truth).unwrap();
+    for key in [
+        "image",
+        "format",
+        "preset",
+        "lines",
+        "fields",
+        "mrz_quad",
+        "line_quads",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    assert_eq!(v["format"], "td1");
+    assert_eq!(v["mrz_quad"].as_array().map(Vec::len), Some(4));
+    for key in [
+        "surname",
+        "given_names",
+        "document_number",
+        "nationality",
+        "birth_date",
+        "sex",
+        "expiry_date",
+        "issuing_state",
+        "native_surname",
+    ] {
+        assert!(v["fields"].get(key).is_some(), "fields.{key}");
+    }
+}
