@@ -82,11 +82,17 @@ fn repairs_are_reported() {
 
 #[test]
 fn stdin_and_human_output() {
-    let out = run(&["parse"], Some(&format!("\n  {}\n{}\n", L1.to_lowercase(), L2)));
+    let out = run(
+        &["parse"],
+        Some(&format!("\n  {}\n{}\n", L1.to_lowercase(), L2)),
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("surname         ERIKSSON"), "{text}");
-    assert!(text.contains("result          every check digit valid"), "{text}");
+    assert!(
+        text.contains("result          every check digit valid"),
+        "{text}"
+    );
 }
 
 #[test]

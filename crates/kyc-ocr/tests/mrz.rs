@@ -19,13 +19,13 @@ fn parse_at(text: &str) -> Mrz {
     parse_lines(&lines, &opts()).unwrap()
 }
 
-const TD3: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+const TD3: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 const TD1: &str = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
-const TD2: &str =
-    "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6";
-const MRVA: &str = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<";
-const MRVB: &str =
-    "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<";
+const TD2: &str = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6";
+const MRVA: &str =
+    "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<";
+const MRVB: &str = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<";
 
 /// The specimens' printed digits, recomputed here rather than trusted.
 #[test]
@@ -51,7 +51,10 @@ fn specimen_digits_recomputed() {
     let l2 = "D231458907UTO7408122F1204159<<<<<<<6";
     let td2 = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..35]);
     assert_eq!(check_digit::compute_char(&td2), Some('6'));
-    let (a, b) = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6");
+    let (a, b) = (
+        "I<UTOD231458907<<<<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<6",
+    );
     let td1 = format!("{}{}{}{}", &a[5..30], &b[0..7], &b[8..15], &b[18..29]);
     assert_eq!(check_digit::compute_char(&td1), Some('6'));
 }
@@ -81,7 +84,13 @@ fn icao_specimens_every_field() {
             birth: (1974, 8, 12),
             expiry: (2012, 4, 15),
             optional: "ZE184226B",
-            checks: &[DocumentNumber, BirthDate, ExpiryDate, PersonalNumber, Composite],
+            checks: &[
+                DocumentNumber,
+                BirthDate,
+                ExpiryDate,
+                PersonalNumber,
+                Composite,
+            ],
         },
         Expect {
             text: TD1,
@@ -159,7 +168,10 @@ fn icao_specimens_every_field() {
         );
         let fields: Vec<CheckedField> = m.checks.iter().map(|c| c.field).collect();
         assert_eq!(fields, e.checks, "{ctx}");
-        assert_eq!(m.issuing_country().map(|c| c.name), Some("Utopia (specimen)"));
+        assert_eq!(
+            m.issuing_country().map(|c| c.name),
+            Some("Utopia (specimen)")
+        );
     }
 }
 
@@ -167,7 +179,14 @@ fn icao_specimens_every_field() {
 fn spans_and_raw_text() {
     let m = parse_at(TD3);
     let f = &m.fields;
-    assert_eq!((f.surname.span.line, f.surname.span.start, f.surname.span.end), (0, 5, 13));
+    assert_eq!(
+        (
+            f.surname.span.line,
+            f.surname.span.start,
+            f.surname.span.end
+        ),
+        (0, 5, 13)
+    );
     assert_eq!(f.given_names.raw, "ANNA<MARIA<<<<<<<<<<<<<<<<<<<");
     assert_eq!(f.birth_date.raw, "740812");
     assert_eq!((f.birth_date.span.start, f.birth_date.span.end), (13, 19));
@@ -202,15 +221,51 @@ fn malformed_input_errors_verbatim() {
     let cases: Vec<(String, MrzErrorKind, &str)> = vec![
         ("".into(), MrzErrorKind::Empty, "no mrz text"),
         (" \n\n |".into(), MrzErrorKind::Empty, "no mrz text"),
-        (l1.into(), MrzErrorKind::LineCount, "found 1 lines, expected 2 or 3"),
-        (format!("{l1}\n{l2}\n{l2}\n{l2}"), MrzErrorKind::LineCount, "found 4 lines, expected 2 or 3"),
-        (format!("{l1}\n{}", &l2[..43]), MrzErrorKind::LineLength, "line 2 has 43 characters, expected 44 for td3"),
-        (format!("{}\n{}", &l1[..40], &l2[..40]), MrzErrorKind::LineLength, "line 1 has 40 characters, expected 44 (td3, mrva) or 36 (td2, mrvb)"),
-        (format!("{l1}\n{l2}<"), MrzErrorKind::LineLength, "line 2 has 45 characters, expected 44 for td3"),
-        (format!("{l1}\n{l1}\n{l1}"), MrzErrorKind::LineLength, "line 1 has 44 characters, expected 30 for td1"),
-        (format!("{l1}\nL898902C36UTO74#8122F1204159ZE184226B<<<<<10"), MrzErrorKind::InvalidCharacter, "line 2 position 16 has '#', outside the mrz alphabet (A-Z, 0-9, <)"),
-        (format!("P<UTOÉRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n{l2}"), MrzErrorKind::InvalidCharacter, "line 1 position 6 has 'É', outside the mrz alphabet (A-Z, 0-9, <)"),
-        ("x".repeat(20_000), MrzErrorKind::InputTooLarge, "input has 20000 bytes, more than any mrz (limit 16384)"),
+        (
+            l1.into(),
+            MrzErrorKind::LineCount,
+            "found 1 lines, expected 2 or 3",
+        ),
+        (
+            format!("{l1}\n{l2}\n{l2}\n{l2}"),
+            MrzErrorKind::LineCount,
+            "found 4 lines, expected 2 or 3",
+        ),
+        (
+            format!("{l1}\n{}", &l2[..43]),
+            MrzErrorKind::LineLength,
+            "line 2 has 43 characters, expected 44 for td3",
+        ),
+        (
+            format!("{}\n{}", &l1[..40], &l2[..40]),
+            MrzErrorKind::LineLength,
+            "line 1 has 40 characters, expected 44 (td3, mrva) or 36 (td2, mrvb)",
+        ),
+        (
+            format!("{l1}\n{l2}<"),
+            MrzErrorKind::LineLength,
+            "line 2 has 45 characters, expected 44 for td3",
+        ),
+        (
+            format!("{l1}\n{l1}\n{l1}"),
+            MrzErrorKind::LineLength,
+            "line 1 has 44 characters, expected 30 for td1",
+        ),
+        (
+            format!("{l1}\nL898902C36UTO74#8122F1204159ZE184226B<<<<<10"),
+            MrzErrorKind::InvalidCharacter,
+            "line 2 position 16 has '#', outside the mrz alphabet (A-Z, 0-9, <)",
+        ),
+        (
+            format!("P<UTOÉRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n{l2}"),
+            MrzErrorKind::InvalidCharacter,
+            "line 1 position 6 has 'É', outside the mrz alphabet (A-Z, 0-9, <)",
+        ),
+        (
+            "x".repeat(20_000),
+            MrzErrorKind::InputTooLarge,
+            "input has 20000 bytes, more than any mrz (limit 16384)",
+        ),
     ];
     for (text, kind, msg) in cases {
         let e = parse(&text).unwrap_err();
@@ -239,15 +294,30 @@ fn ten_megabytes_of_garbage_fail_fast() {
 fn check_failures_name_field_and_digits() {
     // Birth date check digit 2 replaced by 3.
     let bad = TD3.replace("7408122F", "7408123F");
-    let o = ParseOptions { repair: false, ..opts() };
+    let o = ParseOptions {
+        repair: false,
+        ..opts()
+    };
     let lines: Vec<&str> = bad.split('\n').collect();
     let m = parse_lines(&lines, &o).unwrap();
     assert!(!m.is_valid());
     let c = m.check(CheckedField::BirthDate).unwrap();
-    assert_eq!(c.status, CheckStatus::Invalid { found: '3', expected: '2' });
-    assert_eq!(c.describe(), "check digit of date of birth is 3, expected 2");
+    assert_eq!(
+        c.status,
+        CheckStatus::Invalid {
+            found: '3',
+            expected: '2'
+        }
+    );
+    assert_eq!(
+        c.describe(),
+        "check digit of date of birth is 3, expected 2"
+    );
     // The composite covers the birth digit too.
-    assert!(matches!(m.check(CheckedField::Composite).unwrap().status, CheckStatus::Invalid { .. }));
+    assert!(matches!(
+        m.check(CheckedField::Composite).unwrap().status,
+        CheckStatus::Invalid { .. }
+    ));
     assert_eq!(m.fields.surname.value, "ERIKSSON");
 }
 
@@ -262,7 +332,11 @@ fn td3_empty_personal_number_digit_may_be_filler_or_zero() {
         let mut l2 = format!("{body}{cd}");
         l2.push(composite(&l2));
         let m = parse_lines(&[l1, l2.as_str()], &opts()).unwrap();
-        assert_eq!(m.check(CheckedField::PersonalNumber).unwrap().status, status, "{l2}");
+        assert_eq!(
+            m.check(CheckedField::PersonalNumber).unwrap().status,
+            status,
+            "{l2}"
+        );
         assert!(m.is_valid(), "{l2}");
         assert_eq!(m.fields.optional_data.value, "");
     }
@@ -289,7 +363,10 @@ fn long_td1_and_td2_document_numbers() {
         assert!(m.is_valid(), "{:?}", m.checks);
         assert_eq!(m.fields.document_number.value, "D23145890734");
         assert_eq!(m.fields.optional_data.value, "AB");
-        assert_eq!(m.fields.document_number.span.end - m.fields.document_number.span.start, 9);
+        assert_eq!(
+            m.fields.document_number.span.end - m.fields.document_number.span.start,
+            9
+        );
     }
     // The second reading: the digit computed over the 9 characters, the `<` and the continuation.
     let cd = check_digit::compute_char("D23145890<734").unwrap();
@@ -300,7 +377,10 @@ fn long_td1_and_td2_document_numbers() {
     l2.push(check_digit::compute_char(&comp).unwrap());
     let l3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
     let m = parse_lines(&[l1.as_str(), &l2, l3], &opts()).unwrap();
-    assert_eq!(m.check(CheckedField::DocumentNumber).unwrap().status, CheckStatus::Valid);
+    assert_eq!(
+        m.check(CheckedField::DocumentNumber).unwrap().status,
+        CheckStatus::Valid
+    );
     assert_eq!(m.fields.document_number.value, "D23145890734");
 }
 
@@ -331,12 +411,25 @@ fn germany_d_unknown_date_parts_sex_x() {
 fn impossible_dates_warn_and_keep_other_fields() {
     let cases = [
         ("741312", "date of birth has month 13, expected 01-12"),
-        ("740832", "date of birth has day 32, which that month does not have"),
-        ("750230", "date of birth has day 30, which that month does not have"),
-        ("740800", "date of birth has day 00, which that month does not have"),
+        (
+            "740832",
+            "date of birth has day 32, which that month does not have",
+        ),
+        (
+            "750230",
+            "date of birth has day 30, which that month does not have",
+        ),
+        (
+            "740800",
+            "date of birth has day 00, which that month does not have",
+        ),
     ];
     for (birth, warning) in cases {
-        let lines = compose(&MrzData { birth_date: birth.into(), ..sample(MrzFormat::Td3) }).unwrap();
+        let lines = compose(&MrzData {
+            birth_date: birth.into(),
+            ..sample(MrzFormat::Td3)
+        })
+        .unwrap();
         let m = parse_lines(&lines, &opts()).unwrap();
         assert!(m.is_valid(), "{birth}");
         assert_eq!(m.warnings, vec![warning.to_string()], "{birth}");
@@ -345,9 +438,17 @@ fn impossible_dates_warn_and_keep_other_fields() {
         assert_eq!(m.fields.document_number.value, "L898902C3");
     }
     // 29 February exists in leap years only.
-    let lines = compose(&MrzData { birth_date: "000229".into(), ..sample(MrzFormat::Td3) }).unwrap();
+    let lines = compose(&MrzData {
+        birth_date: "000229".into(),
+        ..sample(MrzFormat::Td3)
+    })
+    .unwrap();
     assert!(parse_lines(&lines, &opts()).unwrap().warnings.is_empty());
-    let lines = compose(&MrzData { birth_date: "010229".into(), ..sample(MrzFormat::Td3) }).unwrap();
+    let lines = compose(&MrzData {
+        birth_date: "010229".into(),
+        ..sample(MrzFormat::Td3)
+    })
+    .unwrap();
     assert_eq!(parse_lines(&lines, &opts()).unwrap().warnings.len(), 1);
 }
 
@@ -372,15 +473,37 @@ fn century_rules() {
         assert_eq!(m.fields.expiry_date.value.year, Some(ey), "{expiry}");
     }
     // A narrower window chooses the nearest year to it.
-    let o = ParseOptions { expiry_years_past: 10, expiry_years_future: 10, ..opts() };
-    let lines = compose(&MrzData { expiry_date: "700101".into(), ..sample(MrzFormat::Td3) }).unwrap();
-    assert_eq!(parse_lines(&lines, &o).unwrap().fields.expiry_date.value.year, Some(2070));
+    let o = ParseOptions {
+        expiry_years_past: 10,
+        expiry_years_future: 10,
+        ..opts()
+    };
+    let lines = compose(&MrzData {
+        expiry_date: "700101".into(),
+        ..sample(MrzFormat::Td3)
+    })
+    .unwrap();
+    assert_eq!(
+        parse_lines(&lines, &o)
+            .unwrap()
+            .fields
+            .expiry_date
+            .value
+            .year,
+        Some(2070)
+    );
 }
 
 #[test]
 fn names_split_and_truncation() {
     let cases = [
-        ("VAN DER BERG", "JAN PIETER", "VAN DER BERG", "JAN PIETER", false),
+        (
+            "VAN DER BERG",
+            "JAN PIETER",
+            "VAN DER BERG",
+            "JAN PIETER",
+            false,
+        ),
         ("MADONNA", "", "MADONNA", "", false),
         (
             "WOLFESCHLEGELSTEINHAUSENBERGERDORFF",
@@ -391,7 +514,12 @@ fn names_split_and_truncation() {
         ),
     ];
     for (s, g, es, eg, trunc) in cases {
-        let lines = compose(&MrzData { surname: s.into(), given_names: g.into(), ..sample(MrzFormat::Td3) }).unwrap();
+        let lines = compose(&MrzData {
+            surname: s.into(),
+            given_names: g.into(),
+            ..sample(MrzFormat::Td3)
+        })
+        .unwrap();
         let m = parse_lines(&lines, &opts()).unwrap();
         assert_eq!(m.fields.surname.value, es);
         assert_eq!(m.fields.given_names.value, eg);
@@ -423,15 +551,28 @@ fn plain_text_class_forced_repairs() {
             (1, 15, 'O', '0', "birth_date"),
         ]
     );
-    assert_eq!(m.repairs[0].reason, "'0' cannot stand in name (letters and < only)");
-    assert_eq!(m.repairs[1].reason, "confirmed by its check digit and the composite check digit");
+    assert_eq!(
+        m.repairs[0].reason,
+        "'0' cannot stand in name (letters and < only)"
+    );
+    assert_eq!(
+        m.repairs[1].reason,
+        "confirmed by its check digit and the composite check digit"
+    );
 }
 
 #[test]
 fn no_repair_option_reports_as_read() {
     let text = TD3.replace("7408122F", "74O8122F");
     let lines: Vec<&str> = text.split('\n').collect();
-    let m = parse_lines(&lines, &ParseOptions { repair: false, ..opts() }).unwrap();
+    let m = parse_lines(
+        &lines,
+        &ParseOptions {
+            repair: false,
+            ..opts()
+        },
+    )
+    .unwrap();
     assert!(m.repairs.is_empty());
     assert!(!m.is_valid());
     assert_eq!(
@@ -493,9 +634,18 @@ fn unprotected_fields_and_invisible_classes() {
     let m = parse_at(TD3);
     assert_eq!(
         m.unprotected_fields(),
-        vec!["document_code", "issuing_state", "surname", "given_names", "nationality", "sex"]
+        vec![
+            "document_code",
+            "issuing_state",
+            "surname",
+            "given_names",
+            "nationality",
+            "sex"
+        ]
     );
-    assert!(parse_at(MRVA).unprotected_fields().contains(&"optional_data"));
+    assert!(parse_at(MRVA)
+        .unprotected_fields()
+        .contains(&"optional_data"));
     for class in mrz::INVISIBLE_SUBSTITUTIONS {
         let values: Vec<u32> = class
             .chars()
@@ -512,11 +662,46 @@ fn unprotected_fields_and_invisible_classes() {
 #[test]
 fn compose_errors() {
     let cases = [
-        (MrzData { document_number: "L898902C3X".into(), ..sample(MrzFormat::Td3) }, MrzErrorKind::FieldTooLong, "document number has 10 characters, at most 9 fit"),
-        (MrzData { birth_date: "1974-08-12".into(), ..sample(MrzFormat::Td3) }, MrzErrorKind::InvalidField, "date of birth must be 6 characters of digits or <, in yymmdd order"),
-        (MrzData { sex: 'Q', ..sample(MrzFormat::Td3) }, MrzErrorKind::InvalidField, "sex is 'Q', expected M, F, X or <"),
-        (MrzData { surname: "MÜLLER".into(), ..sample(MrzFormat::Td3) }, MrzErrorKind::InvalidField, "surname has character 'Ü' at position 2, outside the mrz alphabet"),
-        (MrzData { issuing_state: "UTOPIA".into(), ..sample(MrzFormat::Td3) }, MrzErrorKind::FieldTooLong, "issuing state has 6 characters, at most 3 fit"),
+        (
+            MrzData {
+                document_number: "L898902C3X".into(),
+                ..sample(MrzFormat::Td3)
+            },
+            MrzErrorKind::FieldTooLong,
+            "document number has 10 characters, at most 9 fit",
+        ),
+        (
+            MrzData {
+                birth_date: "1974-08-12".into(),
+                ..sample(MrzFormat::Td3)
+            },
+            MrzErrorKind::InvalidField,
+            "date of birth must be 6 characters of digits or <, in yymmdd order",
+        ),
+        (
+            MrzData {
+                sex: 'Q',
+                ..sample(MrzFormat::Td3)
+            },
+            MrzErrorKind::InvalidField,
+            "sex is 'Q', expected M, F, X or <",
+        ),
+        (
+            MrzData {
+                surname: "MÜLLER".into(),
+                ..sample(MrzFormat::Td3)
+            },
+            MrzErrorKind::InvalidField,
+            "surname has character 'Ü' at position 2, outside the mrz alphabet",
+        ),
+        (
+            MrzData {
+                issuing_state: "UTOPIA".into(),
+                ..sample(MrzFormat::Td3)
+            },
+            MrzErrorKind::FieldTooLong,
+            "issuing state has 6 characters, at most 3 fit",
+        ),
     ];
     for (d, kind, msg) in cases {
         let e = compose(&d).unwrap_err();
@@ -528,9 +713,21 @@ fn compose_errors() {
 fn compose_reproduces_specimens() {
     let td3 = compose(&sample(MrzFormat::Td3)).unwrap();
     assert_eq!(td3.join("\n"), TD3);
-    let td1 = compose(&MrzData { document_code: "I".into(), document_number: "D23145890".into(), optional_data: String::new(), ..sample(MrzFormat::Td1) }).unwrap();
+    let td1 = compose(&MrzData {
+        document_code: "I".into(),
+        document_number: "D23145890".into(),
+        optional_data: String::new(),
+        ..sample(MrzFormat::Td1)
+    })
+    .unwrap();
     assert_eq!(td1.join("\n"), TD1);
-    let td2 = compose(&MrzData { document_code: "I".into(), document_number: "D23145890".into(), optional_data: String::new(), ..sample(MrzFormat::Td2) }).unwrap();
+    let td2 = compose(&MrzData {
+        document_code: "I".into(),
+        document_number: "D23145890".into(),
+        optional_data: String::new(),
+        ..sample(MrzFormat::Td2)
+    })
+    .unwrap();
     assert_eq!(td2.join("\n"), TD2);
 }
 
@@ -612,7 +809,11 @@ prop_compose! {
 fn protected_positions(m: &Mrz) -> Vec<(usize, usize)> {
     let f = &m.fields;
     let mut v = Vec::new();
-    for s in [f.document_number.span, f.birth_date.span, f.expiry_date.span] {
+    for s in [
+        f.document_number.span,
+        f.birth_date.span,
+        f.expiry_date.span,
+    ] {
         v.extend((s.start..s.end).map(|p| (s.line, p)));
     }
     v.extend(m.checks.iter().map(|c| (c.span.line, c.span.start)));

@@ -123,7 +123,10 @@ pub fn to_json(m: &Mrz) -> Value {
     );
     fields.insert("surname".into(), text_field(&f.surname));
     fields.insert("given_names".into(), text_field(&f.given_names));
-    fields.insert("name_truncated".into(), json!({ "value": f.name_truncated }));
+    fields.insert(
+        "name_truncated".into(),
+        json!({ "value": f.name_truncated }),
+    );
     fields.insert(
         "document_number".into(),
         with_check(
@@ -294,11 +297,7 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
     for w in &m.warnings {
         writeln!(out, "warning         {w}")?;
     }
-    writeln!(
-        out,
-        "no check digit  {}",
-        m.unprotected_fields().join(", ")
-    )?;
+    writeln!(out, "no check digit  {}", m.unprotected_fields().join(", "))?;
     writeln!(
         out,
         "result          {}",

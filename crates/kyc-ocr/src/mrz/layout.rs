@@ -270,8 +270,8 @@ impl Layout {
         let len = self.format.line_len();
         let mut m = vec![vec![(Class::Alnum, "filler"); len]; self.format.line_count()];
         let mut set = |s: Span, class: Class, key: &'static str| {
-            for p in s.start..s.end {
-                m[s.line][p] = (class, key);
+            for slot in &mut m[s.line][s.start..s.end] {
+                *slot = (class, key);
             }
         };
         let one = |(l, p): (usize, usize)| sp(l, p, p + 1);

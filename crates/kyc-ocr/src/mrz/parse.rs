@@ -365,7 +365,9 @@ enum DateKind {
 fn two(b: &[u8]) -> Result<Option<u8>, ()> {
     match b {
         [b'<', b'<'] => Ok(None),
-        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => Ok(Some((a - b'0') * 10 + (c - b'0'))),
+        [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => {
+            Ok(Some((a - b'0') * 10 + (c - b'0')))
+        }
         _ => Err(()),
     }
 }
@@ -414,7 +416,9 @@ fn date(
             _ => 31,
         };
         if dd == 0 || dd > max {
-            warnings.push(format!("{label} has day {dd:02}, which that month does not have"));
+            warnings.push(format!(
+                "{label} has day {dd:02}, which that month does not have"
+            ));
         }
     }
     Field {
@@ -468,7 +472,13 @@ fn warn_codes(layout: &Layout, f: &MrzFields, warnings: &mut Vec<String>) {
             warnings.push(format!("{what} code {v} is not a known icao code"));
         }
     }
-    let first = f.document_code.raw.as_bytes().first().copied().unwrap_or(b'<');
+    let first = f
+        .document_code
+        .raw
+        .as_bytes()
+        .first()
+        .copied()
+        .unwrap_or(b'<');
     let expected: &[u8] = match layout.format {
         MrzFormat::Td3 => b"P",
         MrzFormat::MrvA | MrzFormat::MrvB => b"V",

@@ -156,14 +156,22 @@ pub(crate) fn repair(
     let mut options: Vec<Vec<Assignment>> = Vec::with_capacity(fields.len() + 1);
     for def in &fields {
         let positions: Vec<(usize, usize)> = def.positions().collect();
-        options.push(field_options(&positions, &orig, &base, cands, classes, |t| {
-            def.ok(t)
-        }));
+        options.push(field_options(
+            &positions,
+            &orig,
+            &base,
+            cands,
+            classes,
+            |t| def.ok(t),
+        ));
     }
     if let Some(c) = composite {
         let pos = vec![c.digit];
         let mut opts = vec![Assignment::of(&pos, &orig, cands)];
-        for (ch, lp) in allowed(c.digit.0, c.digit.1).into_iter().take(MAX_ALTERNATIVES) {
+        for (ch, lp) in allowed(c.digit.0, c.digit.1)
+            .into_iter()
+            .take(MAX_ALTERNATIVES)
+        {
             if ch != orig[c.digit.0][c.digit.1] {
                 opts.push(Assignment {
                     positions: pos.clone(),
@@ -192,9 +200,7 @@ pub(crate) fn repair(
             .iter()
             .zip(&idx)
             .zip(fields.iter().map(Some).chain(std::iter::once(None)))
-            .all(|((o, &i), def)| {
-                !o[i].changed || def.is_none_or(|d| d.ok(&text)) && composite_ok
-            });
+            .all(|((o, &i), def)| !o[i].changed || def.is_none_or(|d| d.ok(&text)) && composite_ok);
         if !any_changed || changed_ok {
             let valid = checks.iter().filter(|d| d.ok(&text)).count();
             let score: f32 = options.iter().zip(&idx).map(|(o, &i)| o[i].score).sum();
