@@ -32,6 +32,8 @@ enum Command {
     Read(cmd::read::Args),
     /// Measure accuracy and speed on a folder with truth.jsonl (documents) or lines.tsv (line crops).
     Eval(cmd::eval::Args),
+    /// Render synthetic documents with ground truth (images and truth.jsonl) into a directory.
+    Synth(cmd::synth::Args),
 }
 
 /// What a subcommand reports: the process exit code.
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Read(args) => cmd::read::run(args),
         Command::Eval(args) => cmd::eval::run(args),
+        Command::Synth(args) => cmd::synth::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

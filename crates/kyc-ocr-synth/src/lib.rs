@@ -173,6 +173,39 @@ pub struct Rendered {
     pub truth: Truth,
 }
 
+/// File format of an encoded image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// JPEG: the capture's own bytes when it compressed, else quality 95.
+    Jpeg,
+    /// PNG (lossless; of a compressed capture, its decoded pixels).
+    Png,
+}
+
+impl Rendered {
+    /// The image encoded as `format`, without compressing twice.
+    pub fn encode(&self, format: ImageFormat) -> Result<Vec<u8>, SynthError> {
+        if let (ImageFormat::Jpeg, Some(bytes)) = (format, &self.jpeg) {
+            return Ok(bytes.clone());
+        }
+        let mut bytes = Vec::new();
+        let result = match format {
+            ImageFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 95)
+                .encode_image(&self.image),
+            ImageFormat::Png => self.image.write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            ),
+        };
+        result.map_err(|e| SynthError {
+            kind: SynthErrorKind::Encode,
+            message: format!("cannot encode the image: {e}"),
+            source: Some(Box::new(e)),
+        })?;
+        Ok(bytes)
+    }
+}
+
 /// ICAO Doc 9303 character cap height used to pick the page resolution before rendering (the
 /// renderer varies the real height slightly; the capture measures it).
 const NOMINAL_CAP_MM: f32 = 2.33;
