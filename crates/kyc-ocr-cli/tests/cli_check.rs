@@ -119,7 +119,7 @@ fn human_output_puts_the_verdict_first() {
         "{text}"
     );
     assert!(
-        text.contains("- name \"Anna Eriksson\" leave out \"MARIA\", which the document has"),
+        text.contains("- name \"Anna Eriksson\" leaves out \"MARIA\", which the document has"),
         "{text}"
     );
 }

@@ -22,18 +22,25 @@
 //! [`Policy::manual_review_for_other_documents`]).
 //!
 //! ```
-//! use kyc_ocr::compare::{CheckOptions, RawForm};
+//! use kyc_ocr::compare::{check, CheckOptions, MismatchKind, RawForm, Verdict};
 //!
-//! let options = CheckOptions { today: jiff::civil::date(2025, 3, 15), ..CheckOptions::default() };
+//! let options = CheckOptions { today: jiff::civil::date(2010, 1, 1), ..CheckOptions::default() };
+//! let mrz = kyc_ocr::mrz::parse_lines(
+//!     &[
+//!         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+//!         "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+//!     ],
+//!     &kyc_ocr::mrz::ParseOptions { today: options.today, ..Default::default() },
+//! )?;
 //! let raw = RawForm {
-//!     surname: Some("Müller".into()),
-//!     birth_date: Some("12.08.1974".into()),
+//!     name: Some("Anna-Maria Eriksson".into()),
+//!     birth_date: Some("08/12/1974".into()),
 //!     ..RawForm::default()
 //! };
-//! let form = raw.parse(&options)?;
-//! assert_eq!(form.birth_date, Some(jiff::civil::date(1974, 8, 12)));
-//! // Then `kyc_ocr::compare::check(&mrz, &form, &options)` gives the report.
-//! # Ok::<(), kyc_ocr::compare::FormError>(())
+//! let report = check(&mrz, &raw.parse(&options)?, &options);
+//! assert_eq!(report.verdict, Verdict::Prompt);
+//! assert_eq!(report.mismatches[0].kind, MismatchKind::Swapped); // day and month
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod form;
@@ -499,4 +506,139 @@ fn compare_date(
         reason,
     };
     (result, Some(mismatch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mrz::{compose, parse_lines, MrzData, MrzFormat, ParseOptions};
+
+    const TODAY: jiff::civil::Date = jiff::civil::date(2025, 6, 1);
+
+    fn mrz(nationality: &str, birth: &str, expiry: &str) -> Mrz {
+        let data = MrzData {
+            format: MrzFormat::Td3,
+            document_code: "P".into(),
+            issuing_state: nationality.into(),
+            surname: "ERIKSSON".into(),
+            given_names: "ANNA MARIA".into(),
+            document_number: "L898902C3".into(),
+            nationality: nationality.into(),
+            birth_date: birth.into(),
+            sex: 'F',
+            expiry_date: expiry.into(),
+            optional_data: String::new(),
+            optional_data_2: String::new(),
+        };
+        let lines = compose(&data).expect("compose");
+        parse_lines(
+            &lines,
+            &ParseOptions {
+                today: TODAY,
+                ..ParseOptions::default()
+            },
+        )
+        .expect("parse")
+    }
+
+    fn form(raw: RawForm) -> (TypedForm, CheckOptions) {
+        let options = CheckOptions {
+            today: TODAY,
+            ..CheckOptions::default()
+        };
+        (raw.parse(&options).expect("form"), options)
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Report>();
+        assert_send_sync::<TypedForm>();
+        assert_send_sync::<RawForm>();
+        assert_send_sync::<CheckOptions>();
+        assert_send_sync::<FormError>();
+    }
+
+    #[test]
+    fn flags_name_the_unprotected_fields_that_decided() {
+        let cases: Vec<(RawForm, &str, Verdict, Vec<FieldName>)> = vec![
+            (
+                RawForm {
+                    surname: Some("Eriksson".into()),
+                    birth_date: Some("1974-08-12".into()),
+                    ..RawForm::default()
+                },
+                "UTO",
+                Verdict::Consistent,
+                vec![FieldName::Surname],
+            ),
+            (
+                RawForm {
+                    sex: Some("M".into()),
+                    birth_date: Some("1974-08-13".into()),
+                    ..RawForm::default()
+                },
+                "UTO",
+                Verdict::Prompt,
+                vec![FieldName::Sex],
+            ),
+            (
+                RawForm {
+                    surname: Some("Eriksson".into()),
+                    ..RawForm::default()
+                },
+                "CHN",
+                Verdict::Refused,
+                vec![FieldName::Nationality],
+            ),
+        ];
+        for (raw, nationality, verdict, decided) in cases {
+            let (f, o) = form(raw);
+            let r = check(&mrz(nationality, "740812", "300415"), &f, &o);
+            assert_eq!(r.verdict, verdict, "{r:?}");
+            assert_eq!(r.flags.unprotected_fields_decided, decided, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn expiry_flag_stands_when_the_rule_is_off() {
+        let (f, mut o) = form(RawForm::default());
+        o.policy.refuse_expired = false;
+        let r = check(&mrz("UTO", "740812", "120415"), &f, &o);
+        assert_eq!(r.verdict, Verdict::Consistent);
+        assert!(r.flags.document_expired);
+        assert_eq!(
+            r.summary,
+            "no typed field was given, so nothing was compared"
+        );
+    }
+
+    #[test]
+    fn unknown_date_parts_match_with_a_note() {
+        let (f, o) = form(RawForm {
+            birth_date: Some("1974-08-31".into()),
+            ..RawForm::default()
+        });
+        let r = check(&mrz("UTO", "7408<<", "300415"), &f, &o);
+        assert_eq!(r.verdict, Verdict::Consistent);
+        assert_eq!(r.fields[0].document, "1974-08-XX");
+        assert_eq!(
+            r.fields[0].note.as_deref(),
+            Some("the document leaves part of this date unknown; compared on the known parts")
+        );
+    }
+
+    #[test]
+    fn unreadable_constructor_offers_a_new_image() {
+        let r = Report::unreadable_without_mrz("no mrz was found in the image");
+        assert_eq!(r.verdict, Verdict::Unreadable);
+        assert_eq!(
+            r.options,
+            [NextStep::NewImage, NextStep::GoForManualVerification]
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).expect("json");
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(v["verdict"], "unreadable");
+        assert_eq!(v["mrz"], serde_json::Value::Null);
+    }
 }

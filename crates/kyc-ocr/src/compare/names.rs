@@ -143,6 +143,15 @@ fn is_typo(distance: usize, len: usize) -> bool {
     distance == 1 || (distance == 2 && len >= 6)
 }
 
+/// The verb form that agrees with the field's label ("given names leave out", "surname leaves out").
+fn agree(field: FieldName, singular: &'static str, plural: &'static str) -> &'static str {
+    if field == FieldName::GivenNames {
+        plural
+    } else {
+        singular
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -196,7 +205,8 @@ fn diagnose(
         let missing: Vec<&str> = missing.iter().map(|&j| doc_parts[j]).collect();
         mismatch.kind = MismatchKind::MissingPart;
         mismatch.reason = format!(
-            "{field} {typed:?} leave out {:?}, which the document has",
+            "{field} {typed:?} {} {:?}, which the document has",
+            agree(field, "leaves out", "leave out"),
             missing.join(" ")
         );
     } else if let Some(extra) = leftover(doc_parts.len(), typed_parts.len(), |d, t| eq(t, d)) {
@@ -206,7 +216,8 @@ fn diagnose(
             .collect();
         mismatch.kind = MismatchKind::MissingPart;
         mismatch.reason = format!(
-            "{field} {typed:?} include {:?}, which the document does not have",
+            "{field} {typed:?} {} {:?}, which the document does not have",
+            agree(field, "includes", "include"),
             extra.join(" ")
         );
     } else if is_typo(dist, doc_parts.iter().map(|p| p.len()).sum()) {
