@@ -104,6 +104,8 @@ pub struct ReadOutput {
     pub location: Option<MrzLocation>,
     /// Why the text did not parse, when a zone was found but gave no MRZ.
     pub parse_error: Option<MrzError>,
+    /// The recogniser's best reading of each line, before any repair (empty when no zone).
+    pub text: Vec<String>,
     /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
     pub confidence: f32,
     /// Time per stage.
@@ -166,7 +168,7 @@ impl Engine {
 
     /// Stage 4: reads the lines (one batch), with per-position alternatives for repair.
     pub fn recognise(&self, lines: &[LineImage]) -> Result<Vec<LineReading>, RecogniseError> {
-        recognise::recognise(self.model.as_ref(), lines)
+        recognise::recognise(self.model.as_ref(), lines, None)
     }
 
     /// Stage 5: parses and repairs the readings with the MRZ engine.
@@ -206,6 +208,7 @@ impl Engine {
                 mrz: None,
                 location: None,
                 parse_error: None,
+                text: Vec::new(),
                 confidence: 0.0,
                 timings,
             });
@@ -232,7 +235,9 @@ impl Engine {
         let lines = self.rectify(grey, &location);
         timings.rectify_ms += ms(t);
         let t = Instant::now();
-        let readings = self.recognise(&lines)?;
+        // The zone's size says the layout's line length; decoding to it restores characters the
+        // model merged or missed, which the MRZ engine could not otherwise place.
+        let readings = recognise::recognise(self.model.as_ref(), &lines, Some(location.line_len))?;
         timings.recognise_ms += ms(t);
         let t = Instant::now();
         let confidence = confidence(&readings);
@@ -246,6 +251,7 @@ impl Engine {
             mrz,
             location: Some(location),
             parse_error,
+            text: readings.iter().map(LineReading::best_text).collect(),
             confidence,
             timings: Timings::default(),
         })

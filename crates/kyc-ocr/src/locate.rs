@@ -86,6 +86,8 @@ pub struct MrzLocation {
     pub angle_deg: f32,
     /// Estimated character pitch along the line, in full-resolution pixels.
     pub pitch: f32,
+    /// Characters per line of the layout the zone's size fits: 30, 36 or 44.
+    pub line_len: usize,
 }
 
 impl MrzLocation {
@@ -96,6 +98,7 @@ impl MrzLocation {
             lines: self.lines.iter().rev().map(Quad::rotated_180).collect(),
             angle_deg: (self.angle_deg + 180.0) % 360.0,
             pitch: self.pitch,
+            line_len: self.line_len,
         }
     }
 }
@@ -143,6 +146,7 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
                 lines: found.lines.iter().map(|q| q.scaled(kx)).collect(),
                 angle_deg: found.angle_deg,
                 pitch: found.pitch * kx,
+                line_len: found.line_len,
             });
         }
     }
@@ -755,11 +759,21 @@ fn locate_at_scale(grey: &GrayImage) -> Option<Found> {
         lines[last].0[3],
     ]);
     let pitch = group.iter().map(|c| c.pitch).sum::<f32>() / group.len() as f32;
+    // The chain's extent spans (n - 1) pitches plus one glyph width, about n - 0.3 pitches.
+    let chars = (end - start) / pitch + 0.3;
+    let line_len = if group.len() == 3 {
+        30
+    } else if (chars - 36.0).abs() < (chars - 44.0).abs() {
+        36
+    } else {
+        44
+    };
     let found = Found {
         angle_deg: u.y.atan2(u.x).to_degrees().rem_euclid(360.0),
         quad,
         lines,
         pitch,
+        line_len,
     };
     // Fillers say which way the text reads; failing that, the MRZ sits at the bottom of the
     // document, so the side with more text beside it is "up". The engine confirms by reading.

@@ -1,5 +1,7 @@
 //! One module per subcommand: raw flags in, an exit code out.
 
 pub mod check;
+pub mod eval;
 pub mod parse;
+pub mod read;
 pub mod synth;

@@ -1,0 +1,337 @@
+//! `kyc-ocr eval`: accuracy and speed of the reader on a labelled folder.
+//!
+//! Two kinds of folder: documents with a `truth.jsonl` (the generator's format: `image`, `format`,
+//! `preset`, `lines`, `mrz_quad`), read end to end; or line crops with a `lines.tsv` (`file`, `text`),
+//! read by the recogniser alone after scaling each crop to the model's height.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use kyc_ocr::engine::Engine;
+use kyc_ocr::locate::{Point, Quad};
+use kyc_ocr::rectify::LineImage;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The JSON schema identifier; bump it when a field changes meaning or disappears.
+pub const SCHEMA: &str = "kyc-ocr/eval/v1";
+
+/// Flags of `kyc-ocr eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder with images and `truth.jsonl`, or line crops and `lines.tsv`.
+    pub dir: PathBuf,
+    /// Print the report as JSON (schema kyc-ocr/eval/v1).
+    #[arg(long)]
+    pub json: bool,
+    /// Recogniser model file to use instead of the built-in one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Evaluate only the first N items.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+/// Counts for one group of items (all, one format, one preset).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Tally {
+    /// Items evaluated.
+    pub items: usize,
+    /// Items whose every line was read exactly.
+    pub exact: usize,
+    /// Lines evaluated.
+    pub lines: usize,
+    /// Lines read exactly.
+    pub lines_exact: usize,
+    /// Characters in the truth.
+    pub chars: usize,
+    /// Edit distance summed over lines.
+    pub char_errors: usize,
+    /// Reads whose check digits all hold but whose text is wrong.
+    pub valid_but_wrong: usize,
+    /// Documents whose zone was located (quad overlap with the truth at least 0.5).
+    pub located: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.items += o.items;
+        self.exact += o.exact;
+        self.lines += o.lines;
+        self.lines_exact += o.lines_exact;
+        self.chars += o.chars;
+        self.char_errors += o.char_errors;
+        self.valid_but_wrong += o.valid_but_wrong;
+        self.located += o.located;
+    }
+
+    fn summary(&self) -> Value {
+        let rate = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        serde_json::json!({
+            "counts": self,
+            "exact_rate": rate(self.exact, self.items),
+            "line_rate": rate(self.lines_exact, self.lines),
+            "char_accuracy": 1.0 - rate(self.char_errors, self.chars),
+            "valid_but_wrong_rate": rate(self.valid_but_wrong, self.items),
+            "located_rate": rate(self.located, self.items),
+        })
+    }
+}
+
+/// Runs the command: 0 after a complete evaluation, 2 (as an error) when the folder is unusable.
+pub fn run(args: Args) -> crate::Outcome {
+    let engine = crate::cmd::read::engine(args.model.clone())?;
+    let truth = args.dir.join("truth.jsonl");
+    let tsv = args.dir.join("lines.tsv");
+    let report = if truth.is_file() {
+        eval_documents(&engine, &args.dir, &truth, args.limit)?
+    } else if tsv.is_file() {
+        eval_lines(&engine, &args.dir, &tsv, args.limit)?
+    } else {
+        bail!(
+            "{} has neither truth.jsonl nor lines.tsv",
+            args.dir.display()
+        );
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write_human(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn quad_of(v: &Value) -> Option<Quad> {
+    let pts: Vec<Point> = v
+        .as_array()?
+        .iter()
+        .map(|p| {
+            Some(Point::new(
+                p.get(0)?.as_f64()? as f32,
+                p.get(1)?.as_f64()? as f32,
+            ))
+        })
+        .collect::<Option<_>>()?;
+    Some(Quad(pts.try_into().ok()?))
+}
+
+fn eval_documents(
+    engine: &Engine,
+    dir: &Path,
+    truth: &Path,
+    limit: Option<usize>,
+) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(truth)
+        .with_context(|| format!("cannot read {}", truth.display()))?;
+    let mut all = Tally::default();
+    let mut by_format: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_preset: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut times = Vec::new();
+    let mut failures = Vec::new();
+    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        if limit.is_some_and(|l| n >= l) {
+            break;
+        }
+        let rec: Value = serde_json::from_str(line)
+            .with_context(|| format!("truth.jsonl line {} is not json", n + 1))?;
+        let image = rec["image"]
+            .as_str()
+            .or(rec["file"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let want: Vec<String> = rec["lines"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bytes =
+            std::fs::read(dir.join(&image)).with_context(|| format!("cannot read {image}"))?;
+        let out = engine
+            .read(&bytes)
+            .with_context(|| format!("cannot read the mrz of {image}"))?;
+        times.push(out.timings.total_ms);
+        let got: Vec<String> = match &out.mrz {
+            Some(m) => m.lines.clone(),
+            None => out.text.clone(),
+        };
+        let mut t = score(&want, &got);
+        t.valid_but_wrong =
+            usize::from(out.mrz.as_ref().is_some_and(|m| m.is_valid()) && t.exact == 0);
+        let truth_quad = quad_of(&rec["mrz_quad"]);
+        t.located = usize::from(match (&out.location, truth_quad) {
+            (Some(l), Some(q)) => l.quad.iou(&q) >= 0.5,
+            _ => false,
+        });
+        if t.exact == 0 {
+            failures.push(
+                serde_json::json!({ "image": image, "located": t.located == 1, "read": got }),
+            );
+        }
+        all.add(&t);
+        let format = rec["format"].as_str().unwrap_or("unknown").to_string();
+        let preset = rec["preset"].as_str().unwrap_or("unknown").to_string();
+        by_format.entry(format).or_default().add(&t);
+        by_preset.entry(preset).or_default().add(&t);
+    }
+    Ok(serde_json::json!({
+        "schema": SCHEMA,
+        "kind": "documents",
+        "dir": dir.display().to_string(),
+        "all": all.summary(),
+        "by_format": by_format.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
+        "by_preset": by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
+        "median_ms": median(&mut times),
+        "failures": failures,
+    }))
+}
+
+fn eval_lines(
+    engine: &Engine,
+    dir: &Path,
+    tsv: &Path,
+    limit: Option<usize>,
+) -> anyhow::Result<Value> {
+    let text =
+        std::fs::read_to_string(tsv).with_context(|| format!("cannot read {}", tsv.display()))?;
+    let mut all = Tally::default();
+    let mut times = Vec::new();
+    let mut failures = Vec::new();
+    let rows = text.lines().filter(|l| !l.trim().is_empty());
+    for (n, row) in rows.enumerate() {
+        if limit.is_some_and(|l| n >= l) {
+            break;
+        }
+        let mut cols = row.split('\t');
+        let (Some(file), Some(want)) = (cols.next(), cols.next()) else {
+            bail!("lines.tsv row {} needs a file and a text column", n + 1);
+        };
+        // A header row names its columns.
+        if n == 0 && file == "file" {
+            continue;
+        }
+        let bytes = std::fs::read(dir.join(file)).with_context(|| format!("cannot read {file}"))?;
+        let start = Instant::now();
+        let image = engine
+            .decode(&bytes)
+            .with_context(|| format!("cannot decode {file}"))?;
+        let line = LineImage::from_crop(&image.to_luma8());
+        let reading = engine.recognise(&[line]).context("recogniser failed")?;
+        times.push(start.elapsed().as_secs_f32() * 1000.0);
+        let got: Vec<String> = reading.iter().map(|r| r.best_text()).collect();
+        let t = score(&[want.to_string()], &got);
+        if t.exact == 0 {
+            failures.push(serde_json::json!({ "file": file, "want": want, "read": got }));
+        }
+        all.add(&t);
+    }
+    Ok(serde_json::json!({
+        "schema": SCHEMA,
+        "kind": "lines",
+        "dir": dir.display().to_string(),
+        "all": all.summary(),
+        "median_ms": median(&mut times),
+        "failures": failures,
+    }))
+}
+
+/// Scores one item: lines compared in order, a missing line counting as all characters wrong.
+fn score(want: &[String], got: &[String]) -> Tally {
+    let mut t = Tally {
+        items: 1,
+        lines: want.len(),
+        ..Tally::default()
+    };
+    for (i, w) in want.iter().enumerate() {
+        let g = got.get(i).map(String::as_str).unwrap_or("");
+        t.chars += w.chars().count();
+        let d = levenshtein(w, g);
+        t.char_errors += d;
+        t.lines_exact += usize::from(d == 0);
+    }
+    t.exact = usize::from(t.lines_exact == want.len() && got.len() == want.len());
+    t
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
+    let line = |w: &mut dyn Write, name: &str, s: &Value| -> std::io::Result<()> {
+        let f = |k: &str| s[k].as_f64().unwrap_or(0.0) * 100.0;
+        writeln!(
+            w,
+            "{name:<12} n={:<5} exact {:6.2}%  lines {:6.2}%  chars {:6.2}%  valid-but-wrong {:5.2}%  located {:6.2}%",
+            s["counts"]["items"],
+            f("exact_rate"),
+            f("line_rate"),
+            f("char_accuracy"),
+            f("valid_but_wrong_rate"),
+            f("located_rate")
+        )
+    };
+    line(w, "all", &report["all"])?;
+    for group in ["by_format", "by_preset"] {
+        if let Some(m) = report[group].as_object() {
+            for (k, v) in m {
+                line(w, k, v)?;
+            }
+        }
+    }
+    writeln!(
+        w,
+        "median time per item: {:.1} ms",
+        report["median_ms"].as_f64().unwrap_or(0.0)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_lines_by_edit_distance() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (s(&["ABC<", "1234"]), s(&["ABC<", "1234"]), 1, 2, 0),
+            (s(&["ABC<", "1234"]), s(&["ABK<", "1234"]), 0, 1, 1),
+            (s(&["ABC<", "1234"]), s(&["ABC<"]), 0, 1, 4),
+            (s(&["ABC<"]), s(&["ABC<<"]), 0, 0, 1),
+        ];
+        for (want, got, exact, lines_exact, errors) in cases {
+            let t = score(&want, &got);
+            assert_eq!(
+                (t.exact, t.lines_exact, t.char_errors),
+                (exact, lines_exact, errors),
+                "{got:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `kyc-ocr read`: finds and reads the MRZ in photos and scans.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use kyc_ocr::engine::{Engine, EngineParams, ReadOutput};
+use serde_json::{json, Value};
+
+use crate::cmd::parse;
+
+/// The JSON schema identifier; bump it when a field changes meaning or disappears.
+pub const SCHEMA: &str = "kyc-ocr/read/v1";
+
+/// Flags of `kyc-ocr read`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Images to read (JPEG, PNG, WebP, TIFF, BMP).
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Print one JSON object per image (JSON Lines, schema kyc-ocr/read/v1).
+    #[arg(long)]
+    pub json: bool,
+    /// Recogniser model file to use instead of the built-in one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// Builds the engine from the common flags.
+pub(crate) fn engine(model: Option<PathBuf>) -> anyhow::Result<Engine> {
+    Engine::new(EngineParams {
+        model_path: model,
+        ..EngineParams::default()
+    })
+    .context("cannot start the reading engine")
+}
+
+/// The JSON object of one read (schema kyc-ocr/read/v1).
+pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
+    json!({
+        "schema": SCHEMA,
+        "image": image,
+        "mrz": out.mrz.as_ref().map(parse::to_json),
+        "parse_error": out.parse_error.as_ref().map(|e| e.to_string()),
+        "quad": out.location.as_ref().map(|l| l.quad),
+        "angle_deg": out.location.as_ref().map(|l| l.angle_deg),
+        "confidence": out.confidence,
+        "timings": out.timings,
+    })
+}
+
+/// Runs the command: 0 when every image gave a valid MRZ, 1 when some gave none or an invalid one,
+/// 2 when an image could not be read at all (the others are still reported).
+pub fn run(args: Args) -> crate::Outcome {
+    let engine = engine(args.model)?;
+    let mut stdout = std::io::stdout().lock();
+    let mut code = 0u8;
+    for path in &args.images {
+        let name = path.display().to_string();
+        let result = std::fs::read(path)
+            .with_context(|| format!("cannot read {name}"))
+            .and_then(|bytes| {
+                engine
+                    .read(&bytes)
+                    .with_context(|| format!("cannot read the mrz of {name}"))
+            });
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("kyc-ocr: {e:#}");
+                if args.json {
+                    let v = json!({ "schema": SCHEMA, "image": name, "error": format!("{e:#}") });
+                    writeln!(stdout, "{}", serde_json::to_string(&v)?)?;
+                }
+                code = 2;
+                continue;
+            }
+        };
+        let valid = out.mrz.as_ref().is_some_and(|m| m.is_valid());
+        if !valid && code == 0 {
+            code = 1;
+        }
+        if args.json {
+            writeln!(stdout, "{}", serde_json::to_string(&to_json(&name, &out))?)?;
+        } else {
+            write_human(&mut stdout, &name, &out)?;
+        }
+    }
+    stdout.flush()?;
+    Ok(code)
+}
+
+fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Result<()> {
+    match (&out.mrz, &out.location) {
+        (_, None) => writeln!(w, "{name}: no mrz found")?,
+        (None, Some(_)) => {
+            let why = out
+                .parse_error
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            writeln!(w, "{name}: mrz found but unreadable: {why}")?;
+            for line in &out.text {
+                writeln!(w, "  {line}")?;
+            }
+        }
+        (Some(m), Some(_)) => {
+            let status = if m.is_valid() { "valid" } else { "invalid" };
+            writeln!(
+                w,
+                "{name}: {} {status} (confidence {:.2}, {:.0} ms)",
+                m.format, out.confidence, out.timings.total_ms
+            )?;
+            for line in &m.lines {
+                writeln!(w, "  {line}")?;
+            }
+        }
+    }
+    Ok(())
+}
