@@ -314,3 +314,60 @@ impl Layout {
         m
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_allow() {
+        let cases: &[(Class, &[u8], &[u8])] = &[
+            (Class::Alpha, b"AZ<", b"09a "),
+            (Class::Digit, b"09<", b"AOZ"),
+            (Class::Alnum, b"AZ09<", b"a #"),
+            (Class::Sex, b"MFX<", b"KN0"),
+        ];
+        for (class, yes, no) in cases {
+            assert!(yes.iter().all(|&c| class.allows(c)), "{class:?}");
+            assert!(no.iter().all(|&c| !class.allows(c)), "{class:?}");
+        }
+    }
+
+    #[test]
+    fn digit_positions_per_format() {
+        // 0-based (line, position) of every check digit, from ICAO 9303 Parts 4-7.
+        let cases: &[(MrzFormat, &[(usize, usize)])] = &[
+            (
+                MrzFormat::Td3,
+                &[(1, 9), (1, 19), (1, 27), (1, 42), (1, 43)],
+            ),
+            (MrzFormat::Td2, &[(1, 9), (1, 19), (1, 27), (1, 35)]),
+            (MrzFormat::Td1, &[(0, 14), (1, 6), (1, 14), (1, 29)]),
+            (MrzFormat::MrvA, &[(1, 9), (1, 19), (1, 27)]),
+            (MrzFormat::MrvB, &[(1, 9), (1, 19), (1, 27)]),
+        ];
+        for (format, digits) in cases {
+            let got: Vec<(usize, usize)> = Layout::of(*format)
+                .checks(None)
+                .iter()
+                .map(|d| d.digit)
+                .collect();
+            assert_eq!(&got, digits, "{format}");
+        }
+    }
+
+    #[test]
+    fn long_number_run_needs_filler_and_continuation() {
+        let td1 = Layout::of(MrzFormat::Td1);
+        let lines = |l1: &str| vec![l1.as_bytes().to_vec(), vec![b'<'; 30], vec![b'<'; 30]];
+        let cases = [
+            ("I<UTOD231458907<<<<<<<<<<<<<<<", None),
+            ("I<UTOD23145890<7349<<<<<<<<<<<", Some(4)),
+            ("I<UTOD23145890<<<<<<<<<<<<<<<<", None),
+            ("I<UTOD23145890<7<<<<<<<<<<<<<<", None),
+        ];
+        for (l1, run) in cases {
+            assert_eq!(td1.long_number_run(&lines(l1)), run, "{l1}");
+        }
+    }
+}

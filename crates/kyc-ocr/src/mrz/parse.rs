@@ -494,3 +494,92 @@ fn warn_codes(layout: &Layout, f: &MrzFields, warnings: &mut Vec<String>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ParseOptions {
+        ParseOptions {
+            today: jiff::civil::date(2025, 6, 1),
+            ..ParseOptions::default()
+        }
+    }
+
+    #[test]
+    fn century_table() {
+        let cases = [
+            (25, Some(6), Some(1), DateKind::Birth, 2025),
+            (25, Some(6), Some(2), DateKind::Birth, 1925),
+            (25, None, None, DateKind::Birth, 2025),
+            (0, Some(1), Some(1), DateKind::Birth, 2000),
+            (99, Some(12), Some(31), DateKind::Birth, 1999),
+            (55, Some(1), Some(1), DateKind::Expiry, 2055),
+            (56, Some(1), Some(1), DateKind::Expiry, 1956),
+            (30, Some(1), Some(1), DateKind::Expiry, 2030),
+        ];
+        for (yy, m, d, kind, year) in cases {
+            assert_eq!(century(yy, m, d, kind, &opts()), year, "{yy} {m:?} {d:?}");
+        }
+    }
+
+    #[test]
+    fn two_digit_parts() {
+        type Case<'a> = (&'a [u8], Result<Option<u8>, ()>);
+        let cases: &[Case] = &[
+            (b"07", Ok(Some(7))),
+            (b"<<", Ok(None)),
+            (b"0<", Err(())),
+            (b"O7", Err(())),
+        ];
+        for (b, expect) in cases {
+            assert_eq!(&two(b), expect);
+        }
+    }
+
+    #[test]
+    fn name_splitting() {
+        let cases = [
+            (
+                "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+                "ERIKSSON",
+                "ANNA MARIA",
+                false,
+            ),
+            (
+                "VAN<DER<BERG<<JAN<<<<<<<<<<<<<",
+                "VAN DER BERG",
+                "JAN",
+                false,
+            ),
+            ("MADONNA<<<<<<<<<<<<<<<<<<<<<<<", "MADONNA", "", false),
+            (
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZABCD",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZABCD",
+                "",
+                true,
+            ),
+            (
+                "SMITH<<JOHN<PAULUS<ALEXANDERXY",
+                "SMITH",
+                "JOHN PAULUS ALEXANDERXY",
+                true,
+            ),
+            ("<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<", "", "", false),
+        ];
+        for (field, s, g, t) in cases {
+            let lines = vec![field.as_bytes().to_vec()];
+            let span = Span {
+                line: 0,
+                start: 0,
+                end: 30,
+            };
+            let (sur, given, trunc) = names(&lines, span);
+            assert_eq!(
+                (sur.value.as_str(), given.value.as_str(), trunc),
+                (s, g, t),
+                "{field}"
+            );
+        }
+    }
+}

@@ -430,3 +430,59 @@ pub(crate) fn label(key: &str) -> &'static str {
         _ => "check digit",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partners_are_symmetric() {
+        for c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<" {
+            for &p in partners(*c) {
+                assert!(partners(p).contains(c), "{} -> {}", *c as char, p as char);
+            }
+        }
+    }
+
+    #[test]
+    fn with_partners_appends_below_worst() {
+        let cases: &[(Cands, Cands)] = &[
+            (vec![(b'O', -0.1)], vec![(b'O', -0.1), (b'0', -3.1)]),
+            (
+                vec![(b'O', -0.1), (b'0', -1.0)],
+                vec![(b'O', -0.1), (b'0', -1.0)],
+            ),
+            (vec![(b'X', 0.0)], vec![(b'X', 0.0)]),
+            (vec![], vec![]),
+        ];
+        for (input, expect) in cases {
+            assert_eq!(&with_partners(input.clone()), expect);
+        }
+    }
+
+    #[test]
+    fn search_is_bounded_on_hostile_candidates() {
+        // Every position offers every character: the search must still stop quickly.
+        use crate::mrz::layout::Layout;
+        use crate::mrz::MrzFormat;
+        let layout = Layout::of(MrzFormat::Td3);
+        let all: Cands = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (c, -(i as f32) * 0.01))
+            .collect();
+        let cands = vec![vec![all.clone(); 44]; 2];
+        let t = std::time::Instant::now();
+        let out = repair(&cands, &layout.classes(None), &layout.checks(None));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+        // Whatever it chose, a change confirmed by check digits leaves the composite valid.
+        let composite = layout.checks(None).pop().unwrap();
+        if out
+            .repairs
+            .iter()
+            .any(|r| r.reason.starts_with("confirmed"))
+        {
+            assert!(composite.ok(&out.lines));
+        }
+    }
+}
