@@ -110,6 +110,18 @@ impl Spelling {
             .collect()
     }
 
+    /// The shortest and longest allowed spellings' lengths, without enumerating them.
+    pub fn length_range(&self) -> (usize, usize) {
+        self.segs.iter().fold((0, 0), |(lo, hi), seg| match seg {
+            Seg::Fixed(_) => (lo + 1, hi + 1),
+            Seg::Double => (lo + 2, hi + 2),
+            Seg::Alts(alts) => (
+                lo + alts.iter().map(|a| a.len()).min().unwrap_or(0),
+                hi + alts.iter().map(|a| a.len()).max().unwrap_or(0),
+            ),
+        })
+    }
+
     /// The recommended spelling (the first choice everywhere).
     pub fn recommended(&self) -> String {
         let mut out = String::new();
@@ -612,6 +624,7 @@ mod tests {
         assert_eq!(parts, ["VAN", "DER", "BERG", "OELUND"]);
         assert!(s.without_separators().matches("VANDERBERGOLUND"));
         assert!(!s.matches("VANDERBERGOLUND"));
+        assert_eq!(Spelling::new("Müller-Ñ").length_range(), (8, 12));
     }
 
     #[test]

@@ -122,20 +122,35 @@ fn match_part(typed: &Spelling, doc: &str, prefix: bool) -> PartMatch {
 
 /// The smallest Damerau-Levenshtein distance between an allowed spelling and the document text; a
 /// truncated document is compared with spellings cut to its length.
+///
+/// Only spellings within two letters of the document's length can be typos, so only those get the
+/// quadratic distance; when there is none, the recommended spelling's distance is reported. This
+/// bounds the work for long typed names with many optional letters.
 fn distance(typed: &Spelling, doc: &str, prefix: bool) -> usize {
-    typed
+    let cut = |v: &str| -> String {
+        if prefix && v.len() > doc.len() {
+            v[..doc.len()].to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let (shortest, longest) = typed.length_range();
+    let shortest = if prefix {
+        shortest.min(doc.len())
+    } else {
+        shortest
+    };
+    if shortest > doc.len() + 2 || longest + 2 < doc.len() {
+        return strsim::damerau_levenshtein(&cut(&typed.recommended()), doc);
+    }
+    let near = typed
         .variants(MAX_VARIANTS)
         .iter()
-        .map(|v| {
-            let v = if prefix && v.len() > doc.len() {
-                &v[..doc.len()]
-            } else {
-                v.as_str()
-            };
-            strsim::damerau_levenshtein(v, doc)
-        })
-        .min()
-        .unwrap_or(doc.len())
+        .map(|v| cut(v))
+        .filter(|v| v.len().abs_diff(doc.len()) <= 2)
+        .map(|v| strsim::damerau_levenshtein(&v, doc))
+        .min();
+    near.unwrap_or_else(|| strsim::damerau_levenshtein(&cut(&typed.recommended()), doc))
 }
 
 /// A difference small enough to be a slip of the keyboard: one edit, or two in a longer name.
@@ -353,6 +368,9 @@ pub(crate) fn compare_parts(
     (results, mismatches)
 }
 
+/// A full name with more words than this is compared as one surname only.
+const MAX_SPLIT_WORDS: usize = 16;
+
 /// Compares a full name typed in one field, as "GIVEN SURNAME", "SURNAME GIVEN" or
 /// "SURNAME, GIVEN".
 pub(crate) fn compare_full(typed: &str, doc: &DocName) -> (FieldResult, Option<Mismatch>) {
@@ -366,6 +384,9 @@ pub(crate) fn compare_full(typed: &str, doc: &DocName) -> (FieldResult, Option<M
         .collect();
     let n = words.len();
     splits.push((words.join(" "), String::new()));
+    // Real names have a handful of parts; a typed "name" of dozens of words is not one, and
+    // trying every split of it would only cost time.
+    let n = if n > MAX_SPLIT_WORDS { 1 } else { n };
     for k in 1..n {
         splits.push((words[k..].join(" "), words[..k].join(" ")));
         splits.push((words[..k].join(" "), words[k..].join(" ")));
