@@ -13,10 +13,9 @@ use crate::mrz::{self, LineReading, Mrz, MrzError, ParseOptions};
 use crate::recognise::{self, LineModel, RecogniseError, RtenModel};
 use crate::rectify::{self, LineImage};
 
-/// Where the recogniser is looked for when [`EngineParams::model_path`] is `None`: the model
-/// committed in this repository.
-pub const DEFAULT_MODEL_PATH: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/mrz-rec.onnx");
+/// The recogniser trained by `models/train_recogniser.py`, embedded so that a fresh install
+/// needs no model file.
+static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/mrz-rec.onnx");
 
 /// How to build an [`Engine`].
 #[derive(Clone, Debug, Default)]
@@ -25,7 +24,7 @@ pub struct EngineParams {
     pub limits: DecodeLimits,
     /// Tuning of the MRZ localiser.
     pub locate: LocateParams,
-    /// Recogniser model file (ONNX or `.rten`); `None` for the repository's model.
+    /// Recogniser model file (ONNX or `.rten`); `None` for the embedded model.
     pub model_path: Option<PathBuf>,
     /// Options of the MRZ parser (century rules, repair).
     pub parse: ParseOptions,
@@ -129,11 +128,10 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Builds the engine, loading the recogniser.
     pub fn new(params: EngineParams) -> Result<Engine, EngineError> {
-        let path = params
-            .model_path
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH));
-        let model = RtenModel::from_file(&path)?;
+        let model = match &params.model_path {
+            Some(path) => RtenModel::from_file(path)?,
+            None => RtenModel::from_static(EMBEDDED_MODEL)?,
+        };
         Ok(Engine {
             params,
             model: Box::new(model),

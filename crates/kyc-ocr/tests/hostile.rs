@@ -1,0 +1,131 @@
+//! Hostile and broken input: every file of `fixtures/bad/` gives its expected typed error (or a
+//! "no MRZ" result), truncations of good images at many points never panic, and the engine is
+//! shareable across threads with deterministic results.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use kyc_ocr::decode::DecodeErrorKind;
+use kyc_ocr::engine::{Engine, EngineErrorKind, EngineParams};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(EngineParams::default()).expect("engine builds"))
+}
+
+/// The outcome of reading one file, in the vocabulary of `fixtures/bad/expected.tsv`.
+fn outcome(bytes: &[u8]) -> String {
+    match engine().read(bytes) {
+        Ok(out) if out.mrz.is_none() => "no_mrz".to_string(),
+        Ok(_) => "mrz".to_string(),
+        Err(e) => {
+            assert_eq!(e.kind(), &EngineErrorKind::Decode, "{e}");
+            let source = std::error::Error::source(&e).expect("a decode error keeps its cause");
+            let decode = source
+                .downcast_ref::<kyc_ocr::decode::DecodeError>()
+                .expect("the cause is a DecodeError");
+            let kind = match decode.kind() {
+                DecodeErrorKind::Empty => "empty",
+                DecodeErrorKind::UnsupportedFormat => "unsupported_format",
+                DecodeErrorKind::Corrupt => "corrupt",
+                DecodeErrorKind::TooManyBytes { .. } => "too_many_bytes",
+                DecodeErrorKind::TooManyPixels { .. } => "too_many_pixels",
+                other => panic!("unexpected kind {other:?}"),
+            };
+            format!("error:{kind}")
+        }
+    }
+}
+
+#[test]
+fn every_bad_fixture_gives_its_expected_outcome() {
+    let dir = repo().join("fixtures/bad");
+    let table = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
+    let mut checked = 0;
+    for row in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, expected) = (cols[0], cols[1]);
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let start = Instant::now();
+        let got = outcome(&bytes);
+        let took = start.elapsed();
+        assert_eq!(got, expected, "{file}");
+        // Bounded time: refusals happen before any large allocation.
+        assert!(took < Duration::from_secs(5), "{file} took {took:?}");
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} cases in expected.tsv");
+}
+
+#[test]
+fn error_messages_are_one_line_and_name_the_problem() {
+    let dir = repo().join("fixtures/bad");
+    let cases = [
+        ("empty.jpg", "image is empty"),
+        (
+            "text.jpg",
+            "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+        ),
+        (
+            "huge-header.png",
+            "image is 100000x100000 pixels, more than the limit of 100000000",
+        ),
+    ];
+    for (file, message) in cases {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let err = engine().read(&bytes).unwrap_err();
+        assert_eq!(err.to_string(), message, "{file}");
+    }
+}
+
+/// Every prefix of a good JPEG and PNG at many cut points decodes to an image or a typed error.
+#[test]
+fn truncated_images_never_panic() {
+    let good = std::fs::read(repo().join("fixtures/bad/no-mrz-document.jpg")).unwrap();
+    let png = {
+        let img = image::load_from_memory(&good).unwrap().thumbnail(200, 200);
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    for bytes in [&good, &png] {
+        let n = bytes.len();
+        let mut errors = 0;
+        for cut in (0..n).step_by((n / 97).max(1)) {
+            match engine().decode(&bytes[..cut]) {
+                Ok(img) => assert!(img.width() > 0),
+                Err(_) => errors += 1,
+            }
+        }
+        assert!(errors > 0, "no truncation was detected");
+    }
+}
+
+#[test]
+fn limits_are_engine_parameters() {
+    let png = std::fs::read(repo().join("fixtures/bad/one-pixel.png")).unwrap();
+    let mut params = EngineParams::default();
+    params.limits.max_bytes = 10;
+    let small = Engine::new(params).unwrap();
+    let err = small.read(&png).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("image has {} bytes, more than the limit of 10", png.len())
+    );
+}
+
+#[test]
+fn engine_and_results_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<kyc_ocr::engine::ReadOutput>();
+    assert_send_sync::<kyc_ocr::engine::EngineError>();
+    assert_send_sync::<kyc_ocr::mrz::Mrz>();
+    assert_send_sync::<kyc_ocr::compare::Report>();
+}
