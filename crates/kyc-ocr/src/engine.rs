@@ -105,6 +105,9 @@ pub struct ReadOutput {
     pub parse_error: Option<MrzError>,
     /// The recogniser's best reading of each line, before any repair (empty when no zone).
     pub text: Vec<String>,
+    /// Per line and position, the recogniser's candidates best-first with their log-probabilities
+    /// (the per-character confidence of `text`); empty when no zone was found.
+    pub readings: Vec<LineReading>,
     /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
     pub confidence: f32,
     /// Time per stage.
@@ -207,6 +210,7 @@ impl Engine {
                 location: None,
                 parse_error: None,
                 text: Vec::new(),
+                readings: Vec::new(),
                 confidence: 0.0,
                 timings,
             });
@@ -250,6 +254,7 @@ impl Engine {
             location: Some(location),
             parse_error,
             text: readings.iter().map(LineReading::best_text).collect(),
+            readings,
             confidence,
             timings: Timings::default(),
         })
