@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod debug_image;
+mod output;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,12 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "kyc-ocr", version, about)]
 struct Cli {
+    /// When to colour the output: auto (when the stream is a terminal), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorArg::Auto, value_name = "WHEN")]
+    color: output::ColorArg,
+    /// Log stages and timings on stderr (never field values, MRZ text or file names).
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,6 +38,9 @@ enum Command {
     Check(cmd::check::Args),
     /// Find and read the MRZ in images (exit 0 every MRZ valid, 1 some missing or invalid, 2 error).
     Read(cmd::read::Args),
+    /// Read many images in parallel, in input order, with a summary on stderr (exit 0 every MRZ
+    /// valid, 1 some missing or invalid, 2 some file unreadable).
+    Batch(cmd::batch::Args),
     /// Measure accuracy and speed on a folder with truth.jsonl (documents) or lines.tsv (line crops).
     Eval(cmd::eval::Args),
     /// Render synthetic documents with ground truth (images and truth.jsonl) into a directory.
@@ -41,10 +52,13 @@ pub(crate) type Outcome = anyhow::Result<u8>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::init_color(cli.color);
+    output::init_logger(cli.verbose);
     let result = match cli.command {
         Command::Parse(args) => cmd::parse::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Read(args) => cmd::read::run(args),
+        Command::Batch(args) => cmd::batch::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Synth(args) => cmd::synth::run(args),
     };
@@ -52,7 +66,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kyc-ocr: {e:#}");
+            output::error_line(&e);
             ExitCode::from(2)
         }
     }

@@ -153,7 +153,8 @@ pub fn run(args: Args) -> crate::Outcome {
             }
         }
     };
-    let mut out = std::io::stdout().lock();
+    // anstream strips the human output's colour when stdout is not a terminal (or --color never).
+    let mut out = anstream::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
@@ -190,7 +191,13 @@ fn words(key: &str) -> String {
 /// Verdict first, then the next steps, each compared field (document / typed / result) with one
 /// sentence per mismatch, refusals and flags.
 fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-    writeln!(out, "verdict: {}", r.verdict.name())?;
+    use crate::output::{paint, BAD, GOOD, WARN};
+    let verdict_style = if r.verdict == Verdict::Consistent {
+        GOOD
+    } else {
+        BAD
+    };
+    writeln!(out, "verdict: {}", paint(verdict_style, r.verdict.name()))?;
     writeln!(out, "  {}", r.summary)?;
     if !r.options.is_empty() {
         let steps: Vec<String> = r
@@ -209,8 +216,8 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     }
     for f in &r.fields {
         let status = match f.status {
-            FieldStatus::Match => "match",
-            FieldStatus::Mismatch => "mismatch",
+            FieldStatus::Match => paint(GOOD, "match"),
+            FieldStatus::Mismatch => paint(BAD, "mismatch"),
         };
         writeln!(
             out,
@@ -225,7 +232,7 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         writeln!(out, "- {}", m.reason)?;
     }
     for refusal in &r.refusals {
-        writeln!(out, "refused: {}", refusal.reason)?;
+        writeln!(out, "{} {}", paint(BAD, "refused:"), refusal.reason)?;
     }
     let mut flags = Vec::new();
     if r.flags.document_expired {
@@ -253,7 +260,7 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         ));
     }
     if !flags.is_empty() {
-        writeln!(out, "flags: {}", flags.join("; "))?;
+        writeln!(out, "{} {}", paint(WARN, "flags:"), flags.join("; "))?;
     }
     Ok(())
 }

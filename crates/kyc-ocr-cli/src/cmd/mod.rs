@@ -1,5 +1,6 @@
 //! One module per subcommand: raw flags in, an exit code out.
 
+pub mod batch;
 pub mod check;
 pub mod eval;
 pub mod parse;

@@ -41,7 +41,8 @@ pub fn run(args: Args) -> crate::Outcome {
         repair: !args.no_repair,
         ..ParseOptions::default()
     };
-    let mut out = std::io::stdout().lock();
+    // anstream strips the human output's colour when stdout is not a terminal (or --color never).
+    let mut out = anstream::stdout().lock();
     match mrz::parse_lines(&split, &opts) {
         Ok(m) => {
             if args.json {
@@ -184,14 +185,16 @@ pub fn to_json(m: &Mrz) -> Value {
 }
 
 fn status_text(m: &Mrz, f: CheckedField) -> String {
+    use crate::output::{paint, BAD, GOOD};
     match m.check(f) {
         None => String::new(),
         Some(c) => match c.status {
-            CheckStatus::Valid => "check valid".into(),
+            CheckStatus::Valid => paint(GOOD, "check valid"),
             CheckStatus::Absent => "check absent".into(),
-            CheckStatus::Invalid { found, expected } => {
-                format!("check INVALID ({found}, expected {expected})")
-            }
+            CheckStatus::Invalid { found, expected } => paint(
+                BAD,
+                format_args!("check INVALID ({found}, expected {expected})"),
+            ),
         },
     }
 }
@@ -282,10 +285,12 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
             status_text(m, CheckedField::Composite)
         )?;
     }
+    let warn = |label: &str| crate::output::paint(crate::output::WARN, label);
     for r in &m.repairs {
         writeln!(
             out,
-            "repaired        line {} position {}: {} -> {} in {} ({})",
+            "{}        line {} position {}: {} -> {} in {} ({})",
+            warn("repaired"),
             r.line + 1,
             r.position + 1,
             r.from,
@@ -295,16 +300,21 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
         )?;
     }
     for w in &m.warnings {
-        writeln!(out, "warning         {w}")?;
+        writeln!(out, "{}         {w}", warn("warning"))?;
     }
-    writeln!(out, "no check digit  {}", m.unprotected_fields().join(", "))?;
+    writeln!(
+        out,
+        "{}  {}",
+        warn("no check digit"),
+        m.unprotected_fields().join(", ")
+    )?;
     writeln!(
         out,
         "result          {}",
         if m.is_valid() {
-            "every check digit valid"
+            crate::output::paint(crate::output::GOOD, "every check digit valid")
         } else {
-            "some check digits invalid"
+            crate::output::paint(crate::output::BAD, "some check digits invalid")
         }
     )
 }

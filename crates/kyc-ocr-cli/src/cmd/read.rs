@@ -24,6 +24,10 @@ pub struct Args {
     /// Recogniser model file to use instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Write the image with the located zone, line boxes and recognised characters (low
+    /// confidence in red) to this PNG file; one image only.
+    #[arg(long, value_name = "OUT.png")]
+    pub debug_image: Option<PathBuf>,
 }
 
 /// Builds the engine from the common flags.
@@ -52,24 +56,29 @@ pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
 /// Runs the command: 0 when every image gave a valid MRZ, 1 when some gave none or an invalid one,
 /// 2 when an image could not be read at all (the others are still reported).
 pub fn run(args: Args) -> crate::Outcome {
+    if args.debug_image.is_some() && args.images.len() > 1 {
+        anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
+    }
     let engine = engine(args.model)?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = anstream::stdout().lock();
     let mut code = 0u8;
     for path in &args.images {
         let name = path.display().to_string();
         let result = std::fs::read(path)
             .with_context(|| format!("cannot read {name}"))
-            .and_then(|bytes| {
-                engine
+            .and_then(|bytes| match &args.debug_image {
+                None => engine
                     .read(&bytes)
-                    .with_context(|| format!("cannot read the mrz of {name}"))
+                    .with_context(|| format!("cannot read the mrz of {name}")),
+                Some(debug) => read_with_debug_image(&engine, &bytes, debug)
+                    .with_context(|| format!("cannot read the mrz of {name}")),
             });
         let out = match result {
             Ok(out) => out,
             Err(e) => {
-                eprintln!("kyc-ocr: {e:#}");
+                crate::output::error_line(&e);
                 if args.json {
-                    let v = json!({ "schema": SCHEMA, "image": name, "error": format!("{e:#}") });
+                    let v = json!({ "schema": SCHEMA, "image": name, "error": crate::output::chain(&e) });
                     writeln!(stdout, "{}", serde_json::to_string(&v)?)?;
                 }
                 code = 2;
@@ -90,22 +99,48 @@ pub fn run(args: Args) -> crate::Outcome {
     Ok(code)
 }
 
-fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Result<()> {
+/// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]).
+fn read_with_debug_image(
+    engine: &Engine,
+    bytes: &[u8],
+    debug: &std::path::Path,
+) -> anyhow::Result<ReadOutput> {
+    let start = std::time::Instant::now();
+    let image = engine.decode(bytes)?;
+    let decode_ms = start.elapsed().as_secs_f32() * 1000.0;
+    let mut out = engine.read_image(&image.to_luma8())?;
+    out.timings.decode_ms = decode_ms;
+    out.timings.total_ms += decode_ms;
+    crate::debug_image::write(debug, &image, &out)?;
+    Ok(out)
+}
+
+/// One image's result for people: file, format, validity, confidence, then the lines.
+pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Result<()> {
+    use crate::output::{paint, BAD, DIM, GOOD, WARN};
     match (&out.mrz, &out.location) {
-        (_, None) => writeln!(w, "{name}: no mrz found")?,
+        (_, None) => writeln!(w, "{name}: {}", paint(BAD, "no mrz found"))?,
         (None, Some(_)) => {
             let why = out
                 .parse_error
                 .as_ref()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            writeln!(w, "{name}: mrz found but unreadable: {why}")?;
+            writeln!(
+                w,
+                "{name}: {} {why}",
+                paint(BAD, "mrz found but unreadable:")
+            )?;
             for line in &out.text {
                 writeln!(w, "  {line}")?;
             }
         }
         (Some(m), Some(_)) => {
-            let status = if m.is_valid() { "valid" } else { "invalid" };
+            let status = if m.is_valid() {
+                paint(GOOD, "valid")
+            } else {
+                paint(BAD, "invalid")
+            };
             writeln!(
                 w,
                 "{name}: {} {status} (confidence {:.2}, {:.0} ms)",
@@ -113,6 +148,29 @@ fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Res
             )?;
             for line in &m.lines {
                 writeln!(w, "  {line}")?;
+            }
+            for r in &m.repairs {
+                writeln!(
+                    w,
+                    "  {} line {} position {}: {} -> {} in {}",
+                    paint(WARN, "repaired"),
+                    r.line + 1,
+                    r.position + 1,
+                    r.from,
+                    r.to,
+                    r.field
+                )?;
+            }
+            let unprotected = m.unprotected_fields();
+            if !unprotected.is_empty() {
+                writeln!(
+                    w,
+                    "  {}",
+                    paint(
+                        DIM,
+                        format_args!("no check digit: {}", unprotected.join(", "))
+                    )
+                )?;
             }
         }
     }
