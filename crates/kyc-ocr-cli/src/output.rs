@@ -49,15 +49,22 @@ pub fn paint(style: Style, text: impl Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// An error and its causes on one line, `outer: inner: root`, without repeating a cause whose
-/// message is the same as the one before (wrapper errors often repeat their source's message).
+/// An error and its causes on one line, `outer: inner: root`. A cause whose message the one
+/// before already ends with is left out (wrapper errors often repeat their source's message), and
+/// line breaks inside messages (some decoders write them) become spaces, so the diagnostic stays
+/// one line.
 pub fn chain(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
-        let msg = cause.to_string();
-        if parts.last() != Some(&msg) {
-            parts.push(msg);
+        let msg = cause
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if msg.is_empty() || parts.last().is_some_and(|last| last.ends_with(&msg)) {
+            continue;
         }
+        parts.push(msg);
     }
     parts.join(": ")
 }
@@ -145,6 +152,10 @@ mod tests {
         assert_eq!(chain(&e), "cannot read a.jpg: no such file");
         let e = anyhow::anyhow!("same").context("same").context("outer");
         assert_eq!(chain(&e), "outer: same");
+        let e = anyhow::anyhow!("bad bytes\n")
+            .context("image is corrupt: bad bytes\n")
+            .context("cannot read a.jpg");
+        assert_eq!(chain(&e), "cannot read a.jpg: image is corrupt: bad bytes");
     }
 
     #[test]
