@@ -305,8 +305,18 @@ fn verbose_logs_stages_and_timings_but_no_personal_data() {
     let err = text(&out.stderr);
     assert!(err.contains("info batch: 2 images on"), "{err}");
     assert!(err.contains("info image 1: read in "), "{err}");
-    let log: Vec<&str> = err.lines().filter(|l| l.contains(" info ")).collect();
-    assert!(log.len() >= 3, "{err}");
+    assert!(err.contains(" ms (decode "), "{err}");
+    assert!(err.contains("info engine built in "), "{err}");
+    let read = kyc(&["-v", "read", image(1).to_str().unwrap()]);
+    assert_eq!(read.status.code(), Some(0));
+    let read_err = text(&read.stderr);
+    assert!(read_err.contains("info image 1: read in "), "{read_err}");
+    let log: Vec<&str> = err
+        .lines()
+        .chain(read_err.lines())
+        .filter(|l| l.contains(" info "))
+        .collect();
+    assert!(log.len() >= 6, "{err}{read_err}");
     for truth in &docs().truth[..2] {
         let f = &truth["fields"];
         for personal in [

@@ -162,7 +162,12 @@ impl Tally {
 /// Runs the command; see [`Tally::exit_code`] for the exit code.
 pub fn run(args: Args) -> crate::Outcome {
     let plan = plan(&args)?;
+    let t = Instant::now();
     let engine = read::engine(args.model.clone())?;
+    log::info!(
+        "engine built in {:.0} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.jobs)
         .build()
@@ -202,13 +207,11 @@ pub fn run(args: Args) -> crate::Outcome {
                         if stop.load(Ordering::Relaxed) {
                             return;
                         }
-                        let t = Instant::now();
                         let item = read_one(engine, path);
-                        log::info!(
-                            "image {}: read in {:.0} ms",
-                            i + 1,
-                            t.elapsed().as_secs_f64() * 1000.0
-                        );
+                        match &item {
+                            Item::Read(out) => output::log_timings(i + 1, &out.timings),
+                            Item::Failed(_) => log::info!("image {}: failed", i + 1),
+                        }
                         // The receiver is gone only when printing stopped; nothing to do then.
                         let _ = tx.send((i, item));
                     });

@@ -59,10 +59,15 @@ pub fn run(args: Args) -> crate::Outcome {
     if args.debug_image.is_some() && args.images.len() > 1 {
         anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
     }
+    let t = std::time::Instant::now();
     let engine = engine(args.model)?;
+    log::info!(
+        "engine built in {:.0} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let mut stdout = anstream::stdout().lock();
     let mut code = 0u8;
-    for path in &args.images {
+    for (index, path) in args.images.iter().enumerate() {
         let name = path.display().to_string();
         let result = std::fs::read(path)
             .with_context(|| format!("cannot read {name}"))
@@ -85,6 +90,7 @@ pub fn run(args: Args) -> crate::Outcome {
                 continue;
             }
         };
+        crate::output::log_timings(index + 1, &out.timings);
         let valid = out.mrz.as_ref().is_some_and(|m| m.is_valid());
         if !valid && code == 0 {
             code = 1;
