@@ -108,15 +108,7 @@ enum Item {
 }
 
 fn read_one(engine: &Engine, path: &Path) -> Item {
-    let name = path.display();
-    let result = std::fs::read(path)
-        .with_context(|| format!("cannot read {name}"))
-        .and_then(|bytes| {
-            engine
-                .read(&bytes)
-                .with_context(|| format!("cannot read the mrz of {name}"))
-        });
-    match result {
+    match read::read_file(engine, path, None) {
         Ok(out) => Item::Read(Box::new(out)),
         Err(e) => Item::Failed(e),
     }

@@ -69,16 +69,7 @@ pub fn run(args: Args) -> crate::Outcome {
     let mut code = 0u8;
     for (index, path) in args.images.iter().enumerate() {
         let name = path.display().to_string();
-        let result = std::fs::read(path)
-            .with_context(|| format!("cannot read {name}"))
-            .and_then(|bytes| match &args.debug_image {
-                None => engine
-                    .read(&bytes)
-                    .with_context(|| format!("cannot read the mrz of {name}")),
-                Some(debug) => read_with_debug_image(&engine, &bytes, debug)
-                    .with_context(|| format!("cannot read the mrz of {name}")),
-            });
-        let out = match result {
+        let out = match read_file(&engine, path, args.debug_image.as_deref()) {
             Ok(out) => out,
             Err(e) => {
                 crate::output::error_line(&e);
@@ -103,6 +94,22 @@ pub fn run(args: Args) -> crate::Outcome {
     }
     stdout.flush()?;
     Ok(code)
+}
+
+/// Reads one image file, optionally drawing a debug image; errors name the file. Shared by
+/// `read`, `batch` and any command that takes an image.
+pub(crate) fn read_file(
+    engine: &Engine,
+    path: &std::path::Path,
+    debug_image: Option<&std::path::Path>,
+) -> anyhow::Result<ReadOutput> {
+    let name = path.display();
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    match debug_image {
+        None => engine.read(&bytes).map_err(anyhow::Error::new),
+        Some(debug) => read_with_debug_image(engine, &bytes, debug),
+    }
+    .with_context(|| format!("cannot read the mrz of {name}"))
 }
 
 /// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]).
