@@ -792,12 +792,22 @@ fn locate_at_scale(grey: &GrayImage) -> Option<Found> {
     let u = first.u;
     // One common extent along the line for every line of the zone: the lines are printed in the
     // same columns, so this repairs a chain that lost its first or last character.
-    // The intersection: background blobs may extend one chain, never all of them alike.
-    let start = group
-        .iter()
-        .map(|c| c.start)
-        .fold(f32::NEG_INFINITY, f32::max);
-    let end = group.iter().map(|c| c.end).fold(f32::INFINITY, f32::min);
+    // The union, but at most 1.5 pitches beyond the intersection: a line that lost its first or
+    // last character gets it back from its neighbours, while background blobs that extended one
+    // chain cannot widen the zone by more than a character.
+    let pitch0 = group.iter().map(|c| c.pitch).sum::<f32>() / group.len() as f32;
+    let fold = |f: fn(&Chain) -> f32| {
+        group
+            .iter()
+            .map(f)
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            })
+    };
+    let (lo_start, hi_start) = fold(|c| c.start);
+    let (lo_end, hi_end) = fold(|c| c.end);
+    let start = lo_start.max(hi_start - 1.5 * pitch0);
+    let end = hi_end.min(lo_end + 1.5 * pitch0);
     let lines: Vec<Quad> = group.iter().map(|c| line_quad(c, start, end)).collect();
     let last = lines.len() - 1;
     let quad = Quad([

@@ -1,0 +1,243 @@
+//! The reading pipeline stage by stage on the committed fixtures (`fixtures/docs`, made by the
+//! document generator with the commands in `fixtures/README.md`), and end to end at every rotation.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use image::{GrayImage, Luma};
+use kyc_ocr::decode::DecodeErrorKind;
+use kyc_ocr::engine::{Engine, EngineParams};
+use kyc_ocr::locate::{Point, Quad};
+use kyc_ocr::rectify::LINE_HEIGHT;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(EngineParams::default()).expect("embedded model loads"))
+}
+
+struct Doc {
+    image: String,
+    lines: Vec<String>,
+    mrz_quad: Quad,
+    line_quads: Vec<Quad>,
+}
+
+fn quad(v: &serde_json::Value) -> Quad {
+    let p: Vec<Point> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| Point::new(p[0].as_f64().unwrap() as f32, p[1].as_f64().unwrap() as f32))
+        .collect();
+    Quad([p[0], p[1], p[2], p[3]])
+}
+
+fn docs(preset: &str) -> Vec<Doc> {
+    let dir = root().join("fixtures/docs").join(preset);
+    std::fs::read_to_string(dir.join("truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            Doc {
+                image: dir.join(v["image"].as_str().unwrap()).display().to_string(),
+                lines: v["lines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect(),
+                mrz_quad: quad(&v["mrz_quad"]),
+                line_quads: v["line_quads"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(quad)
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn grey(doc: &Doc) -> GrayImage {
+    let bytes = std::fs::read(&doc.image).unwrap();
+    engine().decode(&bytes).unwrap().to_luma8()
+}
+
+#[test]
+fn engine_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<kyc_ocr::engine::ReadOutput>();
+    assert_send_sync::<kyc_ocr::engine::EngineError>();
+}
+
+#[test]
+fn decode_errors_on_bad_files() {
+    // fixtures/bad/expected.tsv lists each bad file with the outcome the reader must give.
+    let dir = root().join("fixtures/bad");
+    let table = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
+    let mut checked = 0;
+    for row in table.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, outcome) = (cols[0], cols[1]);
+        let Ok(bytes) = std::fs::read(dir.join(file)) else {
+            continue;
+        };
+        let result = engine().read(&bytes);
+        match outcome.strip_prefix("error:") {
+            Some(kind) => {
+                let err = result.expect_err(file);
+                let source = std::error::Error::source(&err)
+                    .and_then(|s| s.downcast_ref::<kyc_ocr::decode::DecodeError>())
+                    .unwrap_or_else(|| panic!("{file}: not a decode error: {err}"));
+                let want = match kind {
+                    "empty" => matches!(source.kind(), DecodeErrorKind::Empty),
+                    "unsupported_format" => {
+                        matches!(source.kind(), DecodeErrorKind::UnsupportedFormat)
+                    }
+                    "too_many_pixels" => {
+                        matches!(source.kind(), DecodeErrorKind::TooManyPixels { .. })
+                    }
+                    "corrupt" => matches!(source.kind(), DecodeErrorKind::Corrupt),
+                    other => panic!("unknown outcome {other}"),
+                };
+                assert!(want, "{file}: expected {kind}, got {:?}", source.kind());
+            }
+            None => {
+                let out = result.unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert!(out.mrz.is_none(), "{file}: expected no mrz");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} bad fixtures found");
+}
+
+#[test]
+fn decode_error_messages() {
+    let cases: [(&[u8], &str); 3] = [
+        (b"", "image is empty"),
+        (
+            b"%PDF-1.4 not an image",
+            "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+        ),
+        (
+            &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
+            "image is truncated or corrupt",
+        ),
+    ];
+    for (bytes, message) in cases {
+        assert_eq!(engine().decode(bytes).unwrap_err().to_string(), message);
+    }
+}
+
+#[test]
+fn locate_overlaps_truth_on_every_preset() {
+    for preset in ["clean", "scan", "photo"] {
+        for doc in docs(preset) {
+            let g = grey(&doc);
+            let loc = engine()
+                .locate(&g)
+                .unwrap_or_else(|| panic!("{}: no mrz", doc.image));
+            // The zone may come back upside down; overlap does not depend on corner order.
+            let iou = loc.quad.iou(&doc.mrz_quad);
+            assert!(iou > 0.5, "{}: zone overlap {iou}", doc.image);
+            assert_eq!(loc.lines.len(), doc.lines.len(), "{}", doc.image);
+            assert_eq!(loc.line_len, doc.lines[0].len(), "{}", doc.image);
+        }
+    }
+}
+
+#[test]
+fn rectify_gives_one_crop_per_line_at_model_height() {
+    for doc in docs("scan") {
+        let g = grey(&doc);
+        let loc = engine().locate(&g).unwrap();
+        let lines = engine().rectify(&g, &loc);
+        assert_eq!(lines.len(), doc.line_quads.len(), "{}", doc.image);
+        for line in &lines {
+            assert_eq!(line.image.height(), LINE_HEIGHT);
+            // About 0.6 to 0.8 height per character plus margins.
+            let per_char = line.image.width() as f32 / doc.lines[0].len() as f32;
+            assert!(
+                (12.0..=30.0).contains(&per_char),
+                "{}: {per_char} px per char",
+                doc.image
+            );
+        }
+    }
+}
+
+#[test]
+fn reads_clean_and_scan_fixtures_exactly() {
+    for preset in ["clean", "scan"] {
+        for doc in docs(preset) {
+            let bytes = std::fs::read(&doc.image).unwrap();
+            let out = engine().read(&bytes).unwrap();
+            let mrz = out
+                .mrz
+                .unwrap_or_else(|| panic!("{}: {:?}", doc.image, out.parse_error));
+            assert_eq!(mrz.lines, doc.lines, "{}", doc.image);
+            assert!(mrz.is_valid(), "{}", doc.image);
+            assert!(
+                out.confidence > 0.5,
+                "{}: confidence {}",
+                doc.image,
+                out.confidence
+            );
+            let loc = out.location.unwrap();
+            // Read in reading order: the first corner is the truth's first corner.
+            let d = loc.lines[0].0[0];
+            let t = doc.line_quads[0].0[0];
+            let tol = (doc.line_quads[0].0[3].y - t.y).hypot(doc.line_quads[0].0[3].x - t.x) * 1.5;
+            assert!(
+                (d.x - t.x).hypot(d.y - t.y) < tol,
+                "{}: first corner {d:?} vs {t:?}",
+                doc.image
+            );
+        }
+    }
+}
+
+/// Rotates `g` by `degrees` about its centre onto a canvas large enough to hold all of it.
+fn rotate(g: &GrayImage, degrees: f32) -> GrayImage {
+    let (w, h) = (g.width() as f32, g.height() as f32);
+    let side = (w.hypot(h)).ceil() as u32;
+    let mut canvas = GrayImage::from_pixel(side, side, Luma([128]));
+    image::imageops::overlay(
+        &mut canvas,
+        g,
+        i64::from((side - g.width()) / 2),
+        i64::from((side - g.height()) / 2),
+    );
+    imageproc::geometric_transformations::rotate_about_center(
+        &canvas,
+        degrees.to_radians(),
+        imageproc::geometric_transformations::Interpolation::Bilinear,
+        Luma([128]),
+    )
+}
+
+#[test]
+fn reads_at_any_rotation() {
+    let doc = &docs("scan")[0];
+    let g = grey(doc);
+    let mut cases: Vec<(String, GrayImage)> = vec![
+        ("90".into(), image::imageops::rotate90(&g)),
+        ("180".into(), image::imageops::rotate180(&g)),
+        ("270".into(), image::imageops::rotate270(&g)),
+    ];
+    for a in [17.0f32, 143.0, 211.0, 333.0] {
+        cases.push((a.to_string(), rotate(&g, a)));
+    }
+    for (name, img) in cases {
+        let out = engine().read_image(&img).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("rotation {name}: no mrz"));
+        assert_eq!(mrz.lines, doc.lines, "rotation {name}");
+    }
+}
