@@ -16,9 +16,15 @@ use serde_json::json;
 /// Flags of `kyc-ocr check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Photo or scan of the document whose MRZ is read (instead of --mrz).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<std::path::PathBuf>,
     /// MRZ text, lines separated by newlines or `|`.
     #[arg(long, value_name = "TEXT")]
     pub mrz: Option<String>,
+    /// Recogniser model file to use instead of the built-in one (with IMAGE).
+    #[arg(long)]
+    pub model: Option<std::path::PathBuf>,
     /// Print the report as JSON (schema kyc-ocr/check/v1) instead of text for people.
     #[arg(long)]
     pub json: bool,
@@ -89,14 +95,18 @@ pub enum OrderArg {
 enum MrzSource {
     /// MRZ text typed or pasted on the command line.
     Text(String),
+    /// A photo or scan, read by the engine.
+    Image(std::path::PathBuf),
 }
 
 /// Validates the flags in one place: the MRZ source and the check options.
 fn settings(args: &Args) -> anyhow::Result<(MrzSource, CheckOptions)> {
-    let source = match &args.mrz {
-        Some(text) if !text.trim().is_empty() => MrzSource::Text(text.clone()),
-        Some(_) => bail!("--mrz is empty"),
-        None => bail!("no mrz given: use --mrz TEXT"),
+    let source = match (&args.mrz, &args.image) {
+        (Some(_), Some(_)) => bail!("give either IMAGE or --mrz, not both"),
+        (None, Some(path)) => MrzSource::Image(path.clone()),
+        (Some(text), None) if !text.trim().is_empty() => MrzSource::Text(text.clone()),
+        (Some(_), None) => bail!("--mrz is empty"),
+        (None, None) => bail!("no mrz given: use IMAGE or --mrz TEXT"),
     };
     let mut options = CheckOptions {
         date_order: match args.date_order {
@@ -150,6 +160,32 @@ pub fn run(args: Args) -> crate::Outcome {
             match mrz::parse_lines(&lines, &parse_options) {
                 Ok(m) => compare::check(&m, &form, &options),
                 Err(e) => Report::unreadable_without_mrz(format!("no mrz could be read: {e}")),
+            }
+        }
+        MrzSource::Image(path) => {
+            let engine = kyc_ocr::engine::Engine::new(kyc_ocr::engine::EngineParams {
+                model_path: args.model.clone(),
+                parse: ParseOptions {
+                    today: options.today,
+                    ..ParseOptions::default()
+                },
+                ..kyc_ocr::engine::EngineParams::default()
+            })
+            .context("cannot start the reading engine")?;
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let out = engine
+                .read(&bytes)
+                .with_context(|| format!("cannot read the mrz of {}", path.display()))?;
+            match (out.mrz, out.location, out.parse_error) {
+                (Some(m), _, _) => compare::check(&m, &form, &options),
+                (None, None, _) => {
+                    Report::unreadable_without_mrz("no mrz found in the image".to_string())
+                }
+                (None, Some(_), e) => Report::unreadable_without_mrz(format!(
+                    "an mrz was found but could not be read{}",
+                    e.map(|e| format!(": {e}")).unwrap_or_default()
+                )),
             }
         }
     };
