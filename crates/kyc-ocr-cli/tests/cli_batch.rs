@@ -44,13 +44,21 @@ fn docs() -> &'static Docs {
             "11",
             "--preset",
             "clean",
+            "--json",
         ]);
         assert!(out.status.success(), "synth: {}", text(&out.stderr));
-        let truth = std::fs::read_to_string(dir.join("truth.jsonl"))
+        let truth: Vec<Value> = std::fs::read_to_string(dir.join("truth.jsonl"))
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
+        // synth --json names what it wrote, in the truth's order.
+        let written: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(written["schema"], "kyc-ocr/synth/v1");
+        assert_eq!(written["count"], 4);
+        assert_eq!(written["truth"], dir.join("truth.jsonl").to_str().unwrap());
+        let names: Vec<&Value> = truth.iter().map(|t| &t["image"]).collect();
+        assert_eq!(written["images"], serde_json::json!(names));
         Docs { dir, truth }
     })
 }

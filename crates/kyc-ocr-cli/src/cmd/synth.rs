@@ -37,7 +37,13 @@ pub struct Args {
     /// File name prefix of the images.
     #[arg(long, default_value = "")]
     pub prefix: String,
+    /// Print what was written as JSON (schema kyc-ocr/synth/v1) on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
+
+/// The JSON schema identifier of `--json`; bump it when a field changes meaning or disappears.
+pub const SCHEMA: &str = "kyc-ocr/synth/v1";
 
 /// Validated flags.
 struct Plan {
@@ -145,6 +151,18 @@ pub fn run(args: Args) -> crate::Outcome {
     }
     f.flush()?;
     eprintln!("wrote {} images and {}", lines.len(), truth_path.display());
+    if args.json {
+        let v = serde_json::json!({
+            "schema": SCHEMA,
+            "dir": args.out.display().to_string(),
+            "truth": truth_path.display().to_string(),
+            "count": lines.len(),
+            "images": (0..args.count).map(|i| format!("{}{:06}.{ext}", args.prefix, i)).collect::<Vec<_>>(),
+        });
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        out.flush()?;
+    }
     Ok(0)
 }
 
