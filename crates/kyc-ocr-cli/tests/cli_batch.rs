@@ -338,3 +338,62 @@ fn verbose_logs_stages_and_timings_but_no_personal_data() {
         }
     }
 }
+
+/// The README's first command: the bundled example passport against the form its holder typed.
+#[test]
+fn readme_start_command_is_consistent_and_draws_a_debug_image() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let png = std::env::temp_dir().join(format!("kyc-ocr-cli-check-{}.png", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_kyc-ocr"))
+        .current_dir(&root)
+        .args([
+            "check",
+            "fixtures/example/passport.jpg",
+            "--surname",
+            "Khabibullin",
+            "--given-names",
+            "Sergei Petrovich",
+            "--birth-date",
+            "18.06.1986",
+            "--nationality",
+            "Kazakhstan",
+            "--document-number",
+            "6Z10845C",
+            "--sex",
+            "M",
+            "--debug-image",
+            png.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("verdict: consistent"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("document number: document 6Z10845C / typed 6Z10845C / match"));
+    let drawn = image::open(&png).unwrap();
+    assert_eq!(drawn.width(), 1280);
+    std::fs::remove_file(&png).unwrap();
+
+    let out = kyc(&[
+        "check",
+        "--mrz",
+        "X|Y",
+        "--debug-image",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "kyc-ocr: --debug-image needs an IMAGE to draw on\n"
+    );
+}

@@ -25,6 +25,10 @@ pub struct Args {
     /// Recogniser model file to use instead of the built-in one (with IMAGE).
     #[arg(long)]
     pub model: Option<std::path::PathBuf>,
+    /// Write IMAGE with the located zone, line boxes and recognised characters (low confidence in
+    /// red) to this PNG file.
+    #[arg(long, value_name = "OUT.png")]
+    pub debug_image: Option<std::path::PathBuf>,
     /// Print the report as JSON (schema kyc-ocr/check/v1) instead of text for people.
     #[arg(long)]
     pub json: bool,
@@ -108,6 +112,9 @@ fn settings(args: &Args) -> anyhow::Result<(MrzSource, CheckOptions)> {
         (Some(_), None) => bail!("--mrz is empty"),
         (None, None) => bail!("no mrz given: use IMAGE or --mrz TEXT"),
     };
+    if args.debug_image.is_some() && args.image.is_none() {
+        bail!("--debug-image needs an IMAGE to draw on");
+    }
     let mut options = CheckOptions {
         date_order: match args.date_order {
             OrderArg::Dmy => DateOrder::Dmy,
@@ -172,11 +179,8 @@ pub fn run(args: Args) -> crate::Outcome {
                 ..kyc_ocr::engine::EngineParams::default()
             })
             .context("cannot start the reading engine")?;
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let out = engine
-                .read(&bytes)
-                .with_context(|| format!("cannot read the mrz of {}", path.display()))?;
+            // Shared with `read`: the same file-naming errors, and the debug image when asked.
+            let out = crate::cmd::read::read_file(&engine, &path, args.debug_image.as_deref())?;
             match (out.mrz, out.location, out.parse_error) {
                 (Some(m), _, _) => compare::check(&m, &form, &options),
                 (None, None, _) => {
