@@ -1,1 +1,75 @@
-//! Benchmarks live in `benches/`; this crate only hosts them.
+//! Shared set-up of the benchmarks: the committed benchmark fixtures and their truth.
+//!
+//! The fixtures in `fixtures/bench/` are documents of typical sizes (a 1280x960 phone photo, a
+//! 2480x3508 A4 scan, a 600x400 low-resolution scan), rendered by `kyc-ocr synth` (one folder
+//! each, see `fixtures/README.md`) with their MRZ lines in `truth.jsonl`. Every measured closure asserts its result against that truth, so a
+//! fast wrong answer cannot pass.
+
+use std::path::{Path, PathBuf};
+
+/// One benchmark image with the MRZ lines it holds.
+pub struct BenchCase {
+    /// Short name used in benchmark ids (`photo_1280x960`).
+    pub name: String,
+    /// The encoded image file.
+    pub bytes: Vec<u8>,
+    /// The MRZ lines printed on the document.
+    pub lines: Vec<String>,
+}
+
+/// The repository's `fixtures/bench/` folder.
+pub fn bench_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bench")
+}
+
+/// Loads every case of `fixtures/bench/<case>/truth.jsonl`, sorted by name; a case is named by
+/// its folder and size (`photo_1280x960`).
+///
+/// Panics with a clear message when the fixtures are missing: a benchmark without its input
+/// measures nothing.
+pub fn load_cases() -> Vec<BenchCase> {
+    let dir = bench_dir();
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.join("truth.jsonl").is_file())
+        .collect();
+    folders.sort();
+    let mut cases = Vec::new();
+    for folder in folders {
+        let truth = std::fs::read_to_string(folder.join("truth.jsonl")).expect("truth is readable");
+        let kind = folder
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or("case");
+        for line in truth.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("truth.jsonl line is JSON");
+            let image = v["image"].as_str().expect("truth has an image name");
+            let lines = v["lines"]
+                .as_array()
+                .expect("truth has MRZ lines")
+                .iter()
+                .map(|l| l.as_str().expect("MRZ line is a string").to_owned())
+                .collect();
+            let bytes = std::fs::read(folder.join(image))
+                .unwrap_or_else(|e| panic!("cannot read fixture {kind}/{image}: {e}"));
+            let name = format!("{kind}_{}x{}", v["width"], v["height"]);
+            cases.push(BenchCase { name, bytes, lines });
+        }
+    }
+    assert!(
+        !cases.is_empty(),
+        "no benchmark fixtures in {}",
+        dir.display()
+    );
+    cases
+}
+
+/// The case named `name`, for benchmarks that need one particular size.
+pub fn case<'a>(cases: &'a [BenchCase], name: &str) -> &'a BenchCase {
+    cases
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no benchmark fixture named {name}"))
+}

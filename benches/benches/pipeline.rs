@@ -1,0 +1,214 @@
+//! Per-stage benchmarks, `stage/case`: decode, locate, rectify, recognise, parse and repair,
+//! compare, end to end. Every measured closure asserts its result against the fixture's truth.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, Criterion};
+use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
+use kyc_ocr::engine::{Engine, EngineParams};
+use kyc_ocr::mrz::{self, CharCandidate, LineReading};
+use kyc_ocr_benches::{case, load_cases};
+
+fn engine() -> Engine {
+    Engine::new(EngineParams::default()).expect("the embedded recogniser loads")
+}
+
+fn stages(c: &mut Criterion) {
+    let engine = engine();
+    let cases = load_cases();
+
+    let mut group = c.benchmark_group("decode");
+    for case in &cases {
+        group.bench_function(&case.name, |b| {
+            b.iter(|| {
+                let image = engine.decode(black_box(&case.bytes)).unwrap();
+                assert!(image.width() > 0 && image.height() > 0);
+                image
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("locate");
+    for case in &cases {
+        let grey = engine.decode(&case.bytes).unwrap().to_luma8();
+        group.bench_function(&case.name, |b| {
+            b.iter(|| {
+                let location = engine.locate(black_box(&grey)).expect("MRZ located");
+                assert_eq!(location.lines.len(), case.lines.len());
+                location
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("rectify");
+    for case in &cases {
+        let grey = engine.decode(&case.bytes).unwrap().to_luma8();
+        let location = engine.locate(&grey).expect("MRZ located");
+        group.bench_function(&case.name, |b| {
+            b.iter(|| {
+                let lines = engine.rectify(black_box(&grey), &location);
+                assert_eq!(lines.len(), case.lines.len());
+                lines
+            })
+        });
+    }
+    group.finish();
+
+    // One 44-character line of the photo: the unit the per-line target is stated in.
+    let photo = case(&cases, "photo_1280x960");
+    let grey = engine.decode(&photo.bytes).unwrap().to_luma8();
+    let lines = read_upright(&engine, &grey, &photo.lines);
+    let mut group = c.benchmark_group("recognise");
+    group.bench_function("line_44", |b| {
+        b.iter(|| {
+            let readings = engine.recognise(black_box(&lines[1..2])).unwrap();
+            assert_eq!(readings[0].positions.len(), 44);
+            readings
+        })
+    });
+    group.finish();
+}
+
+/// The rectified lines of `grey` in reading order (the localiser may return the zone upside down;
+/// the engine settles that by reading both ways, as this does).
+fn read_upright(
+    engine: &Engine,
+    grey: &image::GrayImage,
+    truth: &[String],
+) -> Vec<kyc_ocr::rectify::LineImage> {
+    let location = engine.locate(grey).expect("MRZ located");
+    for location in [location.clone(), location.flipped()] {
+        let lines = engine.rectify(grey, &location);
+        let readings = engine.recognise(&lines).unwrap();
+        let text: Vec<String> = readings.iter().map(LineReading::best_text).collect();
+        if text.len() == truth.len()
+            && text.iter().zip(truth).filter(|(a, b)| a == b).count() >= truth.len() - 1
+        {
+            return lines;
+        }
+    }
+    panic!("the photo fixture does not read in either direction");
+}
+
+/// The recogniser's output for clean lines, as [`LineReading`]s with one candidate each.
+fn readings_of(lines: &[&str]) -> Vec<LineReading> {
+    lines
+        .iter()
+        .map(|l| LineReading {
+            positions: l
+                .chars()
+                .map(|ch| {
+                    vec![CharCandidate {
+                        ch,
+                        log_prob: -0.01,
+                    }]
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn text_stages(c: &mut Criterion) {
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+    // The same zone with an O read for the 0 of the document number: repair must fix it.
+    const TD3_CONFUSED: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L8989O2C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+    let options = CheckOptions {
+        today: jiff::civil::date(2010, 1, 1),
+        ..CheckOptions::default()
+    };
+    let parse_options = mrz::ParseOptions {
+        today: options.today,
+        ..mrz::ParseOptions::default()
+    };
+    let clean = readings_of(&TD3);
+    let confused = readings_of(&TD3_CONFUSED);
+    let form = RawForm {
+        surname: Some("Eriksson".into()),
+        given_names: Some("Anna Maria".into()),
+        document_number: Some("L898902C3".into()),
+        nationality: Some("UTO".into()),
+        birth_date: Some("12.08.1974".into()),
+        expiry_date: Some("15/04/2012".into()),
+        sex: Some("F".into()),
+        ..RawForm::default()
+    };
+
+    let mut group = c.benchmark_group("mrz");
+    group.bench_function("parse_td3", |b| {
+        b.iter(|| {
+            let m = mrz::parse_reading(black_box(&clean), &parse_options).unwrap();
+            assert!(m.is_valid());
+            m
+        })
+    });
+    group.bench_function("repair_td3", |b| {
+        b.iter(|| {
+            let m = mrz::parse_reading(black_box(&confused), &parse_options).unwrap();
+            assert!(m.is_valid());
+            assert_eq!(m.fields.document_number.value, "L898902C3");
+            m
+        })
+    });
+    group.finish();
+
+    let parsed = mrz::parse_reading(&clean, &parse_options).unwrap();
+    let mut group = c.benchmark_group("compare");
+    group.bench_function("td3_form", |b| {
+        b.iter(|| {
+            let typed = form.parse(&options).unwrap();
+            let report = compare::check(black_box(&parsed), &typed, &options);
+            assert_eq!(report.verdict, Verdict::Consistent);
+            report
+        })
+    });
+    // The 50 us budget is for these three together.
+    group.bench_function("parse_repair_compare_td3", |b| {
+        b.iter(|| {
+            let m = mrz::parse_reading(black_box(&confused), &parse_options).unwrap();
+            let typed = form.parse(&options).unwrap();
+            let report = compare::check(&m, &typed, &options);
+            assert_eq!(report.verdict, Verdict::Consistent);
+            report
+        })
+    });
+    group.finish();
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let engine = engine();
+    let cases = load_cases();
+    let mut group = c.benchmark_group("end_to_end");
+    group.sample_size(20);
+    for case in &cases {
+        group.bench_function(&case.name, |b| {
+            b.iter(|| {
+                let out = engine.read(black_box(&case.bytes)).unwrap();
+                let mrz = out.mrz.expect("MRZ read");
+                assert_eq!(mrz.lines, case.lines);
+                mrz
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stages, text_stages, end_to_end);
+
+fn main() {
+    // The targets are stated for one thread; rten parallelises inside the global rayon pool, so pin
+    // it to one thread before anything runs (`batch` measures the multi-core figure).
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("the global thread pool is configured once");
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
