@@ -170,7 +170,8 @@ pub fn run(args: Args) -> crate::Outcome {
         plan.jobs
     );
 
-    let progress = if output::stderr_is_terminal() {
+    // With --verbose the log lines are the progress; a bar redrawn between them would garble both.
+    let progress = if output::stderr_is_terminal() && !log::log_enabled!(log::Level::Info) {
         let bar = indicatif::ProgressBar::new(plan.inputs.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
