@@ -175,7 +175,7 @@ pub fn run(args: Args) -> crate::Outcome {
         let bar = indicatif::ProgressBar::new(plan.inputs.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} images (eta {eta})",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
