@@ -129,3 +129,60 @@ fn engine_and_results_are_send_and_sync() {
     assert_send_sync::<kyc_ocr::mrz::Mrz>();
     assert_send_sync::<kyc_ocr::compare::Report>();
 }
+
+/// What a read gives, reduced to what must be identical between runs.
+fn fingerprint(bytes: &[u8]) -> (Option<Vec<String>>, Option<String>, u32) {
+    let out = engine().read(bytes).unwrap();
+    (
+        out.mrz.map(|m| m.lines),
+        out.location.map(|l| format!("{:?}", l.quad)),
+        out.confidence.to_bits(),
+    )
+}
+
+fn doc_fixtures() -> Vec<Vec<u8>> {
+    let mut files = Vec::new();
+    for preset in ["clean", "scan", "photo", "hard"] {
+        let dir = repo().join("fixtures/docs").join(preset);
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+            .collect();
+        names.sort();
+        // Two per preset keep the test quick while mixing sizes and formats.
+        files.extend(names.into_iter().take(2).map(|p| std::fs::read(p).unwrap()));
+    }
+    files
+}
+
+/// The same images from 8 threads at once give exactly the sequential results.
+#[test]
+fn eight_threads_give_the_sequential_results() {
+    let files = doc_fixtures();
+    assert_eq!(files.len(), 8);
+    let sequential: Vec<_> = files.iter().map(|b| fingerprint(b)).collect();
+    assert!(
+        sequential.iter().filter(|f| f.0.is_some()).count() >= files.len() / 2,
+        "most fixtures read"
+    );
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let files = &files;
+                s.spawn(move || {
+                    // Each thread starts at another image so the reads really overlap.
+                    (0..files.len())
+                        .map(|i| (i + t * 3) % files.len())
+                        .map(|i| (i, fingerprint(&files[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (i, got) in handle.join().unwrap() {
+                assert_eq!(got, sequential[i], "image {i}");
+            }
+        }
+    });
+}
