@@ -631,6 +631,43 @@ fn merge_fragments(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
     chains
 }
 
+/// Two lines of 30 characters are a TD1 whose third line did not chain (a pattern behind it,
+/// characters touching): the missing line is one line spacing above or below, on the side where
+/// more blobs lie in that band.
+fn missing_td1_line(blobs: &[Blob], group: &[Chain]) -> Option<Chain> {
+    let [a, b] = group else { return None };
+    let pitches = (a.pitches() + b.pitches()) / 2.0;
+    if (pitches - 30.0).abs() > 4.0 {
+        return None;
+    }
+    let spacing = b.centre().dot(a.n) - a.centre().dot(a.n);
+    let band = |base: &Chain, shift: f32| {
+        let mut line = base.clone();
+        line.offset += shift;
+        let count = blobs
+            .iter()
+            .filter(|bl| {
+                let along = bl.c.dot(line.u);
+                let perp = bl.c.dot(line.n) - (line.offset + line.slope * along);
+                along > line.start && along < line.end && perp.abs() < line.height * 0.4
+            })
+            .count();
+        (count, line)
+    };
+    let (above, up) = band(a, -spacing);
+    let (below, down) = band(b, spacing);
+    let (count, mut line) = if above > below {
+        (above, up)
+    } else {
+        (below, down)
+    };
+    if (count as f32) < pitches * 0.4 {
+        return None;
+    }
+    line.members.clear();
+    Some(line)
+}
+
 /// Fraction of consecutive gaps within 25% of the chain's pitch: near 1 for printed text.
 fn regularity(blobs: &[Blob], c: &Chain) -> f32 {
     let along: Vec<f32> = c.members.iter().map(|&i| blobs[i].c.dot(c.u)).collect();
@@ -765,29 +802,50 @@ fn locate_at_scale(grey: &GrayImage) -> Option<Found> {
             continue;
         }
         group.sort_by(|x, y| x.centre().dot(a.n).total_cmp(&y.centre().dot(a.n)));
-        // Keep the tightest run of 2 or 3 consecutive lines.
         group.dedup_by(|x, y| (x.centre().dot(a.n) - y.centre().dot(a.n)).abs() < a.height * 0.8);
-        if group.len() > 3 {
-            continue;
-        }
-        let pitches = group.iter().map(|c| c.pitches()).sum::<f32>() / group.len() as f32;
-        let fits_format = match group.len() {
-            3 => (pitches - 30.0).abs() < 4.0,
-            _ => (pitches - 36.0).abs() < 4.0 || (pitches - 44.0).abs() < 5.0,
-        };
-        let score: f32 = group
-            .iter()
-            .map(|c| c.members.len() as f32 * regularity(&blobs, c))
-            .sum::<f32>()
-            * if fits_format { 1.5 } else { 1.0 };
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, group));
+        // Every run of 2 or 3 consecutive, evenly spaced lines is a candidate zone: a line of the
+        // visual zone printed above the MRZ must not be taken for one of its lines.
+        for size in [2usize, 3] {
+            for w in group.windows(size) {
+                let pos: Vec<f32> = w.iter().map(|c| c.centre().dot(a.n)).collect();
+                let h = w.iter().map(|c| c.height).sum::<f32>() / size as f32;
+                let gaps: Vec<f32> = pos.windows(2).map(|p| (p[1] - p[0]) / h).collect();
+                if gaps.iter().any(|g| !(1.1..=2.8).contains(g)) {
+                    continue;
+                }
+                if size == 3 && (gaps[0] / gaps[1] - 1.0).abs() > 0.25 {
+                    continue;
+                }
+                let pitches = w.iter().map(|c| c.pitches()).sum::<f32>() / size as f32;
+                let fits_format = match size {
+                    3 => (pitches - 30.0).abs() < 4.0,
+                    _ => (pitches - 36.0).abs() < 4.0 || (pitches - 44.0).abs() < 5.0,
+                };
+                // Lines of one zone have one length; a neighbour of another length is not MRZ.
+                let lens: Vec<f32> = w.iter().map(|c| c.end - c.start).collect();
+                let spread = lens
+                    .iter()
+                    .fold(0.0f32, |m, l| m.max((l / lens[0] - 1.0).abs()));
+                let score: f32 = w
+                    .iter()
+                    .map(|c| c.members.len() as f32 * regularity(&blobs, c))
+                    .sum::<f32>()
+                    * if fits_format { 2.0 } else { 1.0 }
+                    * (1.0 - spread);
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    best = Some((score, w.to_vec()));
+                }
+            }
         }
     }
     let (_, group) = best?;
     let mut group: Vec<Chain> = group.iter().map(|c| c.aligned_to(group[0].u)).collect();
     let n0 = group[0].n;
     group.sort_by(|x, y| x.centre().dot(n0).total_cmp(&y.centre().dot(n0)));
+    if let Some(third) = missing_td1_line(&blobs, &group) {
+        group.push(third);
+        group.sort_by(|x, y| x.centre().dot(n0).total_cmp(&y.centre().dot(n0)));
+    }
     let first = &group[0];
     let u = first.u;
     // One common extent along the line for every line of the zone: the lines are printed in the
