@@ -441,7 +441,13 @@ pub(crate) mod tests {
             let reading = decode_line(seq.view(), None);
             assert_eq!(reading.best_text(), text, "{name}");
             // Only the decoded label and the blank-like runner-ups above 1% survive.
-            assert!(reading.positions.iter().all(|p| !p.is_empty() && p.len() <= TOP_K), "{name}");
+            assert!(
+                reading
+                    .positions
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= TOP_K),
+                "{name}"
+            );
         }
     }
 
