@@ -17,6 +17,8 @@ pub const ALPHABET: &str = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LINE_LENGTHS: [usize; 3] = [30, 36, 44];
 /// How many alternatives to keep per position (best first).
 const TOP_K: usize = 4;
+/// Log-probability bonus for the filler `<` when a decode must restore missing characters.
+const FILLER_BONUS: f32 = 0.7;
 /// Alternatives below this log-probability (about 1%) are not offered to the repair.
 const MIN_ALT_LOG_PROB: f32 = -4.6;
 
@@ -218,7 +220,17 @@ pub(crate) fn decode_line(seq: NdTensorView<f32, 2>, line_len: Option<usize>) ->
     let target = line_len.unwrap_or(nearest);
     let steps =
         if steps.len() != target && (line_len.is_some() || steps.len().abs_diff(target) <= 4) {
-            constrained(seq, target).unwrap_or(steps)
+            if steps.len() < target {
+                // CTC under-counts runs of one character, and the MRZ's long runs are fillers:
+                // when characters are missing, favour restoring `<` over doubling a letter.
+                let mut biased = seq.to_tensor();
+                for f in 0..biased.size(0) {
+                    biased[[f, 1]] += FILLER_BONUS;
+                }
+                constrained(biased.view(), target).unwrap_or(steps)
+            } else {
+                constrained(seq, target).unwrap_or(steps)
+            }
         } else {
             steps
         };
