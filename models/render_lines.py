@@ -25,14 +25,19 @@ _CAP = 0.71
 _ADV = 0.723
 _TOP = 0.23
 
+# Alternative font for the occasional non-OCR-B MRZ (specimens, badly printed cards): DejaVu Sans,
+# cap height 0.73 em, ink top at 0.20 em, mean advance ~0.75 em.
+ALT_FONT_PATH = os.path.join(REPO_ROOT, "crates", "kyc-ocr-synth", "fonts", "DejaVuSans.ttf")
+_ALT = (0.73, 0.75, 0.20)
+
 _FONTS = {}
 
 
-def _font(size):
-    f = _FONTS.get(size)
+def _font(size, path=FONT_PATH):
+    f = _FONTS.get((path, size))
     if f is None:
-        f = ImageFont.truetype(FONT_PATH, size)
-        _FONTS[size] = f
+        f = ImageFont.truetype(path, size)
+        _FONTS[(path, size)] = f
     return f
 
 
@@ -221,13 +226,30 @@ def _smooth_field(rng, h, w, cells, lo, hi):
     return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def _draw_text(mask, text, font, x0, baseline_top, pitch, rng, jitter):
+def _draw_text(mask, text, font, x0, baseline_top, pitch, rng, jitter, top=_TOP, cap=_CAP, adv=_ADV, gtf=None):
+    """gtf: optional {char: (sx, sy)} per-glyph scaling about the glyph's bottom centre (printer-font
+    variation: this OCR-B file draws digits taller than letters and 0 as wide as O; real prints differ)."""
     d = ImageDraw.Draw(mask)
     fs = font.size
     for i, c in enumerate(text):
         x = x0 + i * pitch + rng.normal(0, jitter * pitch)
-        y = baseline_top - _TOP * fs + rng.normal(0, jitter * 0.5 * fs * _CAP)
-        d.text((x, y), c, font=font, fill=255)
+        if adv != _ADV:  # proportional font: centre the glyph in its cell
+            x += (adv * fs - font.getlength(c)) / 2
+        y = baseline_top - top * fs + rng.normal(0, jitter * 0.5 * fs * cap)
+        if gtf and c in gtf:
+            sx, sy = gtf[c]
+            pw, ph = int(fs * 1.2) + 4, int(fs * 1.2) + 4
+            patch = Image.new("L", (pw, ph), 0)
+            ImageDraw.Draw(patch).text((0, 0), c, font=font, fill=255)
+            nw, nh = max(1, int(round(pw * sx))), max(1, int(round(ph * sy)))
+            patch = patch.resize((nw, nh), Image.BILINEAR)
+            cxg = adv * fs / 2  # glyph cell centre
+            bottom = (top + cap) * fs  # ink bottom within the patch
+            px = x + cxg - cxg * sx
+            py = y + bottom - bottom * sy
+            mask.paste(255, (int(round(px)), int(round(py))), patch)
+        else:
+            d.text((x, y), c, font=font, fill=255)
 
 
 def _background(rng, h, w):
@@ -306,31 +328,47 @@ def _final_degrade(out, rng, strength):
 # ----------------------------------------------------------------------------------------------
 # Synthetic line
 # ----------------------------------------------------------------------------------------------
-def render_line(rng, text=None, strength=1.0):
-    """Render one synthetic MRZ line crop. Returns (uint8 HxW image with H=32, text)."""
+def _glyph_variation(rng):
+    dig = _u(rng, 0.88, 1.0)
+    g = {ch: (1.0, dig) for ch in "123456789"}
+    g["0"] = (_u(rng, 0.72, 0.95), dig)
+    g["O"] = (_u(rng, 1.0, 1.1), 1.0)
+    g["Q"] = g["O"]
+    return g
+
+
+def render_line(rng, text=None, strength=1.0, alt_font_p=0.0, glyph_var_p=0.0):
+    """Render one synthetic MRZ line crop. Returns (uint8 HxW image with H=32, text).
+    alt_font_p: probability of using DejaVu Sans instead of OCR-B (0 draws no extra random number)."""
     above = below = None
     if text is None:
         text, above, below = sample_text(rng)
     n = len(text)
     cap = float(np.exp(rng.uniform(math.log(8), math.log(60))))  # text (cap) height in px
-    fs = max(6, int(round(cap / _CAP)))
-    font = _font(fs)
-    cap = fs * _CAP
-    pitch = fs * _ADV * _u(rng, 0.9, 1.12)
+    fcap, fadv, ftop, fpath = _CAP, _ADV, _TOP, FONT_PATH
+    if alt_font_p > 0 and rng.random() < alt_font_p:
+        (fcap, fadv, ftop), fpath = _ALT, ALT_FONT_PATH
+    fs = max(6, int(round(cap / fcap)))
+    font = _font(fs, fpath)
+    cap = fs * fcap
+    pitch = fs * fadv * _u(rng, 0.9, 1.12)
     pad_x = int(3 * pitch + 10)
     pad_y = int(1.6 * cap + 10)
     W = int(n * pitch + 2 * pad_x)
     H = int(cap + 2 * pad_y)
     mask = Image.new("L", (W, H), 0)
     top = pad_y
-    _draw_text(mask, text, font, pad_x, top, pitch, rng, jitter=_u(rng, 0, 0.04))
+    fk = dict(top=ftop, cap=fcap, adv=fadv)
+    if glyph_var_p > 0 and fpath == FONT_PATH and rng.random() < glyph_var_p:
+        fk["gtf"] = _glyph_variation(rng)
+    _draw_text(mask, text, font, pad_x, top, pitch, rng, jitter=_u(rng, 0, 0.04), **fk)
     # neighbouring MRZ lines (what a generous crop margin lets in from above / below)
     if rng.random() < 0.35:
         gap = cap * _u(rng, 1.45, 2.1)
         if above and rng.random() < 0.7:
-            _draw_text(mask, above, font, pad_x + rng.normal(0, 0.2 * pitch), top - gap, pitch, rng, 0.02)
+            _draw_text(mask, above, font, pad_x + rng.normal(0, 0.2 * pitch), top - gap, pitch, rng, 0.02, **fk)
         if below and rng.random() < 0.7:
-            _draw_text(mask, below, font, pad_x + rng.normal(0, 0.2 * pitch), top + gap, pitch, rng, 0.02)
+            _draw_text(mask, below, font, pad_x + rng.normal(0, 0.2 * pitch), top + gap, pitch, rng, 0.02, **fk)
     m = np.asarray(mask, dtype=np.float32) / 255.0
 
     # stroke thickness: blur then re-threshold softly around a random level
@@ -406,7 +444,7 @@ def render_line(rng, text=None, strength=1.0):
     mr = _u(rng, 0, 2.0) * pitch if rng.random() < 0.8 else _u(rng, 0, 0.5) * pitch
     y0 = int(round(ty0 - mt))
     y1 = int(round(ty1 + mb))
-    x0 = int(round(tx0 + (pitch - fs * _ADV) * 0 - ml + 0.12 * pitch))  # ink starts ~0.12 pitch in
+    x0 = int(round(tx0 - ml + 0.12 * pitch))  # ink starts ~0.12 pitch in
     x1 = int(round(tx1 + mr - 0.15 * pitch))
     y0, x0 = max(0, y0), max(0, x0)
     y1, x1 = min(H, max(y1, y0 + 4)), min(W, max(x1, x0 + 4))

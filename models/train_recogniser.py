@@ -102,7 +102,9 @@ def make_batch(imgs, texts):
 class LineStream(torch.utils.data.IterableDataset):
     """Endless stream of width-bucketed batches mixing synthetic lines and augmented real crops."""
 
-    def __init__(self, real_train, batch, real_frac, seed, pool_batches=8):
+    def __init__(self, real_train, batch, real_frac, seed, pool_batches=8, alt_font_p=0.0, glyph_var_p=0.0):
+        self.alt_font_p = alt_font_p
+        self.glyph_var_p = glyph_var_p
         self.real_train = real_train
         self.batch = batch
         self.real_frac = real_frac
@@ -120,7 +122,7 @@ class LineStream(torch.utils.data.IterableDataset):
                     a, t, _ = self.real_train[int(rng.integers(len(self.real_train)))]
                     im = RL.augment_real(a, t, rng)
                 else:
-                    im, t = RL.render_line(rng)
+                    im, t = RL.render_line(rng, alt_font_p=self.alt_font_p, glyph_var_p=self.glyph_var_p)
                 # CTC feasibility: enough frames for the labels (+ blanks between repeats)
                 T = im.shape[1] // DOWNSAMPLE
                 rep = sum(1 for i in range(1, len(t)) if t[i] == t[i - 1])
@@ -400,6 +402,10 @@ def main():
     ap.add_argument("--export-every", type=float, default=10.0, help="minutes between ONNX exports")
     ap.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
     ap.add_argument("--init", default=None, help="checkpoint to start from (fine-tuning)")
+    ap.add_argument("--alt-font-p", type=float, default=0.0, help="share of synthetic lines in DejaVu Sans")
+    ap.add_argument("--glyph-var-p", type=float, default=0.0,
+                    help="share of OCR-B lines with per-glyph variation (digit height, narrow 0, round O)")
+    ap.add_argument("--warmup", type=float, default=0.03, help="warm-up share of the budget")
     ap.add_argument("--eval-only", default=None, help="evaluate this ONNX model and exit")
     ap.add_argument("--export-ckpt", default=None,
                     help="export this checkpoint (e.g. models/work/best.pt) to <out>/mrz-rec.onnx, evaluate, exit")
@@ -452,7 +458,8 @@ def main():
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    ds = LineStream(real_train, args.batch, args.real_frac, args.seed)
+    ds = LineStream(real_train, args.batch, args.real_frac, args.seed, alt_font_p=args.alt_font_p,
+                    glyph_var_p=args.glyph_var_p)
     dl = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=1, collate_fn=collate_identity,
                                      worker_init_fn=worker_init, prefetch_factor=6, persistent_workers=True)
 
@@ -523,7 +530,7 @@ def main():
         frac = (now - t0) / budget
         if frac >= 1.0:
             break
-        lr = lr_at(frac, args.lr)
+        lr = lr_at(frac, args.lr, warm=args.warmup)
         for gparam in opt.param_groups:
             gparam["lr"] = lr
         logp = model(x)
