@@ -13,6 +13,7 @@
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 //! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod compare;
 pub mod countries;
