@@ -12,15 +12,23 @@
 //! - [`countries`]: ICAO and ISO country codes and names.
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 //! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.
+//!
+//! The image stages need the default `reader` feature; without it the crate is the MRZ text engine
+//! and the consistency check alone, with no model runtime or image codecs to build.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod compare;
 pub mod countries;
+#[cfg(feature = "reader")]
 pub mod decode;
+#[cfg(feature = "reader")]
 pub mod engine;
+#[cfg(feature = "reader")]
 pub mod locate;
 pub mod mrz;
+#[cfg(feature = "reader")]
 pub mod recognise;
+#[cfg(feature = "reader")]
 pub mod rectify;
 pub mod translit;
