@@ -21,6 +21,8 @@ pub struct Country {
 }
 
 /// Every known code, ISO states first, then the ICAO-only codes.
+// One row per line keeps the generated table readable and diffable.
+#[rustfmt::skip]
 pub const COUNTRIES: &[Country] = &[
     Country { mrz_code: "ABW", alpha3: "ABW", alpha2: "AW", name: "Aruba", other_name: "" },
     Country { mrz_code: "AFG", alpha3: "AFG", alpha2: "AF", name: "Afghanistan", other_name: "Islamic Republic of Afghanistan" },
@@ -332,7 +334,9 @@ pub fn resolve(typed: &str) -> Option<&'static Country> {
     let key = name_key(t);
     COUNTRIES
         .iter()
-        .find(|c| name_key(c.name) == key || (!c.other_name.is_empty() && name_key(c.other_name) == key))
+        .find(|c| {
+            name_key(c.name) == key || (!c.other_name.is_empty() && name_key(c.other_name) == key)
+        })
         .or_else(|| {
             ALIASES
                 .iter()
@@ -396,7 +400,16 @@ mod tests {
 
     #[test]
     fn germany_in_every_spelling() {
-        for typed in ["Germany", "germany ", "DE", "de", "DEU", "D", "D<<", "Federal Republic of Germany"] {
+        for typed in [
+            "Germany",
+            "germany ",
+            "DE",
+            "de",
+            "DEU",
+            "D",
+            "D<<",
+            "Federal Republic of Germany",
+        ] {
             assert_eq!(resolve(typed).map(|c| c.mrz_code), Some("D"), "{typed}");
         }
     }
@@ -404,8 +417,8 @@ mod tests {
     #[test]
     fn icao_only_codes_have_names() {
         for code in [
-            "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "RKS",
-            "XOM", "XPO", "UTO",
+            "XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "GBD", "GBN", "GBO", "GBP",
+            "GBS", "RKS", "XOM", "XPO", "UTO",
         ] {
             let c = by_mrz_code(code).unwrap_or_else(|| panic!("{code} missing"));
             assert!(!c.name.is_empty());
