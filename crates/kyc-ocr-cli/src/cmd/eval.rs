@@ -52,6 +52,12 @@ pub struct Tally {
     pub char_errors: usize,
     /// Reads whose check digits all hold but whose text is wrong.
     pub valid_but_wrong: usize,
+    /// Reads the engine presents as confident (every check digit holds, no uncertain field).
+    pub confident: usize,
+    /// Confident reads whose text is wrong: the number a KYC product must keep at zero.
+    pub confident_but_wrong: usize,
+    /// Exact reads the engine nevertheless flags as uncertain (the price of the gating).
+    pub exact_but_uncertain: usize,
     /// Documents whose zone was located (quad overlap with the truth at least 0.5).
     pub located: usize,
 }
@@ -65,6 +71,9 @@ impl Tally {
         self.chars += o.chars;
         self.char_errors += o.char_errors;
         self.valid_but_wrong += o.valid_but_wrong;
+        self.confident += o.confident;
+        self.confident_but_wrong += o.confident_but_wrong;
+        self.exact_but_uncertain += o.exact_but_uncertain;
         self.located += o.located;
     }
 
@@ -76,6 +85,8 @@ impl Tally {
             "line_rate": rate(self.lines_exact, self.lines),
             "char_accuracy": 1.0 - rate(self.char_errors, self.chars),
             "valid_but_wrong_rate": rate(self.valid_but_wrong, self.items),
+            "confident_rate": rate(self.confident, self.items),
+            "confident_but_wrong_rate": rate(self.confident_but_wrong, self.items),
             "located_rate": rate(self.located, self.items),
         })
     }
@@ -133,6 +144,7 @@ fn eval_documents(
     let mut by_preset: BTreeMap<String, Tally> = BTreeMap::new();
     let mut times = Vec::new();
     let mut failures = Vec::new();
+    let mut sweep_items: Vec<(Option<f32>, bool)> = Vec::new();
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         if limit.is_some_and(|l| n >= l) {
             break;
@@ -163,17 +175,38 @@ fn eval_documents(
             None => out.text.clone(),
         };
         let mut t = score(&want, &got);
-        t.valid_but_wrong =
-            usize::from(out.mrz.as_ref().is_some_and(|m| m.is_valid()) && t.exact == 0);
+        let valid = out.mrz.as_ref().is_some_and(|m| m.is_valid());
+        let confident = out.mrz.as_ref().is_some_and(|m| m.is_confident());
+        t.valid_but_wrong = usize::from(valid && t.exact == 0);
+        t.confident = usize::from(confident);
+        t.confident_but_wrong = usize::from(confident && t.exact == 0);
+        t.exact_but_uncertain = usize::from(!confident && t.exact == 1);
+        // The least confident field of a valid read, for the threshold sweep.
+        let least = out.mrz.as_ref().filter(|m| m.is_valid()).map(|m| {
+            m.confidence
+                .iter()
+                .map(|c| c.confidence)
+                .fold(1.0f32, f32::min)
+        });
+        sweep_items.push((least, t.exact == 1));
         let truth_quad = quad_of(&rec["mrz_quad"]);
         t.located = usize::from(match (&out.location, truth_quad) {
             (Some(l), Some(q)) => l.quad.iou(&q) >= 0.5,
             _ => false,
         });
         if t.exact == 0 {
-            failures.push(
-                serde_json::json!({ "image": image, "located": t.located == 1, "read": got }),
-            );
+            failures.push(serde_json::json!({
+                "image": image,
+                "located": t.located == 1,
+                "valid": valid,
+                "confident": confident,
+                "uncertain_fields": out.mrz.as_ref().map(|m| m.uncertain_fields.clone()).unwrap_or_default(),
+                "read": got,
+                "want": want,
+                "recognised": out.text,
+                "repairs": out.mrz.as_ref().map(|m| m.repairs.clone()).unwrap_or_default(),
+                "wrong": wrong_chars(&want, &got, &out),
+            }));
         }
         all.add(&t);
         let format = rec["format"].as_str().unwrap_or("unknown").to_string();
@@ -189,8 +222,35 @@ fn eval_documents(
         "by_format": by_format.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "by_preset": by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "median_ms": median(&mut times),
+        "confidence_sweep": sweep(&sweep_items),
         "failures": failures,
     }))
+}
+
+/// Thresholds offered by the sweep.
+const SWEEP: [f32; 8] = [0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99];
+
+/// What each `min_confidence` would give: confident reads, and of those the exact and the wrong
+/// ones. `items` holds the least field confidence of each valid read (`None` when not valid) and
+/// whether the read was exact.
+fn sweep(items: &[(Option<f32>, bool)]) -> Vec<Value> {
+    SWEEP
+        .iter()
+        .map(|&th| {
+            let confident = items.iter().filter(|i| i.0.is_some_and(|c| c >= th));
+            let (mut n, mut exact) = (0usize, 0usize);
+            for i in confident {
+                n += 1;
+                exact += usize::from(i.1);
+            }
+            serde_json::json!({
+                "min_confidence": th,
+                "confident": n,
+                "confident_exact": exact,
+                "confident_but_wrong": n - exact,
+            })
+        })
+        .collect()
 }
 
 fn eval_lines(
@@ -242,6 +302,36 @@ fn eval_lines(
     }))
 }
 
+/// Per wrong character of a read whose line lengths match the truth: where, what the truth and
+/// the read hold, and the recogniser's candidates there (probabilities), so a failure can be
+/// blamed on the recogniser or on the repair.
+fn wrong_chars(want: &[String], got: &[String], out: &kyc_ocr::engine::ReadOutput) -> Vec<Value> {
+    let mut v = Vec::new();
+    for (l, (w, g)) in want.iter().zip(got).enumerate() {
+        if w.len() != g.len() {
+            v.push(serde_json::json!({ "line": l, "length": g.len(), "expected": w.len() }));
+            continue;
+        }
+        for (p, (a, b)) in w.chars().zip(g.chars()).enumerate() {
+            if a == b {
+                continue;
+            }
+            let cands: Vec<String> = out
+                .readings
+                .get(l)
+                .and_then(|r| r.positions.get(p))
+                .map(|c| {
+                    c.iter()
+                        .map(|c| format!("{}:{:.3}", c.ch, c.log_prob.exp()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.push(serde_json::json!({ "line": l, "pos": p, "want": a.to_string(), "got": b.to_string(), "cands": cands }));
+        }
+    }
+    v
+}
+
 /// Scores one item: lines compared in order, a missing line counting as all characters wrong.
 fn score(want: &[String], got: &[String]) -> Tally {
     let mut t = Tally {
@@ -288,12 +378,14 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
         let f = |k: &str| s[k].as_f64().unwrap_or(0.0) * 100.0;
         writeln!(
             w,
-            "{name:<12} n={:<5} exact {:6.2}%  lines {:6.2}%  chars {:6.2}%  valid-but-wrong {:5.2}%  located {:6.2}%",
+            "{name:<12} n={:<5} exact {:6.2}%  lines {:6.2}%  chars {:6.2}%  valid-but-wrong {:5.2}%  confident {:6.2}%  confident-but-wrong {:5.2}%  located {:6.2}%",
             s["counts"]["items"],
             f("exact_rate"),
             f("line_rate"),
             f("char_accuracy"),
             f("valid_but_wrong_rate"),
+            f("confident_rate"),
+            f("confident_but_wrong_rate"),
             f("located_rate")
         )
     };

@@ -1,6 +1,7 @@
 //! MRZ text to a typed, validated document.
 
-use super::layout::Layout;
+use super::check_digit;
+use super::layout::{CheckDef, Class, Layout};
 use super::repair::{self, Cands, PLAIN_PENALTY};
 use super::types::*;
 use crate::countries;
@@ -66,7 +67,7 @@ pub(crate) fn parse_lines<S: AsRef<str>>(
         })
         .collect();
     check_shape(&lines)?;
-    analyse(readings, opts)
+    analyse(readings, opts, false)
 }
 
 pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Result<Mrz, MrzError> {
@@ -105,7 +106,7 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
         }
     }
     check_shape(&texts)?;
-    analyse(readings, opts)
+    analyse(readings, opts, true)
 }
 
 fn in_alphabet(c: char) -> bool {
@@ -186,7 +187,9 @@ fn detect(lines: &[Vec<char>]) -> Result<MrzFormat, MrzError> {
         })
 }
 
-fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions) -> Result<Mrz, MrzError> {
+/// Parses candidate lists; `scored` when they carry the recogniser's probabilities (plain text
+/// carries none, so its fields get no confidence).
+fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Result<Mrz, MrzError> {
     let best: Vec<Vec<u8>> = readings
         .iter()
         .map(|l| l.iter().map(|c| c[0].0).collect())
@@ -221,6 +224,16 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions) -> Result<Mrz, MrzErr
 
     let fields = decode(&layout, long_run, &lines, opts, &mut warnings);
     warn_codes(&layout, &fields, &mut warnings);
+    let confidence = if scored {
+        field_confidence(&readings, &lines, &classes, &checks, opts.min_confidence)
+    } else {
+        Vec::new()
+    };
+    let uncertain_fields = confidence
+        .iter()
+        .filter(|c| c.confidence < opts.min_confidence)
+        .map(|c| c.field.clone())
+        .collect();
     Ok(Mrz {
         format,
         lines: lines
@@ -231,7 +244,65 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions) -> Result<Mrz, MrzErr
         checks: check_results,
         repairs,
         warnings,
+        confidence,
+        uncertain_fields,
     })
+}
+
+/// The confidence of every field of a scored reading, as documented on [`FieldConfidence`].
+fn field_confidence(
+    cands: &[Vec<Cands>],
+    lines: &[Vec<u8>],
+    classes: &[Vec<(Class, &'static str)>],
+    checks: &[CheckDef],
+    min: f32,
+) -> Vec<FieldConfidence> {
+    let prob = |l: usize, p: usize, c: u8| {
+        cands[l][p]
+            .iter()
+            .find(|x| x.0 == c)
+            .map_or(0.0, |x| x.1.exp())
+    };
+    let low = |l: usize, p: usize| prob(l, p, lines[l][p]) < min;
+    // A digit shields its positions when it holds and at most one of them is doubtful: a single
+    // wrong character would break it unless it has the same value modulo 10.
+    let shields: Vec<bool> = checks
+        .iter()
+        .map(|d| d.ok(lines) && d.positions().filter(|&(l, p)| low(l, p)).count() <= 1)
+        .collect();
+    let value = |c: u8| check_digit::char_value(char::from(c)).map(|v| v % 10);
+    let mut out: Vec<FieldConfidence> = Vec::new();
+    for (l, line) in lines.iter().enumerate() {
+        for (p, &kept) in line.iter().enumerate() {
+            let shielded = checks
+                .iter()
+                .zip(&shields)
+                .any(|(d, &s)| s && d.positions().any(|x| x == (l, p)));
+            let risk: f32 = if shielded {
+                cands[l][p]
+                    .iter()
+                    .filter(|x| x.0 != kept && value(x.0) == value(kept))
+                    .map(|x| x.1.exp())
+                    .sum()
+            } else {
+                1.0 - prob(l, p, kept)
+            };
+            let key = repair::name_key(classes[l][p].1, line, &classes[l], p);
+            let field = match key {
+                "composite_check" => "composite",
+                k => k.trim_end_matches("_check"),
+            };
+            let confidence = (1.0 - risk).clamp(0.0, 1.0);
+            match out.iter_mut().find(|c| c.field == field) {
+                Some(c) => c.confidence = c.confidence.min(confidence),
+                None => out.push(FieldConfidence {
+                    field: field.to_string(),
+                    confidence,
+                }),
+            }
+        }
+    }
+    out
 }
 
 fn raw(lines: &[Vec<u8>], s: Span) -> String {
@@ -504,6 +575,181 @@ mod tests {
             today: jiff::civil::date(2025, 6, 1),
             ..ParseOptions::default()
         }
+    }
+
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    /// Changed positions of a reading: line, position, candidates best first as
+    /// `(char, log-probability)`.
+    type Edits = &'static [(usize, usize, &'static [(char, f32)])];
+
+    /// The specimen as a scored reading: every character certain except the edited positions.
+    fn scored(edits: Edits) -> Vec<LineReading> {
+        let mut r: Vec<LineReading> = TD3.iter().map(|l| LineReading::from_text(l)).collect();
+        for &(l, p, cands) in edits {
+            r[l].positions[p] = cands
+                .iter()
+                .map(|&(ch, log_prob)| CharCandidate { ch, log_prob })
+                .collect();
+        }
+        r
+    }
+
+    #[test]
+    fn repair_overreach_table() {
+        struct Case {
+            name: &'static str,
+            edits: Edits,
+            line2: &'static str,
+            repairs: usize,
+            warning: bool,
+        }
+        let read_birth_compensated = "L898902C36UTO7401123F1204159ZE184226B<<<<<10";
+        let cases = [
+            Case {
+                name: "an alternative the recogniser gives 2% is not used",
+                edits: &[(1, 16, &[('3', -0.05), ('8', -4.0)])],
+                line2: "L898902C36UTO7403122F1204159ZE184226B<<<<<10",
+                repairs: 0,
+                warning: false,
+            },
+            Case {
+                name: "a 13% alternative confirmed by both digits is used",
+                edits: &[(1, 16, &[('3', -0.2), ('8', -2.0)])],
+                line2: TD3[1],
+                repairs: 1,
+                warning: false,
+            },
+            Case {
+                // 740112 with digit 3 passes the birth digit (two errors that cancel); only the
+                // composite fails. Changing the date and its digit together needs both strong.
+                name: "field and its digit not changed together on weak alternatives",
+                edits: &[
+                    (1, 16, &[('1', -0.05), ('8', -2.5)]),
+                    (1, 19, &[('3', -0.05), ('2', -2.5)]),
+                ],
+                line2: read_birth_compensated,
+                repairs: 0,
+                warning: false,
+            },
+            Case {
+                name: "field and its digit changed together on strong alternatives",
+                edits: &[
+                    (1, 16, &[('1', -0.5), ('8', -1.0)]),
+                    (1, 19, &[('3', -0.5), ('2', -1.0)]),
+                ],
+                line2: TD3[1],
+                repairs: 2,
+                warning: false,
+            },
+            Case {
+                // Number L898902C3 read L398902C3: 8 at position 2 or 6 at position 1 both satisfy
+                // the number digit and the composite, at nearly the same probability.
+                name: "two near-equal corrections: none applied",
+                edits: &[
+                    (1, 1, &[('3', -0.05), ('8', -1.0)]),
+                    (1, 0, &[('L', -0.05), ('6', -1.1)]),
+                ],
+                line2: "L398902C36UTO7408122F1204159ZE184226B<<<<<10",
+                repairs: 0,
+                warning: true,
+            },
+            Case {
+                name: "a clearly better correction is applied",
+                edits: &[
+                    (1, 1, &[('3', -0.05), ('8', -1.0)]),
+                    (1, 0, &[('L', -0.05), ('6', -2.5)]),
+                ],
+                line2: TD3[1],
+                repairs: 1,
+                warning: false,
+            },
+        ];
+        for c in cases {
+            let mut r = scored(c.edits);
+            // The reading's best text must differ from the truth where the case says so.
+            for &(l, p, cands) in c.edits {
+                r[l].positions[p][0].ch = cands[0].0;
+            }
+            let m = parse_reading(&r, &opts()).unwrap();
+            assert_eq!(
+                m.lines[1], c.line2,
+                "{}: {:?} {:?}",
+                c.name, m.warnings, m.repairs
+            );
+            assert_eq!(m.repairs.len(), c.repairs, "{}: {:?}", c.name, m.repairs);
+            let warned = m.warnings.iter().any(|w| {
+                w == "several corrections satisfy the check digits equally well; none was applied"
+            });
+            assert_eq!(warned, c.warning, "{}: {:?}", c.name, m.warnings);
+        }
+    }
+
+    #[test]
+    fn confidence_gating_table() {
+        let cases: [(&str, Edits, &[&str], bool); 7] = [
+            ("every character certain", &[], &[], true),
+            (
+                "a filler that may be a K in the given names",
+                &[(0, 19, &[('<', -0.4), ('K', -1.1)])],
+                &["given_names"],
+                false,
+            ),
+            (
+                "a doubtful letter in the surname",
+                &[(0, 7, &[('I', -0.3), ('T', -1.4)])],
+                &["surname"],
+                false,
+            ),
+            (
+                // The digit tells 3 from 8: once it holds, the runner-up is no risk.
+                "one repaired position under two holding digits",
+                &[(1, 16, &[('3', -0.2), ('8', -2.0)])],
+                &[],
+                true,
+            ),
+            (
+                // C and M have equal value modulo 10: no digit can tell them apart.
+                "a runner-up the check digit cannot tell apart",
+                &[(1, 7, &[('C', -0.3), ('M', -1.4)])],
+                &["document_number"],
+                false,
+            ),
+            (
+                "two weak positions under one digit",
+                &[
+                    (1, 18, &[('2', -0.3), ('7', -1.3)]),
+                    (1, 19, &[('2', -0.3), ('7', -1.3)]),
+                ],
+                &["birth_date"],
+                false,
+            ),
+            (
+                // 740817 with digit 7: both errors cancel in the birth digit and the composite,
+                // so the read is valid and wrong; only the confidence can tell.
+                "two errors that every digit misses",
+                &[
+                    (1, 18, &[('7', -0.5), ('2', -1.0)]),
+                    (1, 19, &[('7', -0.5), ('2', -1.0)]),
+                ],
+                &["birth_date"],
+                false,
+            ),
+        ];
+        for (name, edits, uncertain, confident) in cases {
+            let m = parse_reading(&scored(edits), &opts()).unwrap();
+            assert!(m.is_valid(), "{name}");
+            assert_eq!(m.uncertain_fields, uncertain, "{name}: {:?}", m.confidence);
+            assert_eq!(m.is_confident(), confident, "{name}");
+        }
+        // Plain text carries no scores, so no confidence either.
+        let m = parse_lines(&TD3, &opts()).unwrap();
+        assert!(m.confidence.is_empty() && m.is_confident());
+        let m = parse_reading(&scored(&[]), &opts()).unwrap();
+        assert_eq!(m.field_confidence("surname"), Some(1.0));
     }
 
     #[test]

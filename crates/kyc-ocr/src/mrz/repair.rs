@@ -29,6 +29,18 @@ const MAX_KEPT: usize = 4;
 pub(crate) const MAX_COMBINATIONS: usize = 4096;
 /// Log-probability given to a confusion partner in plain text (no recogniser scores): about e^-3.
 pub(crate) const PLAIN_PENALTY: f32 = -3.0;
+/// An alternative below this log-probability (about 5%) is never used by the check-digit search:
+/// a character the recogniser gives almost no chance only "fixes" a line into a valid but wrong
+/// one. Plain-text confusion partners sit exactly at [`PLAIN_PENALTY`] and stay usable.
+pub(crate) const MIN_REPAIR_LOG_PROB: f32 = PLAIN_PENALTY;
+/// When one field changes at two positions (a data character and its own check digit, say), each
+/// alternative needs at least this log-probability (about 20%): two weak guesses that happen to
+/// agree with each other are how check digits get "confirmed" on a wrong value.
+pub(crate) const MIN_PAIR_LOG_PROB: f32 = -1.6;
+/// A correction is applied only when it is at least this much log-probability (e^1, about 2.7
+/// times) likelier than any other correction that satisfies as many check digits: an ambiguous
+/// repair is worse than none.
+pub(crate) const AMBIGUITY_MARGIN: f32 = 1.0;
 
 /// Letter/digit confusions of OCR-B readers, both directions, plus the filler read as `K`.
 pub(crate) fn partners(c: u8) -> &'static [u8] {
@@ -185,9 +197,10 @@ pub(crate) fn repair(
     }
 
     // Choose the best combination: most valid digits, then highest score; changed fields must be
-    // confirmed by their digit and the composite.
+    // confirmed by their digit and the composite. The runner-up (same count of valid digits, other
+    // text) decides whether the choice is clear enough to apply.
     let mut best: Option<(usize, f32, Vec<usize>)> = None;
-    let mut tie = false;
+    let mut runner_up: Option<(usize, f32)> = None;
     let mut idx = vec![0usize; options.len()];
     let mut text = base.clone();
     for _ in 0..MAX_COMBINATIONS {
@@ -205,11 +218,16 @@ pub(crate) fn repair(
             let valid = checks.iter().filter(|d| d.ok(&text)).count();
             let score: f32 = options.iter().zip(&idx).map(|(o, &i)| o[i].score).sum();
             match &best {
-                Some((bv, bs, _)) if (valid, score) < (*bv, *bs) => {}
-                Some((bv, bs, _)) if valid == *bv && (score - *bs).abs() < 1e-4 => tie = true,
+                Some((bv, bs, _)) if (valid, score) <= (*bv, *bs) => {
+                    if runner_up.is_none_or(|r| (valid, score) > r) {
+                        runner_up = Some((valid, score));
+                    }
+                }
                 _ => {
+                    if let Some((bv, bs, _)) = &best {
+                        runner_up = Some((*bv, *bs));
+                    }
                     best = Some((valid, score, idx.clone()));
-                    tie = false;
                 }
             }
         }
@@ -218,8 +236,11 @@ pub(crate) fn repair(
         }
     }
     let mut result = orig.clone();
-    if let Some((_, _, idx)) = best {
-        if tie && options.iter().zip(&idx).any(|(o, &i)| o[i].changed) {
+    if let Some((valid, score, idx)) = best {
+        // Distinct combinations give distinct text: each field's options are deduplicated.
+        let ambiguous =
+            runner_up.is_some_and(|(rv, rs)| rv == valid && score - rs < AMBIGUITY_MARGIN);
+        if ambiguous && options.iter().zip(&idx).any(|(o, &i)| o[i].changed) {
             out.warnings.push(
                 "several corrections satisfy the check digits equally well; none was applied"
                     .to_string(),
@@ -322,15 +343,15 @@ fn field_options(
     let original = Assignment::of(positions, orig, cands);
     let mut found: Vec<Assignment> = Vec::new();
     let mut text = base.to_vec();
-    // Per position: allowed alternatives to the base character.
-    let alts: Vec<Vec<u8>> = positions
+    // Per position: allowed alternatives to the base character with real probability mass.
+    let alts: Vec<Vec<(u8, f32)>> = positions
         .iter()
         .map(|&(l, p)| {
             let class = classes[l][p].0;
             cands[l][p]
                 .iter()
-                .map(|c| c.0)
-                .filter(|&c| class.allows(c) && c != base[l][p])
+                .copied()
+                .filter(|&(c, lp)| class.allows(c) && c != base[l][p] && lp >= MIN_REPAIR_LOG_PROB)
                 .take(MAX_ALTERNATIVES)
                 .collect()
         })
@@ -353,16 +374,19 @@ fn field_options(
         }
         for i in 0..positions.len() {
             let (li, pi) = positions[i];
-            for &a in &alts[i] {
+            for &(a, lpa) in &alts[i] {
                 text[li][pi] = a;
                 if !consider(&text, &mut found) {
                     text[li][pi] = base[li][pi];
                     break 'search;
                 }
-                if MAX_CHANGES >= 2 {
+                if MAX_CHANGES >= 2 && lpa >= MIN_PAIR_LOG_PROB {
                     for j in i + 1..positions.len() {
                         let (lj, pj) = positions[j];
-                        for &b in &alts[j] {
+                        for &(b, lpb) in &alts[j] {
+                            if lpb < MIN_PAIR_LOG_PROB {
+                                continue;
+                            }
                             text[lj][pj] = b;
                             let go = consider(&text, &mut found);
                             text[lj][pj] = base[lj][pj];
@@ -399,7 +423,7 @@ fn advance(idx: &mut [usize], options: &[Vec<Assignment>]) -> bool {
 }
 
 /// The name field splits into surname and given names at the first `<<`.
-fn name_key(
+pub(crate) fn name_key(
     key: &'static str,
     line: &[u8],
     classes: &[(Class, &'static str)],
