@@ -7,11 +7,14 @@
 //!    the best candidate the field allows. In fields no check digit covers this is kept and
 //!    reported; in covered fields it only seeds stage 2.
 //! 2. Check-digit search: for each checked field, assignments that change at most
-//!    [`MAX_CHANGES`] positions (each to one of its best [`MAX_ALTERNATIVES`] allowed candidates) and
-//!    satisfy the field's digit are collected; then the combination of fields (and composite digit)
+//!    [`MAX_CHANGES`] positions of the original reading, class-forced ones included (each to one of
+//!    its best [`MAX_ALTERNATIVES`] allowed candidates with at least [`MIN_REPAIR_LOG_PROB`], and
+//!    at least [`MIN_PAIR_LOG_PROB`] each when two change) and satisfy the field's digit are
+//!    collected; then the combination of fields (and composite digit)
 //!    with every check valid and the highest total log-probability is chosen. A changed field is
-//!    kept only when its own digit and the composite (where the layout has one) confirm it; when two
-//!    best combinations tie, nothing is changed. Work is capped at [`MAX_EVALUATIONS`] checks per
+//!    kept only when its own digit and the composite (where the layout has one) confirm it; when
+//!    another combination with as many valid digits comes within [`AMBIGUITY_MARGIN`], nothing is
+//!    changed. Work is capped at [`MAX_EVALUATIONS`] checks per
 //!    field and [`MAX_COMBINATIONS`] composite combinations, so no input can blow up the search.
 
 use super::layout::{CheckDef, Class};
@@ -152,8 +155,16 @@ pub(crate) fn repair(
         }
     }
 
-    // Stage 2: nothing to search when every digit holds on the forced text.
-    if checks.iter().all(|d| d.ok(&base)) {
+    // Stage 2: nothing to search when every digit holds on the forced text, unless forcing alone
+    // changed some field more than a repair may.
+    let overforced = checks.iter().any(|d| {
+        d.field != CheckedField::Composite
+            && d.positions()
+                .filter(|&(l, p)| base[l][p] != orig[l][p])
+                .count()
+                > MAX_CHANGES
+    });
+    if !overforced && checks.iter().all(|d| d.ok(&base)) {
         let reason = confirm_reason(checks);
         commit(&mut out, &orig, &base, &protected, classes, &reason);
         return out;
@@ -361,8 +372,16 @@ fn field_options(
         evaluations += 1;
         if ok(text) {
             let mut a = Assignment::of(positions, text, cands);
-            a.changed = a.chars != original.chars;
-            if a.changed {
+            // Class-forced characters count too: a field that needs more than MAX_CHANGES
+            // characters changed was misread beyond what a check digit can vouch for.
+            let changes = a
+                .chars
+                .iter()
+                .zip(&original.chars)
+                .filter(|(x, y)| x != y)
+                .count();
+            a.changed = changes > 0;
+            if a.changed && changes <= MAX_CHANGES {
                 found.push(a);
             }
         }
@@ -481,6 +500,52 @@ mod tests {
         ];
         for (input, expect) in cases {
             assert_eq!(&with_partners(input.clone()), expect);
+        }
+    }
+
+    #[test]
+    fn a_field_needing_more_than_two_changes_is_left_as_read() {
+        use crate::mrz::layout::Layout;
+        use crate::mrz::MrzFormat;
+        let layout = Layout::of(MrzFormat::Td3);
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let cands = |edits: &[(usize, &[(u8, f32)])]| -> Vec<Vec<Cands>> {
+            let mut c: Vec<Vec<Cands>> = lines
+                .iter()
+                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+                .collect();
+            for &(p, alts) in edits {
+                c[1][p] = alts.to_vec();
+            }
+            c
+        };
+        // (case, edits on line 2, repaired line 2)
+        type Case<'a> = (&'a str, Vec<(usize, &'a [(u8, f32)])>, &'a str);
+        let cases: [Case; 2] = [
+            (
+                "two letters in the date: forced, confirmed by both digits",
+                vec![
+                    (14, &[(b'A', -0.1), (b'4', -1.0)]),
+                    (17, &[(b'I', -0.1), (b'1', -1.0)]),
+                ],
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+            ),
+            (
+                "three letters in the date: left as read",
+                vec![
+                    (14, &[(b'A', -0.1), (b'4', -1.0)]),
+                    (17, &[(b'I', -0.1), (b'1', -1.0)]),
+                    (18, &[(b'Z', -0.1), (b'2', -1.0)]),
+                ],
+                "L898902C36UTO7A08IZ2F1204159ZE184226B<<<<<10",
+            ),
+        ];
+        for (name, edits, want) in cases {
+            let out = repair(&cands(&edits), &layout.classes(None), &layout.checks(None));
+            assert_eq!(String::from_utf8_lossy(&out.lines[1]), want, "{name}");
         }
     }
 
