@@ -1,0 +1,94 @@
+//! Scores the localiser alone on a generator folder (`kyc-ocr synth --out DIR ...`): located rate
+//! (zone IoU >= 0.5 with the truth), right line count and line length, and locate time, without the
+//! recogniser's cost; for an image file instead of a folder, whether any zone is found.
+//! `cargo run --release -p kyc-ocr --example locate_eval -- DIR|IMAGE...`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use kyc_ocr::decode::{decode, DecodeLimits};
+use kyc_ocr::locate::{locate, LocateParams, Point, Quad};
+
+fn quad(v: &serde_json::Value) -> Option<Quad> {
+    let p: Vec<Point> = v
+        .as_array()?
+        .iter()
+        .map(|p| Some(Point::new(p[0].as_f64()? as f32, p[1].as_f64()? as f32)))
+        .collect::<Option<_>>()?;
+    Some(Quad(p.try_into().ok()?))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let params = LocateParams::default();
+    for dir in std::env::args().skip(1) {
+        let dir = Path::new(&dir);
+        // A single image (one without an MRZ, say): only whether a zone is found.
+        if dir.is_file() {
+            let grey = decode(&std::fs::read(dir)?, &DecodeLimits::default())?.to_luma8();
+            let found = locate(&grey, &params);
+            println!(
+                "{}: {}",
+                dir.display(),
+                if found.is_some() {
+                    "zone found"
+                } else {
+                    "no zone"
+                }
+            );
+            continue;
+        }
+        let truth = std::fs::read_to_string(dir.join("truth.jsonl"))?;
+        let (mut n, mut located, mut shape) = (0, 0, 0);
+        let mut times = Vec::new();
+        let mut misses = Vec::new();
+        // Where each zone was found, for drawing over the images when a miss needs looking at.
+        let mut dump = String::new();
+        for line in truth.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let image = v["image"].as_str().unwrap_or_default();
+            let want_lines = v["lines"].as_array().map_or(0, Vec::len);
+            let want_len = v["lines"][0].as_str().map_or(0, str::len);
+            let grey =
+                decode(&std::fs::read(dir.join(image))?, &DecodeLimits::default())?.to_luma8();
+            let t = Instant::now();
+            let found = locate(&grey, &params);
+            times.push(t.elapsed().as_secs_f32() * 1000.0);
+            n += 1;
+            let lines: Vec<_> = found.iter().flat_map(|f| f.lines.iter()).collect();
+            dump += &format!(
+                "{}\n",
+                serde_json::json!({ "image": image, "lines": serde_json::to_value(&lines)? })
+            );
+            let iou = match (&found, quad(&v["mrz_quad"])) {
+                (Some(f), Some(q)) => f.quad.iou(&q),
+                _ => 0.0,
+            };
+            if iou >= 0.5 {
+                located += 1;
+                let f = found.as_ref().map(|f| (f.lines.len(), f.line_len));
+                if f == Some((want_lines, want_len)) {
+                    shape += 1;
+                } else {
+                    misses.push(format!("{image}:shape{f:?}"));
+                }
+            } else {
+                misses.push(format!("{image}:iou{iou:.2}"));
+            }
+        }
+        std::fs::write(dir.join("located.jsonl"), dump)?;
+        times.sort_by(f32::total_cmp);
+        let pct = |k: usize| 100.0 * k as f32 / n.max(1) as f32;
+        println!(
+            "{}: located {:.1}% shape {:.1}% ({n} images), locate median {:.1} ms p90 {:.1} ms",
+            dir.display(),
+            pct(located),
+            pct(shape),
+            times.get(n / 2).copied().unwrap_or(0.0),
+            times.get(n * 9 / 10).copied().unwrap_or(0.0),
+        );
+        if !misses.is_empty() {
+            println!("  misses: {}", misses.join(" "));
+        }
+    }
+    Ok(())
+}
