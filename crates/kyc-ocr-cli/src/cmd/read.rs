@@ -49,12 +49,15 @@ pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
         "quad": out.location.as_ref().map(|l| l.quad),
         "angle_deg": out.location.as_ref().map(|l| l.angle_deg),
         "confidence": out.confidence,
+        "uncertain_fields": out.mrz.as_ref().map(|m| m.uncertain_fields.clone()).unwrap_or_default(),
+        "field_confidence": out.mrz.as_ref().map(|m| m.confidence.clone()).unwrap_or_default(),
         "timings": out.timings,
     })
 }
 
-/// Runs the command: 0 when every image gave a valid MRZ, 1 when some gave none or an invalid one,
-/// 2 when an image could not be read at all (the others are still reported).
+/// Runs the command: 0 when every image gave a valid MRZ read with confidence, 1 when some gave
+/// none, an invalid one or one with uncertain fields, 2 when an image could not be read at all
+/// (the others are still reported).
 pub fn run(args: Args) -> crate::Outcome {
     if args.debug_image.is_some() && args.images.len() > 1 {
         anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
@@ -82,7 +85,9 @@ pub fn run(args: Args) -> crate::Outcome {
             }
         };
         crate::output::log_timings(index + 1, &out.timings);
-        let valid = out.mrz.as_ref().is_some_and(|m| m.is_valid());
+        // A valid read with an uncertain field is not a clean read: its check digits cannot vouch
+        // for that field.
+        let valid = out.mrz.as_ref().is_some_and(|m| m.is_confident());
         if !valid && code == 0 {
             code = 1;
         }
@@ -149,8 +154,13 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
             }
         }
         (Some(m), Some(_)) => {
-            let status = if m.is_valid() {
+            let status = if m.is_confident() {
                 paint(GOOD, "valid")
+            } else if m.is_valid() {
+                paint(
+                    WARN,
+                    format_args!("valid, uncertain: {}", m.uncertain_fields.join(", ")),
+                )
             } else {
                 paint(BAD, "invalid")
             };

@@ -251,6 +251,29 @@ pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
     );
     let unprotected = unprotected_fields(mrz);
     let valid = mrz.is_valid();
+    // A compared field the recogniser was unsure of cannot confirm a match, even when every check
+    // digit holds (a check digit misses equal-value swaps and never covers names).
+    let uncertain: Vec<FieldName> = compared
+        .iter()
+        .copied()
+        .filter(|&f| {
+            let keys: &[&str] = match f {
+                FieldName::DocumentType => &["document_code"],
+                FieldName::Surname => &["surname"],
+                FieldName::GivenNames => &["given_names"],
+                FieldName::Name => &["surname", "given_names"],
+                FieldName::DocumentNumber => &["document_number"],
+                FieldName::Nationality => &["nationality"],
+                FieldName::IssuingCountry => &["issuing_state"],
+                FieldName::BirthDate => &["birth_date"],
+                FieldName::ExpiryDate => &["expiry_date"],
+                FieldName::Sex => &["sex"],
+                FieldName::AccountType => &[],
+            };
+            keys.iter()
+                .any(|k| mrz.uncertain_fields.iter().any(|u| u == k))
+        })
+        .collect();
 
     let (verdict, options_out, summary, decided): (Verdict, Vec<NextStep>, String, Vec<FieldName>) =
         if !valid {
@@ -307,6 +330,17 @@ pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
                     if n == 1 { "s" } else { "" }
                 ),
                 decided,
+            )
+        } else if !uncertain.is_empty() {
+            let names: Vec<&str> = uncertain.iter().map(|f| f.label()).collect();
+            (
+                Verdict::Prompt,
+                vec![NextStep::NewImage, NextStep::GoForManualVerification],
+                format!(
+                    "the document's {} could not be read with confidence; please take a new image",
+                    names.join(", ")
+                ),
+                Vec::new(),
             )
         } else {
             let summary = if compared.is_empty() {
@@ -626,6 +660,39 @@ mod tests {
             r.fields[0].note.as_deref(),
             Some("the document leaves part of this date unknown; compared on the known parts")
         );
+    }
+
+    #[test]
+    fn an_uncertain_compared_field_prompts() {
+        // (uncertain mrz fields, verdict, summary)
+        let cases: [(&[&str], Verdict, &str); 3] = [
+            (&[], Verdict::Consistent, "all 2 compared fields match the document"),
+            (
+                &["given_names"],
+                Verdict::Consistent,
+                "all 2 compared fields match the document",
+            ),
+            (
+                &["surname", "birth_date"],
+                Verdict::Prompt,
+                "the document's surname, birth date could not be read with confidence; please take a new image",
+            ),
+        ];
+        for (uncertain, verdict, summary) in cases {
+            let (f, o) = form(RawForm {
+                surname: Some("Eriksson".into()),
+                birth_date: Some("1974-08-12".into()),
+                ..RawForm::default()
+            });
+            let mut m = mrz("UTO", "740812", "300415");
+            m.uncertain_fields = uncertain.iter().map(|s| s.to_string()).collect();
+            let r = check(&m, &f, &o);
+            assert_eq!(
+                (r.verdict, r.summary.as_str()),
+                (verdict, summary),
+                "{uncertain:?}"
+            );
+        }
     }
 
     #[test]
