@@ -14,7 +14,7 @@
 //!    with every check valid and the highest total log-probability is chosen. A changed field is
 //!    kept only when its own digit and the composite (where the layout has one) confirm it; when
 //!    another combination with as many valid digits comes within [`AMBIGUITY_MARGIN`], nothing is
-//!    changed. Work is capped at [`MAX_EVALUATIONS`] checks per
+//!    changed; at most [`MAX_CHANGED_FIELDS`] fields change. Work is capped at [`MAX_EVALUATIONS`] checks per
 //!    field and [`MAX_COMBINATIONS`] composite combinations, so no input can blow up the search.
 
 use super::layout::{CheckDef, Class};
@@ -24,6 +24,10 @@ use super::types::{CheckedField, Repair};
 pub(crate) const MAX_CHANGES: usize = 2;
 /// At most this many alternatives per position are tried.
 pub(crate) const MAX_ALTERNATIVES: usize = 3;
+/// At most this many checked fields (the composite digit counting as one) change in one repair:
+/// the more fields a search may change, the likelier some combination satisfies the composite by
+/// chance (a misplaced zone read as garbage was "confirmed" in four fields at once).
+pub(crate) const MAX_CHANGED_FIELDS: usize = 2;
 /// At most this many check-digit evaluations per field.
 pub(crate) const MAX_EVALUATIONS: usize = 4000;
 /// At most this many confirmed readings kept per field.
@@ -218,14 +222,19 @@ pub(crate) fn repair(
         for (o, &i) in options.iter().zip(&idx) {
             o[i].apply(&mut text);
         }
-        let any_changed = options.iter().zip(&idx).any(|(o, &i)| o[i].changed);
+        let changed_fields = options
+            .iter()
+            .zip(&idx)
+            .filter(|(o, &i)| o[i].changed)
+            .count();
+        let any_changed = changed_fields > 0;
         let composite_ok = composite.is_none_or(|c| c.ok(&text));
         let changed_ok = options
             .iter()
             .zip(&idx)
             .zip(fields.iter().map(Some).chain(std::iter::once(None)))
             .all(|((o, &i), def)| !o[i].changed || def.is_none_or(|d| d.ok(&text)) && composite_ok);
-        if !any_changed || changed_ok {
+        if !any_changed || changed_ok && changed_fields <= MAX_CHANGED_FIELDS {
             let valid = checks.iter().filter(|d| d.ok(&text)).count();
             let score: f32 = options.iter().zip(&idx).map(|(o, &i)| o[i].score).sum();
             match &best {
@@ -546,6 +555,32 @@ mod tests {
         for (name, edits, want) in cases {
             let out = repair(&cands(&edits), &layout.classes(None), &layout.checks(None));
             assert_eq!(String::from_utf8_lossy(&out.lines[1]), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn at_most_two_fields_change() {
+        use crate::mrz::layout::Layout;
+        use crate::mrz::MrzFormat;
+        let layout = Layout::of(MrzFormat::Td3);
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        // Number, birth date and expiry each misread once, each with the truth as a strong
+        // runner-up: three fields would have to change, so nothing does.
+        let edits: [(usize, u8, u8); 3] = [(1, b'3', b'8'), (16, b'3', b'8'), (26, b'3', b'5')];
+        for n in [2, 3] {
+            let mut c: Vec<Vec<Cands>> = lines
+                .iter()
+                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+                .collect();
+            for &(p, read, truth) in &edits[..n] {
+                c[1][p] = vec![(read, -0.3), (truth, -1.0)];
+            }
+            let out = repair(&c, &layout.classes(None), &layout.checks(None));
+            let repaired = String::from_utf8_lossy(&out.lines[1]) == lines[1];
+            assert_eq!(repaired, n == 2, "{n} fields misread: {:?}", out.repairs);
         }
     }
 
