@@ -882,6 +882,94 @@ fn line_quad(ch: &Chain, start: f32, end: f32) -> Quad {
     ])
 }
 
+/// How many character positions beyond `start` and beyond `end` (at most `budget` in all) still
+/// show ink: the darkest tenth of a character cell against the darkest tenth of the paper between
+/// the lines at the same place, which cancels glare and noise that affect both alike.
+fn extend_ends(
+    grey: &GrayImage,
+    group: &[Chain],
+    start: f32,
+    end: f32,
+    pitch: f32,
+    budget: usize,
+) -> (usize, usize) {
+    if group.len() < 2 {
+        return (0, 0);
+    }
+    let (w, h) = grey.dimensions();
+    let px = |p: Point| -> Option<u8> {
+        let (x, y) = (p.x.round(), p.y.round());
+        (x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32)
+            .then(|| grey.get_pixel(x as u32, y as u32)[0])
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    // The darkest tenth of a cell centred on `c`, `half_u` by `half_n` along the line's axes;
+    // `None` when the cell leaves the image.
+    let mut dark = |c: Point, u: Point, half_u: f32, half_n: f32| -> Option<f32> {
+        buf.clear();
+        let n = Point::new(-u.y, u.x);
+        let (iu, inn) = (half_u.ceil() as i32, half_n.ceil().max(1.0) as i32);
+        for j in -inn..=inn {
+            for i in -iu..=iu {
+                buf.push(px(c.add(u.scale(i as f32)).add(n.scale(j as f32)))?);
+            }
+        }
+        let k = buf.len() / 10;
+        Some(f32::from(*buf.select_nth_unstable(k).1))
+    };
+    // Evidence of ink at `a` along the lines: the best line's cell against the paper beside it.
+    let mut evidence = |a: f32| -> Option<f32> {
+        let mut best = f32::NEG_INFINITY;
+        for (i, c) in group.iter().enumerate() {
+            let other = if i + 1 < group.len() {
+                &group[i + 1]
+            } else {
+                &group[i - 1]
+            };
+            let on = |ch: &Chain| ch.u.scale(a).add(ch.n.scale(ch.offset + ch.slope * a));
+            let (p, q) = (on(c), on(other));
+            let paper = p.add(q).scale(0.5);
+            let cell = dark(p, c.u, pitch * 0.35, c.height * 0.4)?;
+            let gap = dark(paper, c.u, pitch * 0.35, c.height * 0.12)?;
+            best = best.max(gap - cell);
+        }
+        Some(best)
+    };
+    // What the known characters near each end look like: glare fades one end of a line, and
+    // the ink walked into must be judged against the characters beside it, not the line's best.
+    let mut typical = |from: f32, step: f32| -> Option<f32> {
+        let mut known: Vec<f32> = (0..6)
+            .filter_map(|j| evidence(from - step * (0.4 + j as f32)))
+            .collect();
+        if known.len() < 4 {
+            return None;
+        }
+        known.sort_by(f32::total_cmp);
+        Some(known[known.len() / 2])
+    };
+    let (Some(typical_end), Some(typical_start)) = (typical(end, pitch), typical(start, -pitch))
+    else {
+        return (0, 0);
+    };
+    let mut walk = |from: f32, step: f32, typical: f32, budget: usize| -> usize {
+        // Paper between the lines scores 0-3 grey levels whatever the noise.
+        let threshold = (typical * 0.4).max(4.0);
+        let mut taken = 0;
+        for k in 1..=budget {
+            match evidence(from + step * (k as f32 - 0.4)) {
+                Some(e) if e > threshold => taken = k,
+                // One faint position may hide between two visible ones; two in a row end it.
+                _ if k > taken + 1 => break,
+                _ => {}
+            }
+        }
+        taken
+    };
+    let more_end = walk(end, pitch, typical_end, budget);
+    let more_start = walk(start, -pitch, typical_start, budget - more_end);
+    (more_start, more_end)
+}
+
 fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
     let binary = binarise(grey, ink);
     let (blobs, labels) = blobs(&binary);
@@ -1058,8 +1146,20 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
     };
     let (lo_start, hi_start) = fold(|c| c.start);
     let (lo_end, hi_end) = fold(|c| c.end);
-    let start = lo_start.max(hi_start - 1.5 * pitch0);
-    let end = hi_end.min(lo_end + 1.5 * pitch0);
+    let mut start = lo_start.max(hi_start - 1.5 * pitch0);
+    let mut end = hi_end.min(lo_end + 1.5 * pitch0);
+    // A line shorter than its layout lost characters to glare, shadow or a finger: walk on from
+    // each end while faint ink is still there, up to the longest length the line count allows.
+    let units0 = group.iter().map(|c| c.units).sum::<f32>() / group.len() as f32;
+    let extent0 = group.iter().map(|c| c.end - c.start).sum::<f32>() / group.len() as f32;
+    let chars0 = units0 + (end - start - extent0) / pitch0 + 0.3;
+    let longest = if group.len() == 3 { 30.0 } else { 44.0 };
+    let missing = (longest - chars0).round().max(0.0) as usize;
+    if missing > 0 {
+        let (more_start, more_end) = extend_ends(grey, &group, start, end, pitch0, missing);
+        start -= more_start as f32 * pitch0;
+        end += more_end as f32 * pitch0;
+    }
     let lines: Vec<Quad> = group.iter().map(|c| line_quad(c, start, end)).collect();
     let last = lines.len() - 1;
     let quad = Quad([
