@@ -145,6 +145,7 @@ fn eval_documents(
     let mut times = Vec::new();
     let mut failures = Vec::new();
     let mut sweep_items: Vec<(Option<f32>, bool)> = Vec::new();
+    let mut held_back = Vec::new();
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         if limit.is_some_and(|l| n >= l) {
             break;
@@ -194,6 +195,16 @@ fn eval_documents(
             (Some(l), Some(q)) => l.quad.iou(&q) >= 0.5,
             _ => false,
         });
+        if t.exact_but_uncertain == 1 {
+            // Exact reads the gating held back: what a lower threshold would win.
+            if let Some(m) = &out.mrz {
+                held_back.push(serde_json::json!({
+                    "image": image,
+                    "uncertain_fields": m.uncertain_fields,
+                    "confidence": m.confidence,
+                }));
+            }
+        }
         if t.exact == 0 {
             failures.push(serde_json::json!({
                 "image": image,
@@ -223,6 +234,7 @@ fn eval_documents(
         "by_preset": by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "median_ms": median(&mut times),
         "confidence_sweep": sweep(&sweep_items),
+        "exact_but_uncertain": held_back,
         "failures": failures,
     }))
 }

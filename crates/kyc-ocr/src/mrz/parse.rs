@@ -225,7 +225,15 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     let fields = decode(&layout, long_run, &lines, opts, &mut warnings);
     warn_codes(&layout, &fields, &mut warnings);
     let confidence = if scored {
-        field_confidence(&readings, &lines, &classes, &checks, opts.min_confidence)
+        let codes = [layout.issuing, layout.nationality];
+        field_confidence(
+            &readings,
+            &lines,
+            &classes,
+            &checks,
+            &codes,
+            opts.min_confidence,
+        )
     } else {
         Vec::new()
     };
@@ -255,6 +263,7 @@ fn field_confidence(
     lines: &[Vec<u8>],
     classes: &[Vec<(Class, &'static str)>],
     checks: &[CheckDef],
+    codes: &[Span],
     min: f32,
 ) -> Vec<FieldConfidence> {
     let prob = |l: usize, p: usize, c: u8| {
@@ -278,14 +287,38 @@ fn field_confidence(
                 .iter()
                 .zip(&shields)
                 .any(|(d, &s)| s && d.positions().any(|x| x == (l, p)));
+            // An alternative the position cannot hold is no risk: a digit in a name, a letter
+            // in a date, or (where the code read is a known one) a letter that would make the
+            // country code unknown.
+            let class = classes[l][p].0;
+            let code = codes
+                .iter()
+                .find(|s| s.line == l && (s.start..s.end).contains(&p));
+            let possible = |c: u8| {
+                class.allows(c)
+                    && code.is_none_or(|s| {
+                        let known = |line: &[u8]| {
+                            let v = String::from_utf8_lossy(&line[s.start..s.end]);
+                            countries::by_mrz_code(v.trim_end_matches('<')).is_some()
+                        };
+                        let mut alt = line.clone();
+                        alt[p] = c;
+                        !known(line) || known(&alt)
+                    })
+            };
             let risk: f32 = if shielded {
                 cands[l][p]
                     .iter()
-                    .filter(|x| x.0 != kept && value(x.0) == value(kept))
+                    .filter(|x| x.0 != kept && value(x.0) == value(kept) && possible(x.0))
                     .map(|x| x.1.exp())
                     .sum()
             } else {
-                1.0 - prob(l, p, kept)
+                let impossible: f32 = cands[l][p]
+                    .iter()
+                    .filter(|x| x.0 != kept && !possible(x.0))
+                    .map(|x| x.1.exp())
+                    .sum();
+                1.0 - prob(l, p, kept) - impossible
             };
             let key = repair::name_key(classes[l][p].1, line, &classes[l], p);
             let field = match key {
@@ -690,7 +723,7 @@ mod tests {
 
     #[test]
     fn confidence_gating_table() {
-        let cases: [(&str, Edits, &[&str], bool); 7] = [
+        let cases: [(&str, Edits, &[&str], bool); 10] = [
             ("every character certain", &[], &[], true),
             (
                 "a filler that may be a K in the given names",
@@ -702,6 +735,24 @@ mod tests {
                 "a doubtful letter in the surname",
                 &[(0, 7, &[('I', -0.3), ('T', -1.4)])],
                 &["surname"],
+                false,
+            ),
+            (
+                "a digit cannot stand in a name, so a digit runner-up is no risk",
+                &[(0, 7, &[('I', -0.3), ('1', -1.4)])],
+                &[],
+                true,
+            ),
+            (
+                "UTQ is no country code, so Q is no risk to the nationality UTO",
+                &[(1, 12, &[('O', -0.3), ('Q', -1.4)])],
+                &[],
+                true,
+            ),
+            (
+                "UNO is a code too, so N is a risk to the nationality UTO",
+                &[(1, 11, &[('T', -0.3), ('N', -1.4)])],
+                &["nationality"],
                 false,
             ),
             (

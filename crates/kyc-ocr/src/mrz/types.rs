@@ -277,10 +277,11 @@ pub struct Mrz {
 /// How sure the recogniser is of one field.
 ///
 /// The confidence is one minus the largest risk of any of the field's characters. A character's
-/// risk is the probability the recogniser gives to its other candidates, except that under a
-/// check digit that holds (and where no other character of that digit's data is below the
-/// threshold, so no two errors can cancel) only the candidates the digit cannot tell apart (equal
-/// value modulo 10: `<`/`K`, `G`/`6`) count.
+/// risk is the probability the recogniser does not give to it, less what it gives to characters
+/// the position cannot hold (a digit in a name; a letter that would turn a known country code
+/// into an unknown one). Under a check digit that holds (where no other character of that digit's
+/// data is below the threshold, so no two errors can cancel) only the candidates the digit cannot
+/// tell apart (equal value modulo 10: `<`/`K`, `G`/`6`) count.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldConfidence {
     /// The field's snake_case name (`surname`, `birth_date`, `composite`).
