@@ -6,7 +6,7 @@
 //! of MRZ length (30, 36 or 44 pitches) are grouped into 2 or 3 parallel lines of equal extent.
 //! Nothing here assumes the text is horizontal, so 90 and 180 degree photos cost nothing extra.
 
-use image::{GrayImage, Luma};
+use image::{imageops, GrayImage, Luma};
 use serde::Serialize;
 
 /// A point in image pixel coordinates (x right, y down).
@@ -123,20 +123,27 @@ impl Default for LocateParams {
 /// Finds the MRZ in a grey image; `None` when there is no zone of 2 or 3 MRZ-length lines.
 pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
     let long = grey.width().max(grey.height());
-    let mut sizes = vec![params.work_size.min(long)];
-    if long > params.work_size * 5 / 4 {
-        sizes.push(params.fine_work_size.min(long));
+    let first = params.work_size.min(long);
+    let mut sizes = vec![first];
+    // The finer search enlarges a small image too: characters a few pixels high in a small photo
+    // break apart at their own size, and stay whole when interpolated to twice it.
+    if params.fine_work_size > first * 5 / 4 {
+        sizes.push(params.fine_work_size.min(long.max(first * 2)));
     }
     for size in sizes {
         let k = size as f32 / long as f32;
-        let small;
+        let resized;
         let work = if size == long {
             grey
         } else {
             let w = ((grey.width() as f32 * k).round() as u32).max(1);
             let h = ((grey.height() as f32 * k).round() as u32).max(1);
-            small = downscale(grey, w, h);
-            &small
+            resized = if size < long {
+                downscale(grey, w, h)
+            } else {
+                imageops::resize(grey, w, h, imageops::FilterType::Triangle)
+            };
+            &resized
         };
         let kx = grey.width() as f32 / work.width() as f32;
         for ink in &Ink::PASSES {
