@@ -206,27 +206,30 @@ fn downscale(grey: &GrayImage, w: u32, h: u32) -> GrayImage {
     let (sw, sh) = grey.dimensions();
     let src = grey.as_raw();
     let (sw, sh, w, h) = (sw as usize, sh as usize, w as usize, h as usize);
-    let hx = area_weights(sw, w);
-    let hy = area_weights(sh, h);
+    let hx = AreaWeights::new(sw, w);
+    let hy = AreaWeights::new(sh, h);
     // Horizontal pass into 16-bit fixed point (weights sum to 256 per output pixel).
     let mut mid = vec![0u16; w * sh];
-    for y in 0..sh {
-        let row = &src[y * sw..(y + 1) * sw];
-        let out = &mut mid[y * w..(y + 1) * w];
-        for (o, (start, ws)) in out.iter_mut().zip(&hx) {
-            let mut acc = 0u32;
-            for (k, &wt) in ws.iter().enumerate() {
-                acc += u32::from(row[start + k]) * wt;
-            }
+    for (row, out) in src.chunks_exact(sw).zip(mid.chunks_exact_mut(w)) {
+        for (o, (&start, ws)) in out
+            .iter_mut()
+            .zip(hx.starts.iter().zip(hx.weights.chunks_exact(hx.taps)))
+        {
+            let px = &row[start..start + hx.taps];
+            let acc: u32 = px.iter().zip(ws).map(|(&p, &wt)| u32::from(p) * wt).sum();
             *o = acc.min(u32::from(u16::MAX)) as u16;
         }
     }
     // Vertical pass: rows of `mid` weighted and summed, then back to 8 bits.
     let mut acc = vec![0u32; w];
     let mut out = vec![0u8; w * h];
-    for (y, (start, ws)) in hy.iter().enumerate() {
+    for (y, &start) in hy.starts.iter().enumerate() {
         acc.iter_mut().for_each(|a| *a = 0);
+        let ws = &hy.weights[y * hy.taps..(y + 1) * hy.taps];
         for (k, &wt) in ws.iter().enumerate() {
+            if wt == 0 {
+                continue;
+            }
             let row = &mid[(start + k) * w..(start + k + 1) * w];
             for (a, &v) in acc.iter_mut().zip(row) {
                 *a += u32::from(v) * wt;
@@ -240,29 +243,62 @@ fn downscale(grey: &GrayImage, w: u32, h: u32) -> GrayImage {
         .unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
-/// For each of `dst` output cells, the first input index it covers and the weights (summing to
-/// 256) of the input cells under it.
-fn area_weights(src: usize, dst: usize) -> Vec<(usize, Vec<u32>)> {
-    let scale = src as f64 / dst.max(1) as f64;
-    (0..dst)
-        .map(|i| {
-            let (a, b) = (i as f64 * scale, ((i + 1) as f64 * scale).min(src as f64));
-            let first = (a.floor() as usize).min(src - 1);
-            let last = ((b.ceil() as usize).max(first + 1)).min(src);
-            let mut ws: Vec<u32> = (first..last)
-                .map(|j| {
-                    let cover = (b.min(j as f64 + 1.0) - a.max(j as f64)).max(0.0);
-                    (cover / (b - a).max(1e-9) * 256.0).round() as u32
-                })
-                .collect();
-            // Rounding may leave the sum a unit off; put the difference on the largest weight.
-            let sum: u32 = ws.iter().sum();
-            if let Some(m) = ws.iter_mut().max() {
-                *m = (*m + 256).saturating_sub(sum);
-            }
-            (first, ws)
-        })
-        .collect()
+/// Area-averaging weights from `src` cells to fewer `dst` cells, in a flat table with the same
+/// number of taps for every output cell (zero-padded), so the inner loops have no per-cell
+/// allocation or length.
+struct AreaWeights {
+    /// First input cell of each output cell; `start + taps <= src` always.
+    starts: Vec<usize>,
+    taps: usize,
+    /// `taps` weights per output cell, summing to 256.
+    weights: Vec<u32>,
+}
+
+impl AreaWeights {
+    fn new(src: usize, dst: usize) -> AreaWeights {
+        let scale = src as f64 / dst.max(1) as f64;
+        let cells: Vec<(usize, Vec<u32>)> = (0..dst)
+            .map(|i| {
+                let (a, b) = (i as f64 * scale, ((i + 1) as f64 * scale).min(src as f64));
+                let first = (a.floor() as usize).min(src - 1);
+                let last = ((b.ceil() as usize).max(first + 1)).min(src);
+                let mut ws: Vec<u32> = (first..last)
+                    .map(|j| {
+                        let cover = (b.min(j as f64 + 1.0) - a.max(j as f64)).max(0.0);
+                        (cover / (b - a).max(1e-9) * 256.0).round() as u32
+                    })
+                    .collect();
+                // Rounding may leave the sum a unit off; put the difference on the largest.
+                let sum: u32 = ws.iter().sum();
+                if let Some(m) = ws.iter_mut().max() {
+                    *m = (*m + 256).saturating_sub(sum);
+                }
+                (first, ws)
+            })
+            .collect();
+        let taps = cells
+            .iter()
+            .map(|(_, ws)| ws.len())
+            .max()
+            .unwrap_or(1)
+            .min(src);
+        let mut starts = Vec::with_capacity(dst);
+        let mut weights = Vec::with_capacity(dst * taps);
+        for (first, ws) in cells {
+            // Near the far edge, start earlier and lead with zero weights.
+            let start = first.min(src - taps);
+            let lead = first - start;
+            starts.push(start);
+            weights.extend(std::iter::repeat_n(0, lead));
+            weights.extend_from_slice(&ws);
+            weights.extend(std::iter::repeat_n(0, taps - lead - ws.len()));
+        }
+        AreaWeights {
+            starts,
+            taps,
+            weights,
+        }
+    }
 }
 
 /// A dark connected component with the moments needed to measure it in any direction.
