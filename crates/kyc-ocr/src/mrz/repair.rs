@@ -14,7 +14,8 @@
 //!    with every check valid and the highest total log-probability is chosen. A changed field is
 //!    kept only when its own digit and the composite (where the layout has one) confirm it; when
 //!    another combination with as many valid digits comes within [`AMBIGUITY_MARGIN`], nothing is
-//!    changed; at most [`MAX_CHANGED_FIELDS`] fields change. Work is capped at [`MAX_EVALUATIONS`] checks per
+//!    changed; at most [`MAX_CHANGED_FIELDS`] fields change, and a field with more than
+//!    [`MAX_CHANGES`] doubtful positions ([`DOUBTFUL_LOG_PROB`]) is left as read. Work is capped at [`MAX_EVALUATIONS`] checks per
 //!    field and [`MAX_COMBINATIONS`] composite combinations, so no input can blow up the search.
 
 use super::layout::{CheckDef, Class};
@@ -28,6 +29,9 @@ pub(crate) const MAX_ALTERNATIVES: usize = 3;
 /// the more fields a search may change, the likelier some combination satisfies the composite by
 /// chance (a misplaced zone read as garbage was "confirmed" in four fields at once).
 pub(crate) const MAX_CHANGED_FIELDS: usize = 2;
+/// A position whose best candidate is below this log-probability (about 60%) is doubtful; a field
+/// with more than [`MAX_CHANGES`] doubtful positions is not repaired.
+pub(crate) const DOUBTFUL_LOG_PROB: f32 = -0.5;
 /// At most this many check-digit evaluations per field.
 pub(crate) const MAX_EVALUATIONS: usize = 4000;
 /// At most this many confirmed readings kept per field.
@@ -361,6 +365,15 @@ fn field_options(
     ok: impl Fn(&[Vec<u8>]) -> bool,
 ) -> Vec<Assignment> {
     let original = Assignment::of(positions, orig, cands);
+    // With more doubtful positions than a repair may change, the digit cannot say which are
+    // wrong, and among so many combinations one passes by chance: leave the field as read.
+    let doubtful = positions
+        .iter()
+        .filter(|&&(l, p)| cands[l][p].first().is_some_and(|c| c.1 < DOUBTFUL_LOG_PROB))
+        .count();
+    if doubtful > MAX_CHANGES {
+        return vec![original];
+    }
     let mut found: Vec<Assignment> = Vec::new();
     let mut text = base.to_vec();
     // Per position: allowed alternatives to the base character with real probability mass.
@@ -581,6 +594,38 @@ mod tests {
             let out = repair(&c, &layout.classes(None), &layout.checks(None));
             let repaired = String::from_utf8_lossy(&out.lines[1]) == lines[1];
             assert_eq!(repaired, n == 2, "{n} fields misread: {:?}", out.repairs);
+        }
+    }
+
+    #[test]
+    fn a_field_with_many_doubtful_positions_is_left_as_read() {
+        use crate::mrz::layout::Layout;
+        use crate::mrz::MrzFormat;
+        let layout = Layout::of(MrzFormat::Td3);
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        // The number misread at position 2 with the truth as runner-up; `extra` more of its
+        // positions are read right but doubtfully.
+        for extra in [0, 1, 2] {
+            let mut c: Vec<Vec<Cands>> = lines
+                .iter()
+                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+                .collect();
+            c[1][1] = vec![(b'3', -0.6), (b'8', -1.0)];
+            for p in [4, 6].iter().take(extra) {
+                let b = lines[1].as_bytes()[*p];
+                c[1][*p] = vec![(b, -0.6), (b'X', -1.0)];
+            }
+            let out = repair(&c, &layout.classes(None), &layout.checks(None));
+            let repaired = String::from_utf8_lossy(&out.lines[1]) == lines[1];
+            assert_eq!(
+                repaired,
+                extra < 2,
+                "{extra} more doubtful: {:?}",
+                out.repairs
+            );
         }
     }
 
