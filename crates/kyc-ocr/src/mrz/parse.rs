@@ -207,7 +207,12 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     let checks = layout.checks(long_run);
 
     let (lines, repairs, mut warnings) = if opts.repair {
-        let o = repair::repair(&readings, &classes, &checks);
+        let mut o = repair::repair(&readings, &classes, &checks);
+        if scored {
+            for span in [layout.issuing, layout.nationality] {
+                known_code(&readings, &classes, span, &mut o.lines, &mut o.repairs);
+            }
+        }
         (o.lines, o.repairs, o.warnings)
     } else {
         (best, Vec::new(), Vec::new())
@@ -255,6 +260,72 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
         confidence,
         uncertain_fields,
     })
+}
+
+/// Whether `span` of `line` holds a known country code (fillers stripped).
+fn is_known_code(line: &[u8], span: Span) -> bool {
+    let v = String::from_utf8_lossy(&line[span.start..span.end]);
+    countries::by_mrz_code(v.trim_end_matches('<')).is_some()
+}
+
+/// A country code no check digit covers but a closed list does: when the code read is unknown
+/// and exactly one of the recogniser's alternatives (at least [`repair::MIN_REPAIR_LOG_PROB`]) at
+/// one position makes it a known one, that alternative is taken and reported. Several such
+/// readings leave the code as read.
+fn known_code(
+    cands: &[Vec<Cands>],
+    classes: &[Vec<(Class, &'static str)>],
+    span: Span,
+    lines: &mut [Vec<u8>],
+    repairs: &mut Vec<Repair>,
+) {
+    let l = span.line;
+    if is_known_code(&lines[l], span) {
+        return;
+    }
+    let mut found: Option<(usize, u8)> = None;
+    for p in span.start..span.end {
+        for &(c, lp) in &cands[l][p] {
+            if c == lines[l][p] || lp < repair::MIN_REPAIR_LOG_PROB || !classes[l][p].0.allows(c) {
+                continue;
+            }
+            let mut alt = lines[l].clone();
+            alt[p] = c;
+            if is_known_code(&alt, span) {
+                if found.is_some() {
+                    return;
+                }
+                found = Some((p, c));
+            }
+        }
+    }
+    let Some((p, to)) = found else {
+        return;
+    };
+    let read = cands[l][p][0].0;
+    let before = String::from_utf8_lossy(&lines[l][span.start..span.end]).into_owned();
+    lines[l][p] = to;
+    let after = String::from_utf8_lossy(&lines[l][span.start..span.end]).into_owned();
+    let key = classes[l][p].1;
+    let reason = format!(
+        "{} {} is no icao code, {} is (the recogniser's runner-up)",
+        repair::label(key),
+        before.trim_end_matches('<'),
+        after.trim_end_matches('<')
+    );
+    // A class-forced change at the same place is replaced, not repeated.
+    repairs.retain(|r| !(r.line == l && r.position == p));
+    if read != to {
+        repairs.push(Repair {
+            line: l,
+            position: p,
+            from: char::from(read),
+            to: char::from(to),
+            field: key.to_string(),
+            reason,
+        });
+    }
+    repairs.sort_by_key(|r| (r.line, r.position));
 }
 
 /// The confidence of every field of a scored reading, as documented on [`FieldConfidence`].
@@ -719,6 +790,61 @@ mod tests {
             });
             assert_eq!(warned, c.warning, "{}: {:?}", c.name, m.warnings);
         }
+    }
+
+    #[test]
+    fn unknown_country_code_takes_the_one_alternative_that_is_known() {
+        // (case, candidates at nationality position 3 (line 2 position 13), nationality, repairs)
+        type Case = (&'static str, &'static [(char, f32)], &'static str, usize);
+        let cases: [Case; 4] = [
+            ("known code as read", &[('O', -0.2), ('Q', -1.8)], "UTO", 0),
+            (
+                "UTQ is unknown, UTO is",
+                &[('Q', -0.2), ('O', -1.8)],
+                "UTO",
+                1,
+            ),
+            (
+                "a digit forced to the letter that makes a code",
+                &[('0', -0.2), ('Q', -1.8), ('O', -2.2)],
+                "UTO",
+                1,
+            ),
+            (
+                "no alternative makes a code",
+                &[('Q', -0.2), ('W', -1.8)],
+                "UTQ",
+                0,
+            ),
+        ];
+        for (name, cands, want, n) in cases {
+            let m = parse_reading(&scored(&[]), &opts()).unwrap();
+            assert_eq!(m.fields.nationality.value, "UTO");
+            let mut r = scored(&[]);
+            r[1].positions[12] = cands
+                .iter()
+                .map(|&(ch, log_prob)| CharCandidate { ch, log_prob })
+                .collect();
+            let m = parse_reading(&r, &opts()).unwrap();
+            assert_eq!(m.fields.nationality.value, want, "{name}");
+            assert_eq!(m.repairs.len(), n, "{name}: {:?}", m.repairs);
+        }
+        let mut r = scored(&[]);
+        r[1].positions[12] = vec![
+            CharCandidate {
+                ch: 'Q',
+                log_prob: -0.2,
+            },
+            CharCandidate {
+                ch: 'O',
+                log_prob: -1.8,
+            },
+        ];
+        let m = parse_reading(&r, &opts()).unwrap();
+        assert_eq!(
+            m.repairs[0].reason,
+            "nationality UTQ is no icao code, UTO is (the recogniser's runner-up)"
+        );
     }
 
     #[test]
