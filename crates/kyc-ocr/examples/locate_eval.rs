@@ -25,15 +25,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A single image (one without an MRZ, say): only whether a zone is found.
         if dir.is_file() {
             let grey = decode(&std::fs::read(dir)?, &DecodeLimits::default())?.to_luma8();
+            let t = Instant::now();
             let found = locate(&grey, &params);
             println!(
-                "{}: {}",
+                "{}: {} ({}x{}, {:.1} ms)",
                 dir.display(),
                 if found.is_some() {
                     "zone found"
                 } else {
                     "no zone"
-                }
+                },
+                grey.width(),
+                grey.height(),
+                t.elapsed().as_secs_f32() * 1000.0
             );
             continue;
         }

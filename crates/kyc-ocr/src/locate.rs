@@ -1120,11 +1120,18 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
             let perp = d.dot(a.n).abs();
             let h = a.height.max(b.height);
             let len_ratio = (b.end - b.start) / (a.end - a.start);
-            if along < a.pitch * 3.0
-                && perp > h * 1.0
-                && perp < h * 5.6
-                && (0.85..=1.18).contains(&len_ratio)
-            {
+            // Glare or a finger may leave one line of a zone whole and its partner in part: a
+            // partner that is shorter but lies within the line's columns still belongs with it.
+            let bb = b.aligned_to(a.u);
+            let ends =
+                |c: &Chain, x: f32| c.u.scale(x).add(c.n.scale(c.offset + c.slope * x)).dot(a.u);
+            let (bs, be) = (ends(&bb, bb.start), ends(&bb, bb.end));
+            let slack = a.pitch * 2.0;
+            let nested = (bs > a.start - slack && be < a.end + slack)
+                || (a.start > bs - slack && a.end < be + slack);
+            let aligned = (along < a.pitch * 3.0 && (0.85..=1.18).contains(&len_ratio))
+                || (nested && (0.55..=1.8).contains(&len_ratio));
+            if aligned && perp > h * 1.0 && perp < h * 5.6 {
                 group.push(b);
             }
         }
