@@ -18,6 +18,7 @@
 //!    [`MAX_CHANGES`] doubtful positions ([`DOUBTFUL_LOG_PROB`]) is left as read. Work is capped at [`MAX_EVALUATIONS`] checks per
 //!    field and [`MAX_COMBINATIONS`] composite combinations, so no input can blow up the search.
 
+use super::check_digit;
 use super::layout::{CheckDef, Class};
 use super::types::{CheckedField, Repair};
 
@@ -390,9 +391,18 @@ fn field_options(
         })
         .collect();
     let mut evaluations = 0usize;
+    let value = |c: u8| check_digit::char_value(char::from(c)).map(|v| v % 10);
     let mut consider = |text: &[Vec<u8>], found: &mut Vec<Assignment>| {
         evaluations += 1;
-        if ok(text) {
+        // A search change of equal value modulo 10 (`<` for `K`) is invisible to every digit: it
+        // can never be confirmed, only tie with a real correction elsewhere.
+        let mut searched = positions
+            .iter()
+            .filter(|&&(l, p)| text[l][p] != base[l][p])
+            .peekable();
+        let invisible = searched.peek().is_some()
+            && searched.all(|&(l, p)| value(text[l][p]) == value(base[l][p]));
+        if !invisible && ok(text) {
             let mut a = Assignment::of(positions, text, cands);
             // Class-forced characters count too: a field that needs more than MAX_CHANGES
             // characters changed was misread beyond what a check digit can vouch for.
@@ -627,6 +637,33 @@ mod tests {
                 out.repairs
             );
         }
+    }
+
+    #[test]
+    fn an_invisible_swap_elsewhere_does_not_block_a_repair() {
+        use crate::mrz::layout::Layout;
+        use crate::mrz::MrzFormat;
+        let layout = Layout::of(MrzFormat::Td3);
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let mut c: Vec<Vec<Cands>> = lines
+            .iter()
+            .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+            .collect();
+        // The composite digit misread (1 for 0), and a filler of the personal number that may be
+        // a K (equal value: no digit can tell, so it must not count as a rival correction).
+        c[1][43] = vec![(b'1', -0.3), (b'0', -1.5)];
+        c[1][38] = vec![(b'<', -0.5), (b'K', -1.0)];
+        let out = repair(&c, &layout.classes(None), &layout.checks(None));
+        assert_eq!(
+            String::from_utf8_lossy(&out.lines[1]),
+            lines[1],
+            "{:?}",
+            out.warnings
+        );
+        assert_eq!(out.repairs.len(), 1);
     }
 
     #[test]
