@@ -5,6 +5,13 @@
 //! neighbours (the chain's direction is re-estimated as it grows, which absorbs perspective); lines
 //! of MRZ length (30, 36 or 44 pitches) are grouped into 2 or 3 parallel lines of equal extent.
 //! Nothing here assumes the text is horizontal, so 90 and 180 degree photos cost nothing extra.
+//!
+//! Hard photos: pitch, height and gaps are judged locally (perspective shrinks the far end of a
+//! line), pieces of a line broken by glare or a finger are merged back, a line may pair with a
+//! shorter partner within its columns, and a zone shorter than its layout is walked on from each
+//! end while faint ink remains. When a search finds nothing it is repeated with fainter ink
+//! thresholds, then on a finer (or enlarged) copy: the first, strict pass costs about 6 ms on a
+//! 1280x960 photo, and an image without any MRZ pays for every pass (a few hundred ms).
 
 use image::{imageops, GrayImage, Luma};
 use serde::Serialize;
