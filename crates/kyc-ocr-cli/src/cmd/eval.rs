@@ -421,6 +421,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sweep_counts_confident_reads_per_threshold() {
+        // (least field confidence of a valid read or None, exact)
+        let items = [
+            (Some(0.99), true),
+            (Some(0.92), true),
+            (Some(0.75), false),
+            (None, false),
+            (Some(0.6), true),
+        ];
+        let v = sweep(&items);
+        let at = |th: f64| {
+            let s = v
+                .iter()
+                .find(|s| (s["min_confidence"].as_f64().unwrap() - th).abs() < 1e-6)
+                .unwrap();
+            (
+                s["confident"].as_u64().unwrap(),
+                s["confident_exact"].as_u64().unwrap(),
+                s["confident_but_wrong"].as_u64().unwrap(),
+            )
+        };
+        assert_eq!(at(0.5), (4, 3, 1));
+        assert_eq!(at(0.7), (3, 2, 1));
+        assert_eq!(at(0.8), (2, 2, 0));
+        assert_eq!(at(0.95), (1, 1, 0));
+    }
+
+    #[test]
     fn scores_lines_by_edit_distance() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let cases = [
