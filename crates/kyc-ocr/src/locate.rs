@@ -1414,6 +1414,65 @@ mod tests {
         }
     }
 
+    /// Two lines of `len` T-shaped glyphs (pitch 12 px, 14 px high) from x = 40; glyphs from
+    /// column `specks_from` on are broken into isolated dots, as glare breaks faint characters:
+    /// still ink to the eye, but no blob of character size.
+    fn two_line_zone(len: usize, specks_from: usize) -> GrayImage {
+        let mut img = GrayImage::from_pixel(640, 260, Luma([200]));
+        for line in 0..2u32 {
+            let top = 100 + line * 26;
+            for k in 0..len {
+                let x0 = 40 + k as u32 * 12;
+                if k >= specks_from {
+                    for y in (top..top + 14).step_by(2) {
+                        for x in (x0..x0 + 8).step_by(2) {
+                            img.put_pixel(x, y, Luma([90]));
+                        }
+                    }
+                    continue;
+                }
+                for y in top..top + 14 {
+                    for x in x0 + 3..x0 + 5 {
+                        img.put_pixel(x, y, Luma([90]));
+                    }
+                }
+                for x in x0..x0 + 8 {
+                    for y in top..top + 2 {
+                        img.put_pixel(x, y, Luma([90]));
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn a_zone_is_walked_on_to_its_layout_length() {
+        // (name, glyphs per line, first glyph broken into specks, expected line length)
+        let cases = [
+            ("whole td3", 44, 44, 44),
+            ("td3, last 6 broken", 44, 38, 44),
+            ("td3, last 10 broken", 44, 34, 44),
+            // Blank paper after a whole 36-character line does not extend it.
+            ("whole td2", 36, 36, 36),
+        ];
+        for (name, len, specks_from, want) in cases {
+            let found = locate(&two_line_zone(len, specks_from), &LocateParams::default())
+                .unwrap_or_else(|| panic!("{name}: no zone"));
+            assert_eq!(found.lines.len(), 2, "{name}");
+            assert_eq!(found.line_len, want, "{name}");
+            // The zone spans the glyph columns, within half a pitch at each end.
+            let xs = found.quad.0.map(|p| p.x);
+            let lo = xs.iter().copied().fold(f32::MAX, f32::min);
+            let hi = xs.iter().copied().fold(f32::MIN, f32::max);
+            let right = 40.0 + 12.0 * (len as f32 - 1.0) + 8.0;
+            assert!(
+                (lo - 40.0).abs() < 6.0 && (hi - right).abs() < 6.0,
+                "{name}: {lo}..{hi}, want 40..{right}"
+            );
+        }
+    }
+
     #[test]
     fn blank_and_noise_images_have_no_mrz() {
         let blank = GrayImage::from_pixel(400, 300, Luma([230]));
