@@ -229,6 +229,7 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
 
     let fields = decode(&layout, long_run, &lines, opts, &mut warnings);
     warn_codes(&layout, &fields, &mut warnings);
+    let malformed_fields = malformed_fields(&fields);
     let confidence = if scored {
         let codes = [layout.issuing, layout.nationality];
         field_confidence(
@@ -257,9 +258,42 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
         checks: check_results,
         repairs,
         warnings,
+        malformed_fields,
         confidence,
         uncertain_fields,
     })
+}
+
+/// The fields whose decoded characters the layout does not allow (see [`Mrz::malformed_fields`]).
+fn malformed_fields(f: &MrzFields) -> Vec<String> {
+    let mut out = Vec::new();
+    if !matches!(f.sex.raw.as_str(), "M" | "F" | "X" | "<") {
+        out.push("sex".to_string());
+    }
+    for (name, date) in [
+        ("birth_date", &f.birth_date),
+        ("expiry_date", &f.expiry_date),
+    ] {
+        if !date_is_well_formed(&date.raw, &date.value) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// Each part two digits or `<<` (unknown), the month 01-12 and the day one the month has.
+fn date_is_well_formed(raw: &str, d: &MrzDate) -> bool {
+    let b = raw.as_bytes();
+    let parts_ok = b.len() == 6
+        && b.chunks(2)
+            .all(|p| p.iter().all(u8::is_ascii_digit) || p == b"<<");
+    let month_ok = d.month.is_none_or(|m| (1..=12).contains(&m));
+    let day_ok = match (d.year, d.month, d.day) {
+        (Some(_), Some(_), Some(_)) => d.civil().is_some(),
+        (_, _, Some(day)) => (1..=31).contains(&day),
+        _ => true,
+    };
+    parts_ok && month_ok && day_ok
 }
 
 /// Whether `span` of `line` holds a known country code (fillers stripped).

@@ -264,6 +264,10 @@ pub struct Mrz {
     pub repairs: Vec<Repair>,
     /// Problems that do not stop decoding: impossible dates, unknown country codes, odd codes.
     pub warnings: Vec<String>,
+    /// Fields whose characters cannot be what the layout allows, whatever the check digits say:
+    /// a sex other than `M`, `F`, `X` or `<`; a date part that is neither two digits nor `<<`, a
+    /// month outside 01-12, a day the month does not have. Such a zone is not valid.
+    pub malformed_fields: Vec<String>,
     /// How sure the recogniser is of each field, in MRZ order (empty for plain text, which carries
     /// no scores). Check digits count towards the field they protect (`composite` for the
     /// composite digit).
@@ -291,14 +295,17 @@ pub struct FieldConfidence {
 }
 
 impl Mrz {
-    /// Every check digit is valid or legitimately absent.
+    /// Every check digit is valid or legitimately absent, and no field is malformed
+    /// ([`Mrz::malformed_fields`]: check digits pass on a month 13 or a sex `G` too).
     ///
     /// This says nothing about fields that no check digit protects (see
-    /// [`Mrz::unprotected_fields`]) nor about impossible dates (see [`Mrz::warnings`]).
+    /// [`Mrz::unprotected_fields`]).
     pub fn is_valid(&self) -> bool {
-        self.checks
-            .iter()
-            .all(|c| matches!(c.status, CheckStatus::Valid | CheckStatus::Absent))
+        self.malformed_fields.is_empty()
+            && self
+                .checks
+                .iter()
+                .all(|c| matches!(c.status, CheckStatus::Valid | CheckStatus::Absent))
     }
 
     /// The fields no check digit covers in this layout: an OCR error there passes every check, so
