@@ -2,6 +2,7 @@
 //! captures and single-line renders. Working in floats avoids the banding and clipping that chains
 //! of 8-bit operations would add.
 
+use crate::geometry::Homography;
 use image::{Rgb, RgbImage};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -38,6 +39,38 @@ impl Buf {
             *dst = Rgb(src.map(|v| v.round().clamp(0.0, 255.0) as u8));
         }
         img
+    }
+
+    /// Supersampled inverse warp of one output pixel: the sum of `ss` x `ss` bilinear samples at
+    /// the source points `inv` maps pixel `(x, y)`'s subpixels to, keeping only those `keep`
+    /// accepts, and how many were kept (so a caller can blend partial coverage).
+    pub fn supersample(
+        &self,
+        inv: &Homography,
+        x: usize,
+        y: usize,
+        ss: usize,
+        keep: impl Fn(f32, f32) -> bool,
+    ) -> ([f32; 3], usize) {
+        let mut acc = [0.0; 3];
+        let mut kept = 0;
+        for j in 0..ss {
+            for i in 0..ss {
+                let p = [
+                    x as f32 + (i as f32 + 0.5) / ss as f32,
+                    y as f32 + (j as f32 + 0.5) / ss as f32,
+                ];
+                let [u, v] = inv.apply(p);
+                if keep(u, v) {
+                    let s = self.sample(u, v);
+                    for c in 0..3 {
+                        acc[c] += s[c];
+                    }
+                    kept += 1;
+                }
+            }
+        }
+        (acc, kept)
     }
 
     /// Bilinear sample at a continuous position (pixel centres at integer + 0.5), clamped to the edge.

@@ -509,24 +509,9 @@ pub(crate) fn capture(
     let (x0, y0, x1, y1) = doc_quad.bounds();
     for y in (y0.max(0.0) as usize)..((y1.max(0.0).ceil()) as usize + 1).min(hgt) {
         for x in (x0.max(0.0) as usize)..((x1.max(0.0).ceil()) as usize + 1).min(w) {
-            let mut acc = [0.0; 3];
-            let mut inside = 0;
-            for j in 0..ss {
-                for i in 0..ss {
-                    let p = [
-                        x as f32 + (i as f32 + 0.5) / ss as f32,
-                        y as f32 + (j as f32 + 0.5) / ss as f32,
-                    ];
-                    let [u, v] = inv.apply(p);
-                    if u >= 0.0 && v >= 0.0 && u < pw && v < ph {
-                        let s = page_buf.sample(u, v);
-                        for c in 0..3 {
-                            acc[c] += s[c];
-                        }
-                        inside += 1;
-                    }
-                }
-            }
+            let (acc, inside) = page_buf.supersample(&inv, x, y, ss, |u, v| {
+                u >= 0.0 && v >= 0.0 && u < pw && v < ph
+            });
             if inside > 0 {
                 let n = (ss * ss) as f32;
                 let a = inside as f32 / n;

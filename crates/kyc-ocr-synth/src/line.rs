@@ -172,20 +172,7 @@ pub fn render_line(text: &str, params: &LineParams, seed: u64) -> GrayImage {
     let ss = ((1.0 / k).ceil() as usize).clamp(1, 4);
     for y in 0..hh {
         for x in 0..w {
-            let mut acc = [0.0; 3];
-            for j in 0..ss {
-                for i in 0..ss {
-                    let p = [
-                        x as f32 + (i as f32 + 0.5) / ss as f32,
-                        y as f32 + (j as f32 + 0.5) / ss as f32,
-                    ];
-                    let [u, v] = inv.apply(p);
-                    let s = src_buf.sample(u, v);
-                    for c in 0..3 {
-                        acc[c] += s[c];
-                    }
-                }
-            }
+            let (acc, _) = src_buf.supersample(&inv, x, y, ss, |_, _| true);
             buf.px[y * w + x] = acc.map(|a| a / (ss * ss) as f32);
         }
     }
