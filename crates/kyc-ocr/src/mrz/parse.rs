@@ -227,9 +227,16 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
         })
         .collect();
 
-    let fields = decode(&layout, long_run, &lines, opts, &mut warnings);
+    let mut malformed_fields = Vec::new();
+    let fields = decode(
+        &layout,
+        long_run,
+        &lines,
+        opts,
+        &mut warnings,
+        &mut malformed_fields,
+    );
     warn_codes(&layout, &fields, &mut warnings);
-    let malformed_fields = malformed_fields(&fields);
     let confidence = if scored {
         let codes = [layout.issuing, layout.nationality];
         field_confidence(
@@ -262,38 +269,6 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
         confidence,
         uncertain_fields,
     })
-}
-
-/// The fields whose decoded characters the layout does not allow (see [`Mrz::malformed_fields`]).
-fn malformed_fields(f: &MrzFields) -> Vec<String> {
-    let mut out = Vec::new();
-    if !matches!(f.sex.raw.as_str(), "M" | "F" | "X" | "<") {
-        out.push("sex".to_string());
-    }
-    for (name, date) in [
-        ("birth_date", &f.birth_date),
-        ("expiry_date", &f.expiry_date),
-    ] {
-        if !date_is_well_formed(&date.raw, &date.value) {
-            out.push(name.to_string());
-        }
-    }
-    out
-}
-
-/// Each part two digits or `<<` (unknown), the month 01-12 and the day one the month has.
-fn date_is_well_formed(raw: &str, d: &MrzDate) -> bool {
-    let b = raw.as_bytes();
-    let parts_ok = b.len() == 6
-        && b.chunks(2)
-            .all(|p| p.iter().all(u8::is_ascii_digit) || p == b"<<");
-    let month_ok = d.month.is_none_or(|m| (1..=12).contains(&m));
-    let day_ok = match (d.year, d.month, d.day) {
-        (Some(_), Some(_), Some(_)) => d.civil().is_some(),
-        (_, _, Some(day)) => (1..=31).contains(&day),
-        _ => true,
-    };
-    parts_ok && month_ok && day_ok
 }
 
 /// Whether `span` of `line` holds a known country code (fillers stripped).
@@ -470,6 +445,7 @@ fn decode(
     lines: &[Vec<u8>],
     opts: &ParseOptions,
     warnings: &mut Vec<String>,
+    malformed: &mut Vec<String>,
 ) -> MrzFields {
     let (surname, given_names, name_truncated) = names(lines, layout.name);
     let mut document_number = stripped(lines, layout.number);
@@ -503,6 +479,7 @@ fn decode(
                 "sex is {:?}, expected M, F, X or <",
                 char::from(other)
             ));
+            malformed.push("sex".to_string());
             Sex::Unspecified
         }
     };
@@ -514,13 +491,27 @@ fn decode(
         name_truncated,
         document_number,
         nationality: stripped(lines, layout.nationality),
-        birth_date: date(lines, layout.birth, DateKind::Birth, opts, warnings),
+        birth_date: date(
+            lines,
+            layout.birth,
+            DateKind::Birth,
+            opts,
+            warnings,
+            malformed,
+        ),
         sex: Field {
             value: sex,
             raw: char::from(sex_raw).to_string(),
             span: one(layout.sex),
         },
-        expiry_date: date(lines, layout.expiry, DateKind::Expiry, opts, warnings),
+        expiry_date: date(
+            lines,
+            layout.expiry,
+            DateKind::Expiry,
+            opts,
+            warnings,
+            malformed,
+        ),
         optional_data,
         optional_data_2: layout.optional2.map(|s| stripped(lines, s)),
     }
@@ -587,11 +578,14 @@ fn date(
     kind: DateKind,
     opts: &ParseOptions,
     warnings: &mut Vec<String>,
+    malformed: &mut Vec<String>,
 ) -> Field<MrzDate> {
-    let label = match kind {
-        DateKind::Birth => "date of birth",
-        DateKind::Expiry => "date of expiry",
+    let (label, key) = match kind {
+        DateKind::Birth => ("date of birth", "birth_date"),
+        DateKind::Expiry => ("date of expiry", "expiry_date"),
     };
+    // Every warning below is a date no document can hold: the field is malformed.
+    let warned_before = warnings.len();
     let b = &lines[s.line][s.start..s.end];
     let mut part = |i: usize, what: &str| -> Option<u8> {
         two(&b[i..i + 2]).unwrap_or_else(|()| {
@@ -629,6 +623,9 @@ fn date(
                 "{label} has day {dd:02}, which that month does not have"
             ));
         }
+    }
+    if warnings.len() > warned_before {
+        malformed.push(key.to_string());
     }
     Field {
         value: d,
