@@ -573,6 +573,44 @@ def augment_real(a, text, rng):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def load_lines(lines_dir):
+    """Pipeline-cut lines (`dump_lines` example): lines.tsv rows `file<TAB>text`, no header.
+    Returns list of (uint8 height-32 image, text)."""
+    out = []
+    with open(os.path.join(lines_dir, "lines.tsv")) as f:
+        for row in f:
+            parts = row.rstrip("\n").split("\t")
+            if len(parts) < 2 or not parts[1]:
+                continue
+            a = np.asarray(Image.open(os.path.join(lines_dir, parts[0])).convert("L"), dtype=np.uint8)
+            out.append((a, parts[1]))
+    return out
+
+
+def augment_pipeline(a, rng):
+    """Light augmentation of a pipeline-cut line, which already carries the capture's degradations:
+    a small vertical shift or zoom (the rectifier's margins vary), width scale, and mild blur, noise
+    or JPEG. Returns uint8 height-32 image."""
+    img = a.astype(np.float32)
+    h, w = img.shape
+    if rng.random() < 0.5:
+        top = int(rng.integers(-3, 4))
+        bot = int(rng.integers(-3, 4))
+        pad = np.median(img[:, : max(1, w // 20)])
+        img = img[max(0, top) : h - max(0, bot)]
+        img = np.pad(img, ((max(0, -top), max(0, -bot)), (0, 0)), constant_values=pad)
+    if rng.random() < 0.2:
+        img = cv2.GaussianBlur(img, (0, 0), _u(rng, 0.3, 0.9))
+    if rng.random() < 0.2:
+        img = img + rng.normal(0, _u(rng, 2, 10), size=img.shape).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < 0.15:
+        img = _jpeg(img, rng.integers(30, 96))
+    xs = _u(rng, 0.9, 1.1)
+    nw = max(8, int(round(img.shape[1] * HEIGHT / img.shape[0] * xs)))
+    return cv2.resize(img, (nw, HEIGHT), interpolation=cv2.INTER_AREA)
+
+
 if __name__ == "__main__":
     import argparse
     import time

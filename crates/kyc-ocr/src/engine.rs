@@ -2,7 +2,7 @@
 //! per stage (decode, locate, rectify, recognise, parse) and [`Engine::read`] composing them.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use image::{DynamicImage, GrayImage};
 use serde::Serialize;
@@ -18,7 +18,7 @@ use crate::rectify::{self, LineImage};
 static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/mrz-rec.onnx");
 
 /// How to build an [`Engine`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EngineParams {
     /// Limits on untrusted image input.
     pub limits: DecodeLimits,
@@ -28,6 +28,24 @@ pub struct EngineParams {
     pub model_path: Option<PathBuf>,
     /// Options of the MRZ parser (century rules, repair).
     pub parse: ParseOptions,
+    /// Wall-clock budget for one [`Engine::read`], checked between stages: a read that has spent
+    /// it stops with [`EngineErrorKind::TimeLimit`] instead of starting the next stage. `None`
+    /// for no limit.
+    pub time_limit: Option<Duration>,
+}
+
+impl Default for EngineParams {
+    fn default() -> Self {
+        EngineParams {
+            limits: DecodeLimits::default(),
+            locate: LocateParams::default(),
+            model_path: None,
+            parse: ParseOptions::default(),
+            // A typical read takes tens of milliseconds and the largest image the decode limits
+            // admit about a second on one core; ten seconds only stops a starved or hostile case.
+            time_limit: Some(Duration::from_secs(10)),
+        }
+    }
 }
 
 /// What went wrong in the engine.
@@ -38,6 +56,21 @@ pub enum EngineErrorKind {
     Decode,
     /// The recogniser could not be loaded or run.
     Recognise,
+    /// The read spent [`EngineParams::time_limit`] before it finished.
+    TimeLimit {
+        /// The limit, in milliseconds.
+        limit_ms: u64,
+        /// The last stage that completed before the read stopped.
+        after: &'static str,
+    },
+}
+
+/// The read ran out of [`EngineParams::time_limit`].
+#[derive(Debug, thiserror::Error)]
+#[error("reading stopped after {after}: over the time limit of {limit_ms} ms")]
+struct TimeLimitError {
+    limit_ms: u64,
+    after: &'static str,
 }
 
 /// An engine failure; `source()` is the stage's own typed error.
@@ -186,6 +219,7 @@ impl Engine {
         let grey = image.to_luma8();
         drop(image);
         timings.decode_ms = ms(start);
+        self.check_time(start, "decode")?;
         self.read_grey(&grey, timings, start)
     }
 
@@ -203,6 +237,7 @@ impl Engine {
         let t = Instant::now();
         let location = self.locate(grey);
         timings.locate_ms = ms(t);
+        self.check_time(start, "locate")?;
         let Some(location) = location else {
             timings.total_ms = ms(start);
             return Ok(ReadOutput {
@@ -217,6 +252,7 @@ impl Engine {
         };
         let mut best = self.read_at(grey, location.clone(), &mut timings)?;
         if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+            self.check_time(start, "the first reading")?;
             let other = self.read_at(grey, location.flipped(), &mut timings)?;
             if rank(&other) > rank(&best) {
                 best = other;
@@ -225,6 +261,22 @@ impl Engine {
         timings.total_ms = ms(start);
         best.timings = timings;
         Ok(best)
+    }
+
+    /// Stops the read with [`EngineErrorKind::TimeLimit`] once the time budget is spent.
+    fn check_time(&self, start: Instant, after: &'static str) -> Result<(), EngineError> {
+        match self.params.time_limit {
+            Some(limit) if start.elapsed() > limit => {
+                let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+                let e = TimeLimitError { limit_ms, after };
+                Err(EngineError {
+                    kind: EngineErrorKind::TimeLimit { limit_ms, after },
+                    message: e.to_string(),
+                    source: Box::new(e),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     fn read_at(

@@ -121,6 +121,29 @@ fn limits_are_engine_parameters() {
 }
 
 #[test]
+fn a_read_over_its_time_limit_stops_with_a_typed_error() {
+    let doc = std::fs::read(repo().join("fixtures/example/passport.jpg")).unwrap();
+    let params = EngineParams {
+        time_limit: Some(std::time::Duration::ZERO),
+        ..EngineParams::default()
+    };
+    let err = Engine::new(params).unwrap().read(&doc).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &EngineErrorKind::TimeLimit {
+            limit_ms: 0,
+            after: "decode"
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "reading stopped after decode: over the time limit of 0 ms"
+    );
+    // The default budget leaves an ordinary read alone.
+    assert!(engine().read(&doc).unwrap().mrz.is_some());
+}
+
+#[test]
 fn engine_and_results_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Engine>();
