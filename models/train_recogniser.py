@@ -46,24 +46,30 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # ----------------------------------------------------------------------------------------------
 # Model
 # ----------------------------------------------------------------------------------------------
-def conv_bn(cin, cout):
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+def conv_bn(cin, cout, stride=1):
+    return [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True)]
 
 
 ARCHS = {
     # 6 convs, the last four at height 8 and 4: about 305k multiply-adds per input column.
     "base": "6x conv3x3+BN+ReLU (16-32-64-64-96-96), maxpool to H=1 and W/4, BiGRU 64, linear 38, LogSoftmax",
-    # The same channels with the height halved one conv earlier each time (conv4 at 4, conv6 at 2):
-    # about 227k multiply-adds per column, a quarter less, for the 8 ms per line budget.
-    "slim": "6x conv3x3+BN+ReLU (16-32-64-64-96-96), conv4/5 at H=4 and conv6 at H=2, maxpool to H=1 and "
-            "W/4, BiGRU 64, linear 38, LogSoftmax",
+    # Stride-2 convolutions instead of the first two max-pools (rten spends 15% of base's time in
+    # conv1 at full resolution with one input channel, at a tenth of its usual speed), then
+    # conv3 at H=8, conv4/5 at H=4, conv6 at H=2: about 195k multiply-adds per column.
+    "slim": "conv3x3/2 1-16, conv3x3/2 16-32, conv3x3 32-64 (H=8), conv3x3 64-64, 64-96 (H=4), 96-96 (H=2), "
+            "each +BN+ReLU, maxpool to H=1 and W/4, BiGRU 64, linear 38, LogSoftmax",
+    # The slim layout with fewer channels: about 140k multiply-adds per column.
+    "tiny": "conv3x3/2 1-16, conv3x3/2 16-32, conv3x3 32-48 (H=8), conv3x3 48-64, 64-64 (H=4), 64-80 (H=2), "
+            "each +BN+ReLU, maxpool to H=1 and W/4, BiGRU 64, linear 38, LogSoftmax",
 }
+CHANNELS = {"base": (16, 32, 64, 64, 96, 96), "slim": (16, 32, 64, 64, 96, 96), "tiny": (16, 32, 48, 64, 64, 80)}
 
 
 class CRNN(nn.Module):
-    def __init__(self, n_classes=len(ALPHABET) + 1, ch=(16, 32, 64, 64, 96, 96), hidden=64, arch="base"):
+    def __init__(self, n_classes=len(ALPHABET) + 1, hidden=64, arch="base"):
         super().__init__()
-        c1, c2, c3, c4, c5, c6 = ch
+        c1, c2, c3, c4, c5, c6 = CHANNELS[arch]
         self.arch = arch
         if arch == "base":
             self.cnn = nn.Sequential(
@@ -73,10 +79,10 @@ class CRNN(nn.Module):
                 *conv_bn(c4, c5), *conv_bn(c5, c6), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
                 nn.MaxPool2d((2, 1), (2, 1)),  # 1 x W/4
             )
-        elif arch == "slim":
+        elif arch in ("slim", "tiny"):
             self.cnn = nn.Sequential(
-                *conv_bn(1, c1), nn.MaxPool2d(2, 2),  # 16 x W/2
-                *conv_bn(c1, c2), nn.MaxPool2d(2, 2),  # 8 x W/4
+                *conv_bn(1, c1, stride=2),  # 16 x W/2
+                *conv_bn(c1, c2, stride=2),  # 8 x W/4
                 *conv_bn(c2, c3), nn.MaxPool2d((2, 1), (2, 1)),  # 4 x W/4
                 *conv_bn(c3, c4), *conv_bn(c4, c5), nn.MaxPool2d((2, 1), (2, 1)),  # 2 x W/4
                 *conv_bn(c5, c6), nn.MaxPool2d((2, 1), (2, 1)),  # 1 x W/4
@@ -475,7 +481,7 @@ class Shadow:
         if self.best is None or key >= self.best:
             self.best = key
             torch.save({"model": self.ema.state_dict(), "arch": self.arch, "step": step, "metrics": res,
-                        "history": self.history}, os.path.join(self.work, "shadow_best.pt"))
+                        "history": self.history}, os.path.join(self.work, "shadow_%s_best.pt" % self.arch))
 
 
 def lr_at(frac, peak, warm=0.03, floor=0.01):
@@ -513,9 +519,9 @@ def main():
                     help="folder of pipeline-cut lines (lines.tsv: file, text) from the dump_lines example")
     ap.add_argument("--pipeline-frac", type=float, default=0.0, help="share of each batch from --pipeline-dir")
     ap.add_argument("--arch", default="base", choices=sorted(ARCHS), help="model layout")
-    ap.add_argument("--shadow-arch", default=None, choices=sorted(ARCHS),
-                    help="also train a second model of this layout from scratch on the same batches "
-                         "(its best checkpoint goes to <work>/shadow_best.pt)")
+    ap.add_argument("--shadow-arch", action="append", default=[], choices=sorted(ARCHS),
+                    help="also train a model of this layout from scratch on the same batches (repeatable; "
+                         "its best checkpoint goes to <work>/shadow_<arch>_best.pt)")
     ap.add_argument("--eval-only", default=None, help="evaluate this ONNX model and exit")
     ap.add_argument("--export-ckpt", default=None,
                     help="export this checkpoint (e.g. models/work/best.pt) to <out>/mrz-rec.onnx, evaluate, exit")
@@ -575,7 +581,7 @@ def main():
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    shadow = Shadow(args.shadow_arch, dev, args.lr, work) if args.shadow_arch else None
+    shadows = [Shadow(a, dev, args.lr, work) for a in args.shadow_arch]
     ds = LineStream(real_train, args.batch, args.real_frac, args.seed, alt_font_p=args.alt_font_p,
                     glyph_var_p=args.glyph_var_p, pipeline=pipeline, pipeline_frac=args.pipeline_frac)
     dl = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=args.workers, collate_fn=collate_identity,
@@ -665,8 +671,8 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-        if shadow is not None:
-            shadow.train_step(x, targets, lr, ctc, step + 1)
+        for sh in shadows:
+            sh.train_step(x, targets, lr, ctc, step + 1)
         step += 1
         seen += x.shape[0]
         d = min(0.999, (1 + step) / (10 + step))
@@ -684,8 +690,8 @@ def main():
             model.eval()
             do_eval()
             model.train()
-            if shadow is not None:
-                shadow.evaluate(real_val, step)
+            for sh in shadows:
+                sh.evaluate(real_val, step)
             last_eval = time.time()
         if now - last_export >= args.export_every * 60 and best is not None:
             do_export()
@@ -693,8 +699,8 @@ def main():
             last_export = time.time()
     model.eval()
     do_eval(final=True)
-    if shadow is not None:
-        shadow.evaluate(real_val, step)
+    for sh in shadows:
+        sh.evaluate(real_val, step)
     try:
         do_export(final=True)
     except Exception as e:  # an exporter that fails on this torch build must not lose best.pt
