@@ -522,6 +522,9 @@ def main():
     ap.add_argument("--shadow-arch", action="append", default=[], choices=sorted(ARCHS),
                     help="also train a model of this layout from scratch on the same batches (repeatable; "
                          "its best checkpoint goes to <work>/shadow_<arch>_best.pt)")
+    ap.add_argument("--write-heldout", default=None, metavar="DIR",
+                    help="write DIR/lines.tsv listing the held-out real crops (absolute paths) for "
+                         "`kyc-ocr eval DIR`, and exit")
     ap.add_argument("--eval-only", default=None, help="evaluate this ONNX model and exit")
     ap.add_argument("--export-ckpt", default=None,
                     help="export this checkpoint (e.g. models/work/best.pt) to <out>/mrz-rec.onnx, evaluate, exit")
@@ -533,6 +536,21 @@ def main():
     out_dir = args.out
     work = args.work or os.path.join(out_dir, "work")
     os.makedirs(work, exist_ok=True)
+
+    if args.write_heldout:
+        import csv
+
+        os.makedirs(args.write_heldout, exist_ok=True)
+        with open(os.path.join(args.real_dir, "lines.tsv"), newline="") as f, \
+                open(os.path.join(args.write_heldout, "lines.tsv"), "w") as out:
+            rows = list(csv.reader(f, delimiter="\t"))[1:]
+            _, held = split_real([(os.path.abspath(os.path.join(args.real_dir, r[0])), r[1].strip(), r[2])
+                                  for r in rows if len(r) >= 3])
+            out.write("file\ttext\n")
+            for path, text, _ in held:
+                out.write("%s\t%s\n" % (path, text))
+        log("%d held-out lines -> %s" % (len(held), args.write_heldout))
+        return
 
     real = RL.load_real(args.real_dir) if os.path.isdir(args.real_dir) else []
     real_train, real_val = split_real(real)
@@ -631,7 +649,8 @@ def main():
             "best_step": ck["step"],
             "samples_seen": seen,
             "batch": args.batch,
-            "optimizer": "AdamW lr %g wd 1e-4, warmup 3%% + cosine over the wall-clock budget, EMA 0.999" % args.lr,
+            "optimizer": "AdamW lr %g wd 1e-4, warmup %g%% + cosine over the wall-clock budget, EMA 0.999" % (
+                args.lr, 100 * args.warmup),
             "seeds": {"train": args.seed, "synthetic_val": SYNTH_VAL_SEED, "torch": args.seed},
             "data_mix": "%.0f%% pipeline-cut generator lines (%d), %.0f%% augmented real crops (train split), "
                         "%.0f%% synthetic OCR-B lines (22%% random strings, 78%% TD1/TD2/TD3 lines, 10%% of those "
