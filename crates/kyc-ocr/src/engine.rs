@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::decode::{self, DecodeError, DecodeLimits};
 use crate::locate::{self, LocateParams, MrzLocation};
 use crate::mrz::{self, LineReading, Mrz, MrzError, ParseOptions};
-use crate::recognise::{self, LineModel, RecogniseError, RtenModel};
+use crate::recognise::{self, LineModel, ModelThreads, RecogniseError, RtenModel};
 use crate::rectify::{self, LineImage};
 
 /// The recogniser trained by `models/train_recogniser.py`, embedded so that a fresh install
@@ -26,6 +26,8 @@ pub struct EngineParams {
     pub locate: LocateParams,
     /// Recogniser model file (ONNX or `.rten`); `None` for the embedded model.
     pub model_path: Option<PathBuf>,
+    /// How the recogniser uses threads: by default one per calling thread.
+    pub model_threads: ModelThreads,
     /// Options of the MRZ parser (century rules, repair).
     pub parse: ParseOptions,
     /// Wall-clock budget for one [`Engine::read`], checked between stages: a read that has spent
@@ -40,6 +42,7 @@ impl Default for EngineParams {
             limits: DecodeLimits::default(),
             locate: LocateParams::default(),
             model_path: None,
+            model_threads: ModelThreads::default(),
             parse: ParseOptions::default(),
             // A typical read takes tens of milliseconds and the largest image the decode limits
             // admit about a second on one core; ten seconds only stops a starved or hostile case.
@@ -165,8 +168,8 @@ impl Engine {
     /// Builds the engine, loading the recogniser.
     pub fn new(params: EngineParams) -> Result<Engine, EngineError> {
         let model = match &params.model_path {
-            Some(path) => RtenModel::from_file(path)?,
-            None => RtenModel::from_static(EMBEDDED_MODEL)?,
+            Some(path) => RtenModel::from_file(path, params.model_threads)?,
+            None => RtenModel::from_static(EMBEDDED_MODEL, params.model_threads)?,
         };
         Ok(Engine {
             params,
@@ -188,6 +191,11 @@ impl Engine {
     /// Stage 1: decodes image bytes, EXIF orientation applied, within [`EngineParams::limits`].
     pub fn decode(&self, bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
         decode::decode(bytes, &self.params.limits)
+    }
+
+    /// Stage 1 as the pipeline runs it: straight to grey (a JPEG decodes its luma channel alone).
+    pub fn decode_grey(&self, bytes: &[u8]) -> Result<GrayImage, DecodeError> {
+        decode::decode_grey(bytes, &self.params.limits)
     }
 
     /// Stage 2: finds the MRZ; `None` when the image has none.
@@ -215,9 +223,7 @@ impl Engine {
     pub fn read(&self, bytes: &[u8]) -> Result<ReadOutput, EngineError> {
         let start = Instant::now();
         let mut timings = Timings::default();
-        let image = self.decode(bytes)?;
-        let grey = image.to_luma8();
-        drop(image);
+        let grey = self.decode_grey(bytes)?;
         timings.decode_ms = ms(start);
         self.check_time(start, "decode")?;
         self.read_grey(&grey, timings, start)

@@ -2,8 +2,9 @@
 //! output into per-position candidates for the MRZ engine's check-digit-guided repair.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use rten::{Model, NodeId};
+use rten::{Model, NodeId, RunOptions, ThreadPool};
 use rten_tensor::prelude::*;
 use rten_tensor::{NdTensor, NdTensorView};
 
@@ -67,15 +68,37 @@ pub(crate) trait LineModel: Send + Sync {
     fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError>;
 }
 
+/// How the recogniser spreads one call over threads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelThreads {
+    /// Each calling thread runs the model on one thread of its own (the default): a read costs
+    /// one core, and a service or a batch scales by reading several images at once. (rten would
+    /// otherwise run every call in one process-wide pool, where concurrent reads queue behind
+    /// each other.)
+    #[default]
+    PerCaller,
+    /// Every call splits its work over one pool of this many threads, shared by all calls: lower
+    /// latency for one image at a time on an otherwise idle machine.
+    Pool(usize),
+}
+
+thread_local! {
+    /// The calling thread's own single-thread pool for [`ModelThreads::PerCaller`].
+    static CALLER_POOL: Arc<ThreadPool> = Arc::new(ThreadPool::with_num_threads(1));
+}
+
 /// The trained recogniser, run by rten.
 pub(crate) struct RtenModel {
     model: Model,
     input: NodeId,
     output: NodeId,
+    /// The shared pool of [`ModelThreads::Pool`]; `None` for per-caller pools.
+    pool: Option<Arc<ThreadPool>>,
 }
 
 impl RtenModel {
-    pub(crate) fn from_file(path: &Path) -> Result<Self, RecogniseError> {
+    pub(crate) fn from_file(path: &Path, threads: ModelThreads) -> Result<Self, RecogniseError> {
         let model = Model::load_file(path).map_err(|e| {
             RecogniseError::new(
                 RecogniseErrorKind::Load,
@@ -83,14 +106,13 @@ impl RtenModel {
                 Some(Box::new(e)),
             )
         })?;
-        Self::wrap(model)
+        Self::wrap(model, threads)
     }
 
-    #[allow(
-        dead_code,
-        reason = "used once the trained model is committed and embedded"
-    )]
-    pub(crate) fn from_static(bytes: &'static [u8]) -> Result<Self, RecogniseError> {
+    pub(crate) fn from_static(
+        bytes: &'static [u8],
+        threads: ModelThreads,
+    ) -> Result<Self, RecogniseError> {
         let model = Model::load_static_slice(bytes).map_err(|e| {
             RecogniseError::new(
                 RecogniseErrorKind::Load,
@@ -98,10 +120,10 @@ impl RtenModel {
                 Some(Box::new(e)),
             )
         })?;
-        Self::wrap(model)
+        Self::wrap(model, threads)
     }
 
-    fn wrap(model: Model) -> Result<Self, RecogniseError> {
+    fn wrap(model: Model, threads: ModelThreads) -> Result<Self, RecogniseError> {
         let input = model.find_node("line_image").ok_or_else(|| {
             RecogniseError::new(
                 RecogniseErrorKind::Contract,
@@ -116,10 +138,15 @@ impl RtenModel {
                 None,
             )
         })?;
+        let pool = match threads {
+            ModelThreads::PerCaller => None,
+            ModelThreads::Pool(n) => Some(Arc::new(ThreadPool::with_num_threads(n.max(1)))),
+        };
         Ok(RtenModel {
             model,
             input,
             output,
+            pool,
         })
     }
 }
@@ -133,9 +160,18 @@ impl LineModel for RtenModel {
                 Some(e),
             )
         };
+        let pool = match &self.pool {
+            Some(pool) => pool.clone(),
+            None => CALLER_POOL.with(Arc::clone),
+        };
+        let options = RunOptions::default().with_thread_pool(Some(pool));
         let [out] = self
             .model
-            .run_n(vec![(self.input, input.view().into())], [self.output], None)
+            .run_n(
+                vec![(self.input, input.view().into())],
+                [self.output],
+                Some(options),
+            )
             .map_err(|e| run_err(Box::new(e)))?;
         let out: NdTensor<f32, 3> = out.try_into().map_err(|e: rten::TryFromValueError| {
             RecogniseError::new(
