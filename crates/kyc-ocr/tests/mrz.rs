@@ -957,3 +957,48 @@ fn malformed_sex_and_expiry_are_not_valid() {
         m.malformed_fields
     );
 }
+
+#[test]
+fn a_line_alone_is_forced_to_the_classes_of_the_layout_line_it_must_be() {
+    use kyc_ocr::mrz::{constrain_line, CharCandidate, LineReading};
+    let reading = |text: &str| LineReading::from_text(text);
+    // A TD3 name line: a 0 in the surname can only be an O.
+    assert_eq!(
+        constrain_line(&reading("P<RUSSEMEN0VA<<MARIYA<<<<<<<<<<<<<<<<<<<<<<<")),
+        "P<RUSSEMENOVA<<MARIYA<<<<<<<<<<<<<<<<<<<<<<<"
+    );
+    // A TD3 second line: an O inside the birth date is a 0, a letter-only nationality keeps its O.
+    assert_eq!(
+        constrain_line(&reading("L898902C36UTO74O8122F1204159ZE184226B<<<<<10")),
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    );
+    // The recogniser's own runner-up wins over the confusion table.
+    let mut r = reading("IDD<<MUSTERFRAU<<HABEDINE<<<<<<<<<<<<<<<<<<<");
+    r.positions[9] = vec![
+        CharCandidate {
+            ch: '8',
+            log_prob: -0.3,
+        },
+        CharCandidate {
+            ch: 'E',
+            log_prob: -1.5,
+        },
+    ];
+    assert_eq!(
+        constrain_line(&r),
+        "IDD<<MUSTERFRAU<<HABEDINE<<<<<<<<<<<<<<<<<<<"
+    );
+    // A length no layout has, and a reading that fits no line well, stay as read.
+    assert_eq!(constrain_line(&reading("ABC0")), "ABC0");
+    let digits = "0123456789".repeat(3);
+    assert_eq!(constrain_line(&reading(&digits)), digits);
+}
+
+#[test]
+fn a_line_of_another_layout_is_not_forced_into_an_icao_one() {
+    use kyc_ocr::mrz::{constrain_line, LineReading};
+    // A French national ID card line (36 characters, not an ICAO TD2 line): forcing it to TD2's
+    // classes would change seven characters.
+    let line = "012345678987ANTOINE<<PAUL<<1234567A1";
+    assert_eq!(constrain_line(&LineReading::from_text(line)), line);
+}

@@ -50,6 +50,78 @@ pub fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Result<Mrz, 
     parse::parse_reading(lines, opts)
 }
 
+/// The most positions [`constrain_line`] changes: on the real line crops, lines of non-ICAO
+/// layouts broke 4 to 9 positions of their best-fitting ICAO line, misread ICAO lines 1 or 2.
+pub const MAX_CLASS_BREAKS: usize = 2;
+
+/// One line read without its neighbours (a line crop): the recogniser's best reading with every
+/// character the line's layout forbids (a digit in a name, a letter in a date) replaced by the
+/// likeliest allowed candidate, as [`parse_reading`] does for a whole zone. Which layout line it is
+/// comes from its length and from the classes its reading fits: the best fit may break at most
+/// [`MAX_CLASS_BREAKS`] positions (more means a line of some other, non-ICAO layout, such as a
+/// national ID card's, which forcing would damage), and every line the reading fits within two of
+/// the best fit must force the same text; otherwise the reading is returned unchanged. No check
+/// digit is consulted, so nothing is "repaired" beyond the character classes.
+pub fn constrain_line(reading: &LineReading) -> String {
+    let best = reading.best_text();
+    let cands: Vec<repair::Cands> = reading
+        .positions
+        .iter()
+        .map(|pos| {
+            let mut v: repair::Cands = pos
+                .iter()
+                .filter(|c| c.ch.is_ascii() && parse::in_alphabet(c.ch))
+                .map(|c| (c.ch as u8, c.log_prob))
+                .collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1));
+            repair::with_partners(v)
+        })
+        .collect();
+    if cands.iter().any(Vec::is_empty) {
+        return best;
+    }
+    let formats = [
+        MrzFormat::Td1,
+        MrzFormat::Td2,
+        MrzFormat::Td3,
+        MrzFormat::MrvA,
+        MrzFormat::MrvB,
+    ];
+    // (violations, forced text) per candidate layout line.
+    let mut roles: Vec<(usize, String)> = Vec::new();
+    for format in formats.into_iter().filter(|f| f.line_len() == cands.len()) {
+        for classes in layout::Layout::of(format).classes(None) {
+            let mut violations = 0;
+            let forced: String = cands
+                .iter()
+                .zip(&classes)
+                .map(|(c, &(class, _))| {
+                    if class.allows(c[0].0) {
+                        return char::from(c[0].0);
+                    }
+                    violations += 1;
+                    let to = c.iter().find(|x| class.allows(x.0)).map_or(c[0].0, |x| x.0);
+                    char::from(to)
+                })
+                .collect();
+            roles.push((violations, forced));
+        }
+    }
+    let Some(fewest) = roles
+        .iter()
+        .map(|r| r.0)
+        .min()
+        .filter(|&v| v <= MAX_CLASS_BREAKS)
+    else {
+        return best;
+    };
+    let mut fitting = roles.iter().filter(|r| r.0 <= fewest + 2).map(|r| &r.1);
+    match fitting.next() {
+        Some(first) if fitting.all(|t| t == first) => first.clone(),
+        _ => best,
+    }
+}
+
 impl Mrz {
     /// The issuing state or organisation, named, if the code is known.
     pub fn issuing_country(&self) -> Option<&'static crate::countries::Country> {

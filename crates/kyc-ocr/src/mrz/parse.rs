@@ -109,7 +109,7 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
     analyse(readings, opts, true)
 }
 
-fn in_alphabet(c: char) -> bool {
+pub(crate) fn in_alphabet(c: char) -> bool {
     c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<'
 }
 
