@@ -209,3 +209,26 @@ fn eight_threads_give_the_sequential_results() {
         }
     });
 }
+
+/// The image fuzz target's seed corpus (`fuzz/seeds/image_read`, crashes found included) replayed:
+/// each small valid image decodes to a "no MRZ" result (none holds a document), each broken one to
+/// its typed decode error.
+#[test]
+fn image_fuzz_seeds_replay() {
+    let dir = repo().join("fuzz/seeds/image_read");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let got = outcome(&std::fs::read(&path).unwrap());
+        let want = if name.starts_with("truncated") {
+            "error:corrupt"
+        } else {
+            "no_mrz"
+        };
+        assert_eq!(got, want, "{name}");
+        seen.push(name);
+    }
+    assert!(seen.len() >= 6, "only {seen:?}");
+    assert!(seen.iter().any(|n| n.ends_with(".jpg")), "no jpeg seed");
+}
