@@ -264,6 +264,19 @@ impl Engine {
                 best = other;
             }
         }
+        // Lines shorter than their layout lost characters the localiser could not see (glare, a
+        // shadow, a fold over one end): look beyond each end in turn, in the better direction.
+        let missing = location.line_len as f32 - location.visible_chars();
+        if missing >= 1.5 && !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+            let read_way = best.location.clone().unwrap_or(location);
+            for (before, after) in [(missing + 0.5, 0.0), (0.0, missing + 0.5)] {
+                self.check_time(start, "a reading")?;
+                let other = self.read_at(grey, read_way.extended(before, after), &mut timings)?;
+                if rank(&other) > rank(&best) {
+                    best = other;
+                }
+            }
+        }
         timings.total_ms = ms(start);
         best.timings = timings;
         Ok(best)

@@ -97,6 +97,51 @@ pub struct MrzLocation {
 }
 
 impl MrzLocation {
+    /// Characters the located lines span, on average: their length in pitches. An extent covers
+    /// (n - 1) pitches plus one glyph width, about n - 0.3 pitches.
+    pub fn visible_chars(&self) -> f32 {
+        if self.lines.is_empty() || self.pitch <= 0.0 {
+            return 0.0;
+        }
+        let length: f32 = self
+            .lines
+            .iter()
+            .map(|q| (q.0[1].sub(q.0[0]).norm() + q.0[2].sub(q.0[3]).norm()) / 2.0)
+            .sum::<f32>()
+            / self.lines.len() as f32;
+        length / self.pitch + 0.3
+    }
+
+    /// The same zone with every line lengthened by `before` characters at its start and `after`
+    /// at its end, along each line's own direction (perspective kept): where glare or a shadow
+    /// hid one end of the lines from the localiser, the reader can look there.
+    pub fn extended(&self, before: f32, after: f32) -> MrzLocation {
+        let grow = |q: &Quad| {
+            let [tl, tr, br, bl] = q.0;
+            let unit = |a: Point, b: Point| {
+                let d = b.sub(a);
+                d.scale(1.0 / d.norm().max(1e-3))
+            };
+            let (top, bottom) = (unit(tl, tr), unit(bl, br));
+            let (b, a) = (before * self.pitch, after * self.pitch);
+            Quad([
+                tl.sub(top.scale(b)),
+                tr.add(top.scale(a)),
+                br.add(bottom.scale(a)),
+                bl.sub(bottom.scale(b)),
+            ])
+        };
+        let lines: Vec<Quad> = self.lines.iter().map(grow).collect();
+        let quad = grow(&self.quad);
+        MrzLocation {
+            quad,
+            lines,
+            angle_deg: self.angle_deg,
+            pitch: self.pitch,
+            line_len: self.line_len,
+        }
+    }
+
     /// The same zone read the other way round (180 degrees): lines reversed, corners rotated.
     pub fn flipped(&self) -> MrzLocation {
         MrzLocation {
@@ -1338,6 +1383,37 @@ fn clip_convex(subject: &[Point], clip: &[Point]) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extending_a_zone_lengthens_each_line_along_its_own_direction() {
+        // Two lines of 40 px pitch drawn at 90 degrees (text running down the image), 30 characters
+        // visible: 29.7 pitches of extent.
+        let line = |x: f32| {
+            Quad([
+                Point::new(x, 0.0),
+                Point::new(x, 1188.0),
+                Point::new(x - 40.0, 1188.0),
+                Point::new(x - 40.0, 0.0),
+            ])
+        };
+        let lines = vec![line(100.0), line(40.0)];
+        let loc = MrzLocation {
+            quad: Quad([lines[0].0[0], lines[0].0[1], lines[1].0[2], lines[1].0[3]]),
+            lines,
+            angle_deg: 90.0,
+            pitch: 40.0,
+            line_len: 36,
+        };
+        assert!((loc.visible_chars() - 30.0).abs() < 1e-3);
+        let longer = loc.extended(2.0, 4.5);
+        assert!((longer.visible_chars() - 36.5).abs() < 1e-3);
+        // The start moves back along the text direction, the end forward; nothing moves across.
+        assert_eq!(longer.lines[0].0[0], Point::new(100.0, -80.0));
+        assert_eq!(longer.lines[0].0[1], Point::new(100.0, 1368.0));
+        assert_eq!(longer.lines[1].0[3], Point::new(0.0, -80.0));
+        assert_eq!(longer.quad.0[2], Point::new(0.0, 1368.0));
+        assert_eq!((longer.line_len, longer.pitch), (36, 40.0));
+    }
 
     fn square(x: f32, y: f32, s: f32) -> Quad {
         Quad([
