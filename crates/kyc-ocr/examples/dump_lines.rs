@@ -9,21 +9,15 @@
 //! the wrong text. OUT_DIR receives `<doc>_<k>.png` crops (height 32) and a `lines.tsv` of
 //! `file<TAB>text` rows, the format `kyc-ocr eval` and `models/train_recogniser.py` read.
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use support::quad;
 
 use kyc_ocr::decode::{decode, DecodeLimits};
-use kyc_ocr::locate::{locate, LocateParams, Point, Quad};
+use kyc_ocr::locate::{locate, LocateParams, Point};
 use kyc_ocr::rectify::rectify;
-
-fn quad(v: &serde_json::Value) -> Option<Quad> {
-    let p: Vec<Point> = v
-        .as_array()?
-        .iter()
-        .map(|p| Some(Point::new(p[0].as_f64()? as f32, p[1].as_f64()? as f32)))
-        .collect::<Option<_>>()?;
-    Some(Quad(p.try_into().ok()?))
-}
 
 fn dist(a: Point, b: Point) -> f32 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()

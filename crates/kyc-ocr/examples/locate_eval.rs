@@ -3,20 +3,14 @@
 //! recogniser's cost; for an image file instead of a folder, whether any zone is found.
 //! `cargo run --release -p kyc-ocr --example locate_eval -- DIR|IMAGE...`.
 
+mod support;
+
 use std::path::Path;
 use std::time::Instant;
+use support::quad;
 
 use kyc_ocr::decode::{decode, DecodeLimits};
-use kyc_ocr::locate::{locate, LocateParams, Point, Quad};
-
-fn quad(v: &serde_json::Value) -> Option<Quad> {
-    let p: Vec<Point> = v
-        .as_array()?
-        .iter()
-        .map(|p| Some(Point::new(p[0].as_f64()? as f32, p[1].as_f64()? as f32)))
-        .collect::<Option<_>>()?;
-    Some(Quad(p.try_into().ok()?))
-}
+use kyc_ocr::locate::{locate, LocateParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = LocateParams::default();
