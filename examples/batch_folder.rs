@@ -5,15 +5,18 @@
 //! ```
 //!
 //! Without arguments it reads the bundled clean documents (`fixtures/docs/clean`). The engine is
-//! `Send + Sync`: build it once and share it by reference; rayon's ordered `collect` keeps the
-//! input order whatever order the threads finish in.
+//! `Send + Sync`: build it once and share it by reference across plain threads, each taking the
+//! next image when it finishes one. (Plain threads rather than a rayon pool: the engine runs its
+//! recogniser in a one-thread pool per calling thread, and a rayon worker waiting on another pool
+//! spins instead of sleeping.)
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use kyc_ocr::engine::{Engine, EngineParams};
-use rayon::prelude::*;
 
 fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/docs/clean")
@@ -33,23 +36,31 @@ fn read_folder(dir: &Path, threads: usize) -> Result<Vec<(PathBuf, Outcome)>, Bo
         .collect();
     images.sort();
     let engine = Engine::new(EngineParams::default())?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let results = pool.install(|| {
-        images
-            .par_iter()
-            .map(|path| {
+    let next = AtomicUsize::new(0);
+    // One slot per image, filled by whichever thread reads it: the output keeps the input order.
+    let slots: Vec<Mutex<Option<Outcome>>> = images.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = images.get(i) else { break };
                 // One bad file is one failed result, never the end of the batch.
                 let outcome = std::fs::read(path)
                     .map_err(|e| e.to_string())
                     .and_then(|bytes| engine.read(&bytes).map_err(|e| e.to_string()))
                     .map(|out| out.mrz.map(|m| m.lines).unwrap_or_default());
-                (path.clone(), outcome)
-            })
-            .collect()
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+            });
+        }
     });
-    Ok(results)
+    Ok(images
+        .into_iter()
+        .zip(slots)
+        .map(|(path, slot)| {
+            let outcome = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            (path, outcome.unwrap_or_else(|| Err("not read".to_string())))
+        })
+        .collect())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

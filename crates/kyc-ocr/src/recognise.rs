@@ -75,7 +75,8 @@ pub enum ModelThreads {
     /// Each calling thread runs the model on one thread of its own (the default): a read costs
     /// one core, and a service or a batch scales by reading several images at once. (rten would
     /// otherwise run every call in one process-wide pool, where concurrent reads queue behind
-    /// each other.)
+    /// each other.) Read from plain threads (`std::thread`, a blocking pool): a rayon worker that
+    /// waits for another pool keeps its core busy stealing work instead of sleeping.
     #[default]
     PerCaller,
     /// Every call splits its work over one pool of this many threads, shared by all calls: lower

@@ -1,20 +1,20 @@
 //! `kyc-ocr batch`: reads many images in parallel, reporting in input order.
 //!
-//! One engine is built and shared by a rayon pool of `--jobs` threads. Workers send each result
-//! with its index to the printing thread, which holds back early finishers until every earlier
-//! input is printed, so the output order is the input order whatever the scheduling. A file that
-//! cannot be read gets its own line (an `error` object with `--json`) and never stops the batch.
+//! One engine is built and shared by `--jobs` plain threads, each taking the next image when it
+//! finishes one. Workers send each result with its index to the printing thread, which holds back
+//! early finishers until every earlier input is printed, so the output order is the input order
+//! whatever the scheduling. A file that cannot be read gets its own line (an `error` object with
+//! `--json`) and never stops the batch.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use kyc_ocr::engine::{Engine, ReadOutput};
-use rayon::prelude::*;
 use serde_json::json;
 
 use crate::cmd::read;
@@ -160,10 +160,6 @@ pub fn run(args: Args) -> crate::Outcome {
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.jobs)
-        .build()
-        .context("cannot start the worker threads")?;
     log::info!(
         "batch: {} images on {} threads",
         plan.inputs.len(),
@@ -188,28 +184,35 @@ pub fn run(args: Args) -> crate::Outcome {
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<(usize, Item)>();
     let mut tally = Tally::default();
+    // Plain threads, each taking the next image when it finishes one. Not a rayon pool: the
+    // engine runs its recogniser in a one-thread pool per calling thread, and a rayon worker
+    // waiting on another pool spins instead of sleeping, taking the core the model needs.
+    let next = AtomicUsize::new(0);
     let printed = std::thread::scope(|scope| {
-        let (engine, stop, inputs) = (&engine, &stop, &plan.inputs);
-        scope.spawn(move || {
-            pool.install(|| {
-                inputs
-                    .par_iter()
-                    .enumerate()
-                    .for_each_with(tx, |tx, (i, path)| {
-                        // After a closed pipe nobody reads the rest: skip the work.
-                        if stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let item = read_one(engine, path);
-                        match &item {
-                            Item::Read(out) => output::log_timings(i + 1, &out.timings),
-                            Item::Failed(_) => log::info!("image {}: failed", i + 1),
-                        }
-                        // The receiver is gone only when printing stopped; nothing to do then.
-                        let _ = tx.send((i, item));
-                    });
-            });
-        });
+        let (engine, stop, inputs, next) = (&engine, &stop, &plan.inputs, &next);
+        for _ in 0..plan.jobs {
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name("kyc-ocr-batch".to_string())
+                .spawn_scoped(scope, move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    // After a closed pipe nobody reads the rest: skip the work.
+                    let Some(path) = inputs.get(i).filter(|_| !stop.load(Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let item = read_one(engine, path);
+                    match &item {
+                        Item::Read(out) => output::log_timings(i + 1, &out.timings),
+                        Item::Failed(_) => log::info!("image {}: failed", i + 1),
+                    }
+                    // The receiver is gone only when printing stopped; nothing to do then.
+                    if tx.send((i, item)).is_err() {
+                        break;
+                    }
+                })
+                .context("cannot start the worker threads")?;
+        }
+        drop(tx);
         let result = print_in_order(&rx, &plan.inputs, args.json, &progress, &mut tally);
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
