@@ -13,7 +13,11 @@ use kyc_ocr::decode::{decode, DecodeLimits};
 use kyc_ocr::locate::{locate, LocateParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let params = LocateParams::default();
+    // `FINE=N` tries another fine-search size (a tuning aid).
+    let mut params = LocateParams::default();
+    if let Some(n) = std::env::var("FINE").ok().and_then(|v| v.parse().ok()) {
+        params.fine_work_size = n;
+    }
     for dir in std::env::args().skip(1) {
         let dir = Path::new(&dir);
         // A single image (one without an MRZ, say): only whether a zone is found.
