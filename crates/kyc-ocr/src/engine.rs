@@ -266,14 +266,31 @@ impl Engine {
         }
         // Lines shorter than their layout lost characters the localiser could not see (glare, a
         // shadow, a fold over one end): look beyond each end in turn, in the better direction.
-        let missing = location.line_len as f32 - location.visible_chars();
-        if missing >= 1.5 && !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
-            let read_way = best.location.clone().unwrap_or(location);
-            for (before, after) in [(missing + 0.5, 0.0), (0.0, missing + 0.5)] {
-                self.check_time(start, "a reading")?;
-                let other = self.read_at(grey, read_way.extended(before, after), &mut timings)?;
-                if rank(&other) > rank(&best) {
-                    best = other;
+        // Two lines that look 36 long may be a 44-character zone with faded ends, which the
+        // localiser sized as the nearer layout: try the longer one too.
+        if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+            let read_way = best.location.clone().unwrap_or_else(|| location.clone());
+            let visible = location.visible_chars();
+            let mut lengths = vec![location.line_len];
+            if location.lines.len() == 2 && location.line_len == 36 {
+                lengths.push(44);
+            }
+            'lengths: for len in lengths {
+                let missing = len as f32 - visible;
+                if missing < 1.5 {
+                    continue;
+                }
+                for (before, after) in [(missing + 0.5, 0.0), (0.0, missing + 0.5)] {
+                    self.check_time(start, "a reading")?;
+                    let mut wider = read_way.extended(before, after);
+                    wider.line_len = len;
+                    let other = self.read_at(grey, wider, &mut timings)?;
+                    if rank(&other) > rank(&best) {
+                        best = other;
+                    }
+                    if best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+                        break 'lengths;
+                    }
                 }
             }
         }
