@@ -96,10 +96,10 @@ impl DecodeError {
 
 /// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP) and applies its EXIF orientation.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, DecodeError> {
-    let (decoder, size, orientation) = open(bytes, limits)?;
-    let mut image = DynamicImage::from_decoder(decoder)
-        .map_err(|e| classify(e, Some(size), limits.max_pixels))?;
-    if let Some(orientation) = orientation {
+    let opened = open(bytes, limits)?;
+    let mut image = DynamicImage::from_decoder(opened.decoder)
+        .map_err(|e| classify(e, Some(opened.size), limits.max_pixels))?;
+    if let Some(orientation) = opened.orientation {
         image.apply_orientation(orientation);
     }
     Ok(image)
@@ -109,8 +109,13 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, Decod
 /// EXIF orientation as [`decode`]. A JPEG (most uploads) decodes its luma channel alone, which
 /// skips chroma upsampling and colour conversion: about a third of the decode time of a photo.
 pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
-    let (decoder, (width, height), orientation) = open(bytes, limits)?;
-    let grey = if image::guess_format(bytes).ok() == Some(ImageFormat::Jpeg) {
+    let Opened {
+        decoder,
+        format,
+        size: (width, height),
+        orientation,
+    } = open(bytes, limits)?;
+    let grey = if format == ImageFormat::Jpeg {
         drop(decoder);
         let options = DecoderOptions::default()
             .set_strict_mode(false)
@@ -148,11 +153,13 @@ pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, Dec
     })
 }
 
-type Opened<'a> = (
-    Box<dyn ImageDecoder + 'a>,
-    (u32, u32),
-    Option<image::metadata::Orientation>,
-);
+/// An image whose checks passed and whose header was read, its pixels not yet decoded.
+struct Opened<'a> {
+    decoder: Box<dyn ImageDecoder + 'a>,
+    format: ImageFormat,
+    size: (u32, u32),
+    orientation: Option<image::metadata::Orientation>,
+}
 
 /// Checks size and format, reads the header and checks the pixel count: everything before the
 /// pixel buffer is allocated.
@@ -203,7 +210,12 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, Decode
     }
     // A broken EXIF block must not lose an otherwise readable image: fall back to no rotation.
     let orientation = decoder.orientation().ok();
-    Ok((Box::new(decoder), (width, height), orientation))
+    Ok(Opened {
+        decoder: Box::new(decoder),
+        format,
+        size: (width, height),
+        orientation,
+    })
 }
 
 /// Maps the decoder's error to our kinds; `size` is the declared size once the header was read.
