@@ -271,11 +271,8 @@ impl Engine {
         if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
             let read_way = best.location.clone().unwrap_or_else(|| location.clone());
             let visible = location.visible_chars();
-            let mut lengths = vec![location.line_len];
-            if location.lines.len() == 2 && location.line_len == 36 {
-                lengths.push(44);
-            }
-            'lengths: for len in lengths {
+            let lengths = locate::layout_lengths(location.lines.len());
+            'lengths: for len in lengths.into_iter().filter(|&l| l >= location.line_len) {
                 let missing = len as f32 - visible;
                 if missing < 1.5 {
                     continue;

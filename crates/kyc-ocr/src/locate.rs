@@ -16,6 +16,8 @@
 use image::{imageops, GrayImage, Luma};
 use serde::Serialize;
 
+use crate::mrz::MrzFormat;
+
 /// A point in image pixel coordinates (x right, y down).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Point {
@@ -170,6 +172,19 @@ impl Default for LocateParams {
             fine_work_size: 1600,
         }
     }
+}
+
+/// The line lengths of the MRZ layouts with `lines` lines, shortest first: `[30]` for three,
+/// `[36, 44]` for two.
+pub fn layout_lengths(lines: usize) -> Vec<usize> {
+    let mut lengths: Vec<usize> = MrzFormat::ALL
+        .iter()
+        .filter(|f| f.line_count() == lines)
+        .map(|f| f.line_len())
+        .collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    lengths
 }
 
 /// Finds the MRZ in a grey image; `None` when there is no zone of 2 or 3 MRZ-length lines.
@@ -946,11 +961,6 @@ fn missing_td1_line(blobs: &[Blob], group: &[Chain]) -> Option<Chain> {
     Some(line)
 }
 
-/// Fraction of consecutive gaps within 25% of the local pitch: near 1 for printed text.
-fn regularity(_blobs: &[Blob], c: &Chain) -> f32 {
-    c.regular
-}
-
 /// The gaps between consecutive positions `along` a line, each divided by the median gap of its
 /// neighbourhood rather than of the whole line: under perspective the pitch changes along the
 /// line, by half or more on a steep photo.
@@ -1156,7 +1166,7 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
         .filter(|c| {
             (24.0..=50.0).contains(&c.pitches())
                 && c.members.len() as f32 >= c.pitches() * 0.6
-                && regularity(&blobs, c) >= 0.6
+                && c.regular >= 0.6
         })
         .collect();
     let mut best: Option<(f32, Vec<&Chain>)> = None;
@@ -1217,7 +1227,7 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
                     .fold(0.0f32, |m, l| m.max((l / lens[0] - 1.0).abs()));
                 let score: f32 = w
                     .iter()
-                    .map(|c| c.members.len() as f32 * regularity(&blobs, c))
+                    .map(|c| c.members.len() as f32 * c.regular)
                     .sum::<f32>()
                     * if fits_format { 2.0 } else { 1.0 }
                     * (1.0 - spread);
@@ -1242,7 +1252,13 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
     // The union, but at most 1.5 pitches beyond the intersection: a line that lost its first or
     // last character gets it back from its neighbours, while background blobs that extended one
     // chain cannot widen the zone by more than a character.
-    let pitch0 = group.iter().map(|c| c.pitch).sum::<f32>() / group.len() as f32;
+    let mean = |f: fn(&Chain) -> f32| group.iter().map(f).sum::<f32>() / group.len() as f32;
+    let pitch = mean(|c| c.pitch);
+    // The chain's extent spans (n - 1) pitches plus one glyph width, about n - 0.3 pitches.
+    // Counted in local pitches (perspective), plus what the common extent added or removed.
+    let (units, extent) = (mean(|c| c.units), mean(|c| c.end - c.start));
+    let chars_between = |start: f32, end: f32| units + (end - start - extent) / pitch + 0.3;
+    let lengths = layout_lengths(group.len());
     let fold = |f: fn(&Chain) -> f32| {
         group
             .iter()
@@ -1253,19 +1269,16 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
     };
     let (lo_start, hi_start) = fold(|c| c.start);
     let (lo_end, hi_end) = fold(|c| c.end);
-    let mut start = lo_start.max(hi_start - 1.5 * pitch0);
-    let mut end = hi_end.min(lo_end + 1.5 * pitch0);
+    let mut start = lo_start.max(hi_start - 1.5 * pitch);
+    let mut end = hi_end.min(lo_end + 1.5 * pitch);
     // A line shorter than its layout lost characters to glare, shadow or a finger: walk on from
     // each end while faint ink is still there, up to the longest length the line count allows.
-    let units0 = group.iter().map(|c| c.units).sum::<f32>() / group.len() as f32;
-    let extent0 = group.iter().map(|c| c.end - c.start).sum::<f32>() / group.len() as f32;
-    let chars0 = units0 + (end - start - extent0) / pitch0 + 0.3;
-    let longest = if group.len() == 3 { 30.0 } else { 44.0 };
-    let missing = (longest - chars0).round().max(0.0) as usize;
+    let longest = lengths.last().copied().unwrap_or(44) as f32;
+    let missing = (longest - chars_between(start, end)).round().max(0.0) as usize;
     if missing > 0 {
-        let (more_start, more_end) = extend_ends(grey, &group, start, end, pitch0, missing);
-        start -= more_start as f32 * pitch0;
-        end += more_end as f32 * pitch0;
+        let (more_start, more_end) = extend_ends(grey, &group, start, end, pitch, missing);
+        start -= more_start as f32 * pitch;
+        end += more_end as f32 * pitch;
     }
     let lines: Vec<Quad> = group.iter().map(|c| line_quad(c, start, end)).collect();
     let last = lines.len() - 1;
@@ -1275,19 +1288,18 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
         lines[last].0[2],
         lines[last].0[3],
     ]);
-    let pitch = group.iter().map(|c| c.pitch).sum::<f32>() / group.len() as f32;
-    // The chain's extent spans (n - 1) pitches plus one glyph width, about n - 0.3 pitches.
-    // Counted in local pitches (perspective), plus what the common extent added or removed.
-    let units = group.iter().map(|c| c.units).sum::<f32>() / group.len() as f32;
-    let extent = group.iter().map(|c| c.end - c.start).sum::<f32>() / group.len() as f32;
-    let chars = units + (end - start - extent) / pitch + 0.3;
-    let line_len = if group.len() == 3 {
-        30
-    } else if (chars - 36.0).abs() < (chars - 44.0).abs() {
-        36
-    } else {
-        44
-    };
+    // The nearest layout length (the longer on a tie).
+    let chars = chars_between(start, end);
+    let line_len = lengths
+        .iter()
+        .rev()
+        .copied()
+        .min_by(|&a, &b| {
+            (chars - a as f32)
+                .abs()
+                .total_cmp(&(chars - b as f32).abs())
+        })
+        .unwrap_or(44);
     let found = Found {
         angle_deg: u.y.atan2(u.x).to_degrees().rem_euclid(360.0),
         quad,
@@ -1301,7 +1313,7 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
         .iter()
         .flat_map(|c| c.members.iter().copied())
         .collect();
-    let height = group.iter().map(|c| c.height).sum::<f32>() / group.len() as f32;
+    let height = mean(|c| c.height);
     let chevrons = chevron_evidence(&blobs, &labels, &members, u, height);
     let backwards = if chevrons.abs() >= 1.0 {
         chevrons < 0.0
@@ -1383,6 +1395,13 @@ fn clip_convex(subject: &[Point], clip: &[Point]) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_lengths_follow_the_line_count() {
+        assert_eq!(layout_lengths(3), [30]);
+        assert_eq!(layout_lengths(2), [36, 44]);
+        assert!(layout_lengths(1).is_empty());
+    }
 
     #[test]
     fn extending_a_zone_lengthens_each_line_along_its_own_direction() {

@@ -80,16 +80,12 @@ pub fn constrain_line(reading: &LineReading) -> String {
     if cands.iter().any(Vec::is_empty) {
         return best;
     }
-    let formats = [
-        MrzFormat::Td1,
-        MrzFormat::Td2,
-        MrzFormat::Td3,
-        MrzFormat::MrvA,
-        MrzFormat::MrvB,
-    ];
     // (violations, forced text) per candidate layout line.
     let mut roles: Vec<(usize, String)> = Vec::new();
-    for format in formats.into_iter().filter(|f| f.line_len() == cands.len()) {
+    for format in MrzFormat::ALL
+        .into_iter()
+        .filter(|f| f.line_len() == cands.len())
+    {
         for classes in layout::Layout::of(format).classes(None) {
             let mut violations = 0;
             let forced: String = cands

@@ -22,6 +22,15 @@ pub enum MrzFormat {
 }
 
 impl MrzFormat {
+    /// Every layout.
+    pub const ALL: [MrzFormat; 5] = [
+        MrzFormat::Td1,
+        MrzFormat::Td2,
+        MrzFormat::Td3,
+        MrzFormat::MrvA,
+        MrzFormat::MrvB,
+    ];
+
     /// The number of lines of this layout.
     pub fn line_count(self) -> usize {
         match self {
