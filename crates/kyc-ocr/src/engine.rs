@@ -257,18 +257,21 @@ impl Engine {
             });
         };
         let mut best = self.read_at(grey, location.clone(), &mut timings)?;
-        if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
-            self.check_time(start, "the first reading")?;
-            let other = self.read_at(grey, location.flipped(), &mut timings)?;
-            if rank(&other) > rank(&best) {
-                best = other;
-            }
+        if !is_valid(&best) {
+            self.read_instead(
+                grey,
+                location.flipped(),
+                &mut best,
+                &mut timings,
+                start,
+                "the first reading",
+            )?;
         }
         // Lines shorter than their layout lost characters the localiser could not see (glare, a
         // shadow, a fold over one end): look beyond each end in turn, in the better direction.
         // Two lines that look 36 long may be a 44-character zone with faded ends, which the
         // localiser sized as the nearer layout: try the longer one too.
-        if !best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+        if !is_valid(&best) {
             let read_way = best.location.clone().unwrap_or_else(|| location.clone());
             let visible = location.visible_chars();
             let lengths = locate::layout_lengths(location.lines.len());
@@ -278,14 +281,10 @@ impl Engine {
                     continue;
                 }
                 for (before, after) in [(missing + 0.5, 0.0), (0.0, missing + 0.5)] {
-                    self.check_time(start, "a reading")?;
                     let mut wider = read_way.extended(before, after);
                     wider.line_len = len;
-                    let other = self.read_at(grey, wider, &mut timings)?;
-                    if rank(&other) > rank(&best) {
-                        best = other;
-                    }
-                    if best.mrz.as_ref().is_some_and(Mrz::is_valid) {
+                    self.read_instead(grey, wider, &mut best, &mut timings, start, "a reading")?;
+                    if is_valid(&best) {
                         break 'lengths;
                     }
                 }
@@ -294,6 +293,25 @@ impl Engine {
         timings.total_ms = ms(start);
         best.timings = timings;
         Ok(best)
+    }
+
+    /// Reads the zone at `location` too, within the time budget (`after` names what came before),
+    /// and keeps that reading in `best` when it ranks higher.
+    fn read_instead(
+        &self,
+        grey: &GrayImage,
+        location: MrzLocation,
+        best: &mut ReadOutput,
+        timings: &mut Timings,
+        start: Instant,
+        after: &'static str,
+    ) -> Result<(), EngineError> {
+        self.check_time(start, after)?;
+        let other = self.read_at(grey, location, timings)?;
+        if rank(&other) > rank(best) {
+            *best = other;
+        }
+        Ok(())
     }
 
     /// Stops the read with [`EngineErrorKind::TimeLimit`] once the time budget is spent.
@@ -344,6 +362,11 @@ impl Engine {
             timings: Timings::default(),
         })
     }
+}
+
+/// Whether the reading gave an MRZ whose check digits all hold.
+fn is_valid(out: &ReadOutput) -> bool {
+    out.mrz.as_ref().is_some_and(Mrz::is_valid)
 }
 
 /// Orders readings: a valid MRZ, then a parsed one, then by confidence.
