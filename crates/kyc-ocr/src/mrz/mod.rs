@@ -67,15 +67,7 @@ pub fn constrain_line(reading: &LineReading) -> String {
     let cands: Vec<repair::Cands> = reading
         .positions
         .iter()
-        .map(|pos| {
-            let mut v: repair::Cands = pos
-                .iter()
-                .filter(|c| c.ch.is_ascii() && parse::in_alphabet(c.ch))
-                .map(|c| (c.ch as u8, c.log_prob))
-                .collect();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1));
-            repair::with_partners(v)
-        })
+        .map(|pos| parse::candidates(pos))
         .collect();
     if cands.iter().any(Vec::is_empty) {
         return best;

@@ -70,6 +70,21 @@ pub(crate) fn parse_lines<S: AsRef<str>>(
     analyse(readings, opts, false)
 }
 
+/// One position's candidates for repair: upper-cased, MRZ characters only, best first even if the
+/// recogniser's order was not, each character once, then the confusion partners it lacks. Empty
+/// when no candidate is an MRZ character.
+pub(crate) fn candidates(pos: &[CharCandidate]) -> Cands {
+    let mut v: Cands = pos
+        .iter()
+        .map(|c| (c.ch.to_ascii_uppercase(), c.log_prob))
+        .filter(|c| in_alphabet(c.0))
+        .map(|c| (c.0 as u8, if c.1.is_finite() { c.1 } else { -1e6 }))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v.dedup_by_key(|c| c.0);
+    repair::with_partners(v)
+}
+
 pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Result<Mrz, MrzError> {
     let total: usize = lines.iter().map(|l| l.positions.len()).sum();
     if total > MAX_INPUT_BYTES {
@@ -84,21 +99,13 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
         let mut text = Vec::with_capacity(line.positions.len());
         let mut cands = Vec::with_capacity(line.positions.len());
         for (pi, pos) in line.positions.iter().enumerate() {
-            let mut v: Cands = pos
-                .iter()
-                .map(|c| (c.ch.to_ascii_uppercase(), c.log_prob))
-                .filter(|c| in_alphabet(c.0))
-                .map(|c| (c.0 as u8, if c.1.is_finite() { c.1 } else { -1e6 }))
-                .collect();
-            if v.is_empty() {
+            let v = candidates(pos);
+            let Some(&(best, _)) = v.first() else {
                 let ch = pos.first().map_or(' ', |c| c.ch);
                 return Err(invalid_char(li, pi, ch));
-            }
-            // Best first even if the recogniser's order was not.
-            v.sort_by(|a, b| b.1.total_cmp(&a.1));
-            v.dedup_by_key(|c| c.0);
-            text.push(char::from(v[0].0));
-            cands.push(repair::with_partners(v));
+            };
+            text.push(char::from(best));
+            cands.push(v);
         }
         if !text.is_empty() {
             texts.push(text);
@@ -109,7 +116,7 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
     analyse(readings, opts, true)
 }
 
-pub(crate) fn in_alphabet(c: char) -> bool {
+fn in_alphabet(c: char) -> bool {
     c.is_ascii_uppercase() || c.is_ascii_digit() || c == '<'
 }
 
