@@ -509,6 +509,28 @@ pub(crate) fn label(key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mrz::layout::Layout;
+    use crate::mrz::MrzFormat;
+
+    /// The ICAO 9303 TD3 specimen.
+    const SPECIMEN: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    /// The specimen read with every character certain.
+    fn certain() -> Vec<Vec<Cands>> {
+        SPECIMEN
+            .iter()
+            .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+            .collect()
+    }
+
+    /// Repairs `cands` under the TD3 layout.
+    fn repair_td3(cands: &[Vec<Cands>]) -> Outcome {
+        let layout = Layout::of(MrzFormat::Td3);
+        repair(cands, &layout.classes(None), &layout.checks(None))
+    }
 
     #[test]
     fn partners_are_symmetric() {
@@ -537,18 +559,8 @@ mod tests {
 
     #[test]
     fn a_field_needing_more_than_two_changes_is_left_as_read() {
-        use crate::mrz::layout::Layout;
-        use crate::mrz::MrzFormat;
-        let layout = Layout::of(MrzFormat::Td3);
-        let lines = [
-            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        ];
         let cands = |edits: &[(usize, &[(u8, f32)])]| -> Vec<Vec<Cands>> {
-            let mut c: Vec<Vec<Cands>> = lines
-                .iter()
-                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
-                .collect();
+            let mut c = certain();
             for &(p, alts) in edits {
                 c[1][p] = alts.to_vec();
             }
@@ -576,60 +588,40 @@ mod tests {
             ),
         ];
         for (name, edits, want) in cases {
-            let out = repair(&cands(&edits), &layout.classes(None), &layout.checks(None));
+            let out = repair_td3(&cands(&edits));
             assert_eq!(String::from_utf8_lossy(&out.lines[1]), want, "{name}");
         }
     }
 
     #[test]
     fn at_most_two_fields_change() {
-        use crate::mrz::layout::Layout;
-        use crate::mrz::MrzFormat;
-        let layout = Layout::of(MrzFormat::Td3);
-        let lines = [
-            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        ];
         // Number, birth date and expiry each misread once, each with the truth as a strong
         // runner-up: three fields would have to change, so nothing does.
         let edits: [(usize, u8, u8); 3] = [(1, b'3', b'8'), (16, b'3', b'8'), (26, b'3', b'5')];
         for n in [2, 3] {
-            let mut c: Vec<Vec<Cands>> = lines
-                .iter()
-                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
-                .collect();
+            let mut c = certain();
             for &(p, read, truth) in &edits[..n] {
                 c[1][p] = vec![(read, -0.3), (truth, -1.0)];
             }
-            let out = repair(&c, &layout.classes(None), &layout.checks(None));
-            let repaired = String::from_utf8_lossy(&out.lines[1]) == lines[1];
+            let out = repair_td3(&c);
+            let repaired = String::from_utf8_lossy(&out.lines[1]) == SPECIMEN[1];
             assert_eq!(repaired, n == 2, "{n} fields misread: {:?}", out.repairs);
         }
     }
 
     #[test]
     fn a_field_with_many_doubtful_positions_is_left_as_read() {
-        use crate::mrz::layout::Layout;
-        use crate::mrz::MrzFormat;
-        let layout = Layout::of(MrzFormat::Td3);
-        let lines = [
-            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        ];
         // The number misread at position 2 with the truth as runner-up; `extra` more of its
         // positions are read right but doubtfully.
         for extra in [0, 1, 2] {
-            let mut c: Vec<Vec<Cands>> = lines
-                .iter()
-                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
-                .collect();
+            let mut c = certain();
             c[1][1] = vec![(b'3', -0.6), (b'8', -1.0)];
             for p in [4, 6].iter().take(extra) {
-                let b = lines[1].as_bytes()[*p];
+                let b = SPECIMEN[1].as_bytes()[*p];
                 c[1][*p] = vec![(b, -0.6), (b'X', -1.0)];
             }
-            let out = repair(&c, &layout.classes(None), &layout.checks(None));
-            let repaired = String::from_utf8_lossy(&out.lines[1]) == lines[1];
+            let out = repair_td3(&c);
+            let repaired = String::from_utf8_lossy(&out.lines[1]) == SPECIMEN[1];
             assert_eq!(
                 repaired,
                 extra < 2,
@@ -641,25 +633,15 @@ mod tests {
 
     #[test]
     fn an_invisible_swap_elsewhere_does_not_block_a_repair() {
-        use crate::mrz::layout::Layout;
-        use crate::mrz::MrzFormat;
-        let layout = Layout::of(MrzFormat::Td3);
-        let lines = [
-            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-        ];
-        let mut c: Vec<Vec<Cands>> = lines
-            .iter()
-            .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
-            .collect();
+        let mut c = certain();
         // The composite digit misread (1 for 0), and a filler of the personal number that may be
         // a K (equal value: no digit can tell, so it must not count as a rival correction).
         c[1][43] = vec![(b'1', -0.3), (b'0', -1.5)];
         c[1][38] = vec![(b'<', -0.5), (b'K', -1.0)];
-        let out = repair(&c, &layout.classes(None), &layout.checks(None));
+        let out = repair_td3(&c);
         assert_eq!(
             String::from_utf8_lossy(&out.lines[1]),
-            lines[1],
+            SPECIMEN[1],
             "{:?}",
             out.warnings
         );
@@ -669,8 +651,6 @@ mod tests {
     #[test]
     fn search_is_bounded_on_hostile_candidates() {
         // Every position offers every character: the search must still stop quickly.
-        use crate::mrz::layout::Layout;
-        use crate::mrz::MrzFormat;
         let layout = Layout::of(MrzFormat::Td3);
         let all: Cands = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
             .iter()
@@ -679,7 +659,7 @@ mod tests {
             .collect();
         let cands = vec![vec![all.clone(); 44]; 2];
         let t = std::time::Instant::now();
-        let out = repair(&cands, &layout.classes(None), &layout.checks(None));
+        let out = repair_td3(&cands);
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
         // Whatever it chose, a change confirmed by check digits leaves the composite valid.
         let composite = layout.checks(None).pop().unwrap();
