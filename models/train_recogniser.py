@@ -436,6 +436,42 @@ def write_metadata(args, out_dir, metrics, recipe, export_info):
 # ----------------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------------
+def ema_copy(model, arch, dev):
+    """A frozen copy of `model` that `ema_update` keeps as its exponential moving average."""
+    ema = CRNN(arch=arch)
+    ema.load_state_dict(model.state_dict())
+    ema.to(dev)
+    ema.eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    return ema
+
+
+def ctc_step(model, opt, ctc, x, targets, lr):
+    """One optimiser step of `model` on a batch at learning rate `lr`; returns the loss."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    logp = model(x)
+    in_lens = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+    tg_lens = torch.tensor([len(t) for t in targets], dtype=torch.long)
+    loss = ctc(logp.float(), torch.cat(targets).to(x.device), in_lens, tg_lens)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return loss
+
+
+def ema_update(ema, model, step):
+    """Moves `ema` towards `model` (decay warming up to 0.999 over the first steps); buffers are copied."""
+    d = min(0.999, (1 + step) / (10 + step))
+    with torch.no_grad():
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        for be, bm in zip(ema.buffers(), model.buffers()):
+            be.copy_(bm)
+
+
 class Shadow:
     """A second model trained from scratch on the main model's batches, so that one run (one rendered
     data stream, the expensive part) compares two layouts. Keeps its own EMA and best checkpoint."""
@@ -443,33 +479,15 @@ class Shadow:
     def __init__(self, arch, dev, lr, work):
         self.arch, self.work = arch, work
         self.model = CRNN(arch=arch).to(dev)
-        self.ema = CRNN(arch=arch).to(dev)
-        self.ema.load_state_dict(self.model.state_dict())
-        self.ema.eval()
-        for p in self.ema.parameters():
-            p.requires_grad_(False)
+        self.ema = ema_copy(self.model, arch, dev)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=1e-4)
         self.best = None
         self.history = []
         log("shadow model %s params: %d" % (arch, sum(p.numel() for p in self.model.parameters())))
 
     def train_step(self, x, targets, lr, ctc, step):
-        for g in self.opt.param_groups:
-            g["lr"] = lr
-        logp = self.model(x)
-        in_lens = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
-        tg_lens = torch.tensor([len(t) for t in targets], dtype=torch.long)
-        loss = ctc(logp.float(), torch.cat(targets).to(x.device), in_lens, tg_lens)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
-        self.opt.step()
-        d = min(0.999, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for pe, pm in zip(self.ema.parameters(), self.model.parameters()):
-                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-            for be, bm in zip(self.ema.buffers(), self.model.buffers()):
-                be.copy_(bm)
+        ctc_step(self.model, self.opt, ctc, x, targets, lr)
+        ema_update(self.ema, self.model, step)
 
     def evaluate(self, real_val, step):
         res = evaluate(torch_fn(self.ema), real_val, None)
@@ -590,12 +608,7 @@ def main():
     model.to(dev)
     nparams = sum(p.numel() for p in model.parameters())
     log("model params: %d" % nparams)
-    ema = CRNN(arch=args.arch)
-    ema.load_state_dict(model.state_dict())
-    ema.to(dev)
-    ema.eval()
-    for p in ema.parameters():
-        p.requires_grad_(False)
+    ema = ema_copy(model, args.arch, dev)
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -678,28 +691,13 @@ def main():
         if frac >= 1.0:
             break
         lr = lr_at(frac, args.lr, warm=args.warmup)
-        for gparam in opt.param_groups:
-            gparam["lr"] = lr
         x = x.to(dev, non_blocking=True)
-        logp = model(x)
-        T = logp.shape[0]
-        in_lens = torch.full((x.shape[0],), T, dtype=torch.long)
-        tg_lens = torch.tensor([len(t) for t in targets], dtype=torch.long)
-        loss = ctc(logp.float(), torch.cat(targets).to(dev), in_lens, tg_lens)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
+        loss = ctc_step(model, opt, ctc, x, targets, lr)
         for sh in shadows:
             sh.train_step(x, targets, lr, ctc, step + 1)
         step += 1
         seen += x.shape[0]
-        d = min(0.999, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-            for be, bm in zip(ema.buffers(), model.buffers()):
-                be.copy_(bm)
+        ema_update(ema, model, step)
         lv = float(loss.detach())
         loss_avg = lv if loss_avg is None else 0.98 * loss_avg + 0.02 * lv
         if step % 50 == 0:
