@@ -1,4 +1,4 @@
-//! Per-stage benchmarks, `stage/case`: decode, locate, rectify, recognise, parse and repair,
+//! Per-stage benchmarks, `stage/case`: decode, locate, detect, rectify, recognise, parse and repair,
 //! compare, end to end. Every measured closure asserts its result against the fixture's truth.
 
 use std::hint::black_box;
@@ -50,6 +50,25 @@ fn stages(c: &mut Criterion) {
                 let location = engine.locate(black_box(&grey)).expect("MRZ located");
                 assert_eq!(location.lines.len(), case.lines.len());
                 location
+            })
+        });
+    }
+    group.finish();
+
+    // The learned detector, the extra cost of a read where the classical localiser fails. It runs
+    // in rten's shared pool (ocrs takes no pool), which `main` limits to one thread.
+    let mut group = c.benchmark_group("detect");
+    for case in cases.iter().filter(|c| c.name.starts_with("photo")) {
+        let grey = engine.decode_grey(&case.bytes).unwrap();
+        group.bench_function(&case.name, |b| {
+            b.iter(|| {
+                let zones = engine.detect(black_box(&grey));
+                assert!(
+                    zones.iter().any(|z| z.lines.len() == case.lines.len()),
+                    "no zone of {} lines",
+                    case.lines.len()
+                );
+                zones
             })
         });
     }
@@ -227,6 +246,8 @@ fn end_to_end(c: &mut Criterion) {
 criterion_group!(benches, stages, text_stages, end_to_end);
 
 fn main() {
+    // ocrs runs the detection model in rten's process-wide pool; one thread, like the rest.
+    std::env::set_var("RTEN_NUM_THREADS", "1");
     // The targets are stated for one thread. The engine runs its recogniser on the calling thread's
     // own one-thread pool (`ModelThreads::PerCaller`, the default); pinning rayon's global pool as
     // well keeps any other parallel work on one thread (`batch` measures the multi-core figure).

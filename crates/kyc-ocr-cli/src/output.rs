@@ -117,10 +117,11 @@ impl log::Log for StderrLogger {
 /// Logs one read's stage timings under its 1-based input index (never its file name).
 pub fn log_timings(index: usize, t: &kyc_ocr::engine::Timings) {
     log::info!(
-        "image {index}: read in {:.0} ms (decode {:.0}, locate {:.0}, rectify {:.0}, recognise {:.0}, parse {:.1})",
+        "image {index}: read in {:.0} ms (decode {:.0}, locate {:.0}, detect {:.0}, rectify {:.0}, recognise {:.0}, parse {:.1})",
         t.total_ms,
         t.decode_ms,
         t.locate_ms,
+        t.detect_ms,
         t.rectify_ms,
         t.recognise_ms,
         t.parse_ms

@@ -8,6 +8,7 @@ use image::{DynamicImage, GrayImage};
 use serde::Serialize;
 
 use crate::decode::{self, DecodeError, DecodeLimits};
+use crate::detect::{DetectorError, LineDetector};
 use crate::locate::{self, LocateParams, MrzLocation};
 use crate::mrz::{self, LineReading, Mrz, MrzError, ParseOptions};
 use crate::recognise::{self, LineModel, ModelThreads, RecogniseError, RtenModel};
@@ -16,6 +17,21 @@ use crate::rectify::{self, LineImage};
 /// The recogniser trained by `models/train_recogniser.py`, embedded so that a fresh install
 /// needs no model file.
 static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/mrz-rec.onnx");
+/// The MRZ line detector trained by `models/train_detector.py`, embedded likewise.
+static EMBEDDED_DETECTOR: &[u8] = include_bytes!("../../../models/mrz-det.onnx");
+
+/// When the learned MRZ detector ([`crate::detect`]) runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DetectorUse {
+    /// Only when the classical localiser gives no MRZ whose check digits hold: it costs a few
+    /// times a classical read, and the classical localiser reads nearly every scan and clear
+    /// photo alone.
+    #[default]
+    Fallback,
+    /// Never: the classical localiser alone.
+    Off,
+}
 
 /// How to build an [`Engine`].
 #[derive(Clone, Debug)]
@@ -28,6 +44,10 @@ pub struct EngineParams {
     pub model_path: Option<PathBuf>,
     /// How the recogniser uses threads: by default one per calling thread.
     pub model_threads: ModelThreads,
+    /// When the learned MRZ detector runs.
+    pub detector: DetectorUse,
+    /// Detector model file (ONNX or `.rten`); `None` for the embedded model.
+    pub detector_path: Option<PathBuf>,
     /// Options of the MRZ parser (century rules, repair).
     pub parse: ParseOptions,
     /// Wall-clock budget for one [`Engine::read`], checked between stages: a read that has spent
@@ -43,6 +63,8 @@ impl Default for EngineParams {
             locate: LocateParams::default(),
             model_path: None,
             model_threads: ModelThreads::default(),
+            detector: DetectorUse::default(),
+            detector_path: None,
             parse: ParseOptions::default(),
             // A typical read takes tens of milliseconds and the largest image the decode limits
             // admit about a second on one core; ten seconds only stops a starved or hostile case.
@@ -59,6 +81,8 @@ pub enum EngineErrorKind {
     Decode,
     /// The recogniser could not be loaded or run.
     Recognise,
+    /// The MRZ detection model could not be loaded.
+    Detector,
     /// The read spent [`EngineParams::time_limit`] before it finished.
     TimeLimit {
         /// The limit, in milliseconds.
@@ -103,6 +127,16 @@ impl From<DecodeError> for EngineError {
     }
 }
 
+impl From<DetectorError> for EngineError {
+    fn from(e: DetectorError) -> Self {
+        EngineError {
+            kind: EngineErrorKind::Detector,
+            message: e.to_string(),
+            source: Box::new(e),
+        }
+    }
+}
+
 impl From<RecogniseError> for EngineError {
     fn from(e: RecogniseError) -> Self {
         EngineError {
@@ -120,6 +154,8 @@ pub struct Timings {
     pub decode_ms: f32,
     /// Finding the MRZ.
     pub locate_ms: f32,
+    /// Finding the MRZ with the learned detector, when it ran.
+    pub detect_ms: f32,
     /// Cutting out the lines.
     pub rectify_ms: f32,
     /// Running the recogniser and decoding its output.
@@ -154,6 +190,7 @@ pub struct ReadOutput {
 pub struct Engine {
     params: EngineParams,
     model: Box<dyn LineModel>,
+    detector: Option<LineDetector>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -171,16 +208,26 @@ impl Engine {
             Some(path) => RtenModel::from_file(path, params.model_threads)?,
             None => RtenModel::from_static(EMBEDDED_MODEL, params.model_threads)?,
         };
+        let detector = match (params.detector, &params.detector_path) {
+            (DetectorUse::Off, _) => None,
+            (_, Some(path)) => Some(LineDetector::from_file(path)?),
+            (_, None) => Some(LineDetector::from_static(EMBEDDED_DETECTOR)?),
+        };
         Ok(Engine {
             params,
             model: Box::new(model),
+            detector,
         })
     }
 
     /// An engine around any model (tests run the pipeline with a fake).
     #[cfg(test)]
     pub(crate) fn with_model(params: EngineParams, model: Box<dyn LineModel>) -> Engine {
-        Engine { params, model }
+        Engine {
+            params,
+            model,
+            detector: None,
+        }
     }
 
     /// The parameters the engine was built with.
@@ -201,6 +248,15 @@ impl Engine {
     /// Stage 2: finds the MRZ; `None` when the image has none.
     pub fn locate(&self, grey: &GrayImage) -> Option<MrzLocation> {
         locate::locate(grey, &self.params.locate)
+    }
+
+    /// Stage 2, learned: MRZ zones found by the detection model, best first; empty when the
+    /// engine was built with [`DetectorUse::Off`] or the model sees none.
+    pub fn detect(&self, grey: &GrayImage) -> Vec<MrzLocation> {
+        self.detector
+            .as_ref()
+            .map(|d| d.detect(grey))
+            .unwrap_or_default()
     }
 
     /// Stage 3: cuts the located lines out of the full-resolution grey image.
@@ -244,25 +300,55 @@ impl Engine {
         let location = self.locate(grey);
         timings.locate_ms = ms(t);
         self.check_time(start, "locate")?;
-        let Some(location) = location else {
-            timings.total_ms = ms(start);
-            return Ok(ReadOutput {
-                mrz: None,
-                location: None,
-                parse_error: None,
-                text: Vec::new(),
-                readings: Vec::new(),
-                confidence: 0.0,
-                timings,
-            });
+        let mut best = match location {
+            Some(location) => self.read_located(grey, location, &mut timings, start)?,
+            None => ReadOutput::nothing(),
         };
-        let mut best = self.read_at(grey, location.clone(), &mut timings)?;
+        // The learned detector, where the classical localiser gave no valid MRZ.
+        if !is_valid(&best) && self.detector.is_some() {
+            let t = Instant::now();
+            let zones = self.detect(grey);
+            timings.detect_ms = ms(t);
+            'zones: for zone in zones {
+                for way in [zone.clone(), zone.flipped()] {
+                    // The length the zone's proportions suggest first, then the other.
+                    let mut lengths = locate::layout_lengths(way.lines.len());
+                    lengths.sort_by_key(|&l| l != way.line_len);
+                    for len in lengths {
+                        let mut at = way.clone();
+                        if at.line_len != len {
+                            at.pitch *= (at.line_len as f32 - 0.3) / (len as f32 - 0.3);
+                            at.line_len = len;
+                        }
+                        self.read_instead(grey, at, &mut best, &mut timings, start, "detect")?;
+                        if is_valid(&best) {
+                            break 'zones;
+                        }
+                    }
+                }
+            }
+        }
+        timings.total_ms = ms(start);
+        best.timings = timings;
+        Ok(best)
+    }
+
+    /// Reads a zone the classical localiser found: in the located direction, then upside down,
+    /// then past the ends of lines shorter than their layout, keeping the best reading.
+    fn read_located(
+        &self,
+        grey: &GrayImage,
+        location: MrzLocation,
+        timings: &mut Timings,
+        start: Instant,
+    ) -> Result<ReadOutput, EngineError> {
+        let mut best = self.read_at(grey, location.clone(), timings)?;
         if !is_valid(&best) {
             self.read_instead(
                 grey,
                 location.flipped(),
                 &mut best,
-                &mut timings,
+                timings,
                 start,
                 "the first reading",
             )?;
@@ -283,15 +369,13 @@ impl Engine {
                 for (before, after) in [(missing + 0.5, 0.0), (0.0, missing + 0.5)] {
                     let mut wider = read_way.extended(before, after);
                     wider.line_len = len;
-                    self.read_instead(grey, wider, &mut best, &mut timings, start, "a reading")?;
+                    self.read_instead(grey, wider, &mut best, timings, start, "a reading")?;
                     if is_valid(&best) {
                         break 'lengths;
                     }
                 }
             }
         }
-        timings.total_ms = ms(start);
-        best.timings = timings;
         Ok(best)
     }
 
@@ -361,6 +445,21 @@ impl Engine {
             confidence,
             timings: Timings::default(),
         })
+    }
+}
+
+impl ReadOutput {
+    /// The output of a read that found no zone.
+    fn nothing() -> ReadOutput {
+        ReadOutput {
+            mrz: None,
+            location: None,
+            parse_error: None,
+            text: Vec::new(),
+            readings: Vec::new(),
+            confidence: 0.0,
+            timings: Timings::default(),
+        }
     }
 }
 

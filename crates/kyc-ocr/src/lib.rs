@@ -23,6 +23,8 @@ pub mod countries;
 #[cfg(feature = "reader")]
 pub mod decode;
 #[cfg(feature = "reader")]
+pub mod detect;
+#[cfg(feature = "reader")]
 pub mod engine;
 #[cfg(feature = "reader")]
 pub mod locate;

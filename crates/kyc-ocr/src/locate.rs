@@ -32,19 +32,19 @@ impl Point {
     pub fn new(x: f32, y: f32) -> Self {
         Point { x, y }
     }
-    fn add(self, o: Point) -> Point {
+    pub(crate) fn add(self, o: Point) -> Point {
         Point::new(self.x + o.x, self.y + o.y)
     }
-    fn sub(self, o: Point) -> Point {
+    pub(crate) fn sub(self, o: Point) -> Point {
         Point::new(self.x - o.x, self.y - o.y)
     }
-    fn scale(self, k: f32) -> Point {
+    pub(crate) fn scale(self, k: f32) -> Point {
         Point::new(self.x * k, self.y * k)
     }
-    fn dot(self, o: Point) -> f32 {
+    pub(crate) fn dot(self, o: Point) -> f32 {
         self.x * o.x + self.y * o.y
     }
-    fn norm(self) -> f32 {
+    pub(crate) fn norm(self) -> f32 {
         self.dot(self).sqrt()
     }
 }
@@ -274,7 +274,7 @@ impl Ink {
 /// Area-averaging downscale (each output pixel is the mean of the input pixels it covers, with
 /// fractional weights at its edges), separable and in fixed point: a few times faster than
 /// `imageops::thumbnail`, which was most of the localiser's time on a phone photo.
-fn downscale(grey: &GrayImage, w: u32, h: u32) -> GrayImage {
+pub(crate) fn downscale(grey: &GrayImage, w: u32, h: u32) -> GrayImage {
     let (sw, sh) = grey.dimensions();
     let src = grey.as_raw();
     let (sw, sh, w, h) = (sw as usize, sh as usize, w as usize, h as usize);

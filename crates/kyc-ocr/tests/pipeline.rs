@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use image::{GrayImage, Luma};
 use kyc_ocr::decode::DecodeErrorKind;
-use kyc_ocr::engine::{Engine, EngineParams};
+use kyc_ocr::engine::{DetectorUse, Engine, EngineErrorKind, EngineParams};
 use kyc_ocr::locate::{Point, Quad};
 use kyc_ocr::rectify::LINE_HEIGHT;
 
@@ -240,4 +240,55 @@ fn reads_at_any_rotation() {
         let mrz = out.mrz.unwrap_or_else(|| panic!("rotation {name}: no mrz"));
         assert_eq!(mrz.lines, doc.lines, "rotation {name}");
     }
+}
+
+#[test]
+fn detector_finds_the_zone_in_photos_landscape_and_portrait() {
+    for doc in docs("photo") {
+        let g = grey(&doc);
+        // A quarter turn clockwise makes the landscape photo portrait: (x, y) -> (h - y, x).
+        let h = g.height() as f32;
+        let turned = image::imageops::rotate90(&g);
+        let turn = |q: &Quad| Quad(q.0.map(|p| Point::new(h - p.y, p.x)));
+        for (image, truth) in [(&g, doc.mrz_quad), (&turned, turn(&doc.mrz_quad))] {
+            let zones = engine().detect(image);
+            let best = zones
+                .iter()
+                .map(|z| z.quad.iou(&truth))
+                .fold(0.0f32, f32::max);
+            assert!(best > 0.5, "{}: best zone overlap {best}", doc.image);
+            let zone = zones
+                .iter()
+                .find(|z| z.quad.iou(&truth) > 0.5)
+                .expect("a zone over the MRZ");
+            assert_eq!(zone.lines.len(), doc.lines.len(), "{}", doc.image);
+        }
+    }
+}
+
+#[test]
+fn detector_runs_only_as_a_fallback_and_can_be_switched_off() {
+    let doc = &docs("scan")[0];
+    let bytes = std::fs::read(&doc.image).unwrap();
+    // A scan the classical localiser reads: the detector never runs.
+    let out = engine().read(&bytes).unwrap();
+    assert!(out.mrz.as_ref().is_some_and(|m| m.is_valid()));
+    assert_eq!(out.timings.detect_ms, 0.0);
+    let off = Engine::new(EngineParams {
+        detector: DetectorUse::Off,
+        ..EngineParams::default()
+    })
+    .unwrap();
+    assert!(off.detect(&grey(doc)).is_empty());
+}
+
+#[test]
+fn a_missing_detector_model_is_a_typed_error() {
+    let err = Engine::new(EngineParams {
+        detector_path: Some(PathBuf::from("/nonexistent/mrz-det.onnx")),
+        ..EngineParams::default()
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), &EngineErrorKind::Detector);
+    assert!(err.to_string().contains("mrz-det.onnx"), "{err}");
 }

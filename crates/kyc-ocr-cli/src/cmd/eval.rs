@@ -30,6 +30,12 @@ pub struct Args {
     /// Recogniser model file to use instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Classical localiser only: never run the learned MRZ detector (to measure what it adds).
+    #[arg(long)]
+    pub no_detector: bool,
+    /// MRZ detection model file to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub detector_model: Option<PathBuf>,
     /// Evaluate only the first N items.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -94,7 +100,11 @@ impl Tally {
 
 /// Runs the command: 0 after a complete evaluation, 2 (as an error) when the folder is unusable.
 pub fn run(args: Args) -> crate::Outcome {
-    let engine = crate::cmd::read::engine(args.model.clone())?;
+    let engine = crate::cmd::read::engine(
+        args.model.clone(),
+        args.no_detector,
+        args.detector_model.clone(),
+    )?;
     let truth = args.dir.join("truth.jsonl");
     let tsv = args.dir.join("lines.tsv");
     let report = if truth.is_file() {

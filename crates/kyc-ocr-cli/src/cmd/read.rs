@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use kyc_ocr::engine::{Engine, EngineParams, ReadOutput};
+use kyc_ocr::engine::{DetectorUse, Engine, EngineParams, ReadOutput};
 use serde_json::{json, Value};
 
 use crate::cmd::parse;
@@ -24,6 +24,12 @@ pub struct Args {
     /// Recogniser model file to use instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Classical localiser only: never run the learned MRZ detector.
+    #[arg(long)]
+    pub no_detector: bool,
+    /// MRZ detection model file to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub detector_model: Option<PathBuf>,
     /// Write the image with the located zone, line boxes and recognised characters (low
     /// confidence in red) to this PNG file; one image only.
     #[arg(long, value_name = "OUT.png")]
@@ -31,9 +37,19 @@ pub struct Args {
 }
 
 /// Builds the engine from the common flags.
-pub(crate) fn engine(model: Option<PathBuf>) -> anyhow::Result<Engine> {
+pub(crate) fn engine(
+    model: Option<PathBuf>,
+    no_detector: bool,
+    detector_model: Option<PathBuf>,
+) -> anyhow::Result<Engine> {
     Engine::new(EngineParams {
         model_path: model,
+        detector_path: detector_model,
+        detector: if no_detector {
+            DetectorUse::Off
+        } else {
+            DetectorUse::Fallback
+        },
         ..EngineParams::default()
     })
     .context("cannot start the reading engine")
@@ -63,7 +79,7 @@ pub fn run(args: Args) -> crate::Outcome {
         anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
     }
     let t = std::time::Instant::now();
-    let engine = engine(args.model)?;
+    let engine = engine(args.model, args.no_detector, args.detector_model)?;
     log::info!(
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
