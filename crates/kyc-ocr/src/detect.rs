@@ -24,8 +24,8 @@ const HEIGHT_PER_SPACING: f32 = 0.53;
 /// Length over line spacing above which a two-line zone is read as 44 characters (TD3, MRV-A:
 /// about 27) rather than 36 (TD2, MRV-B: about 21).
 const LONG_LAYOUT_RATIO: f32 = 24.0;
-/// Zones handed back at most, best first.
-const MAX_ZONES: usize = 3;
+/// Zones handed back at most, best first: more cost reads and rarely hold the MRZ.
+const MAX_ZONES: usize = 2;
 
 /// Why the detector could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +67,7 @@ impl LineDetector {
         Ok(LineDetector { ocr })
     }
 
-    /// MRZ zones in `grey`, best first (at most three); empty when the model sees none.
+    /// MRZ zones in `grey`, best first (at most two); empty when the model sees none.
     pub fn detect(&self, grey: &GrayImage) -> Vec<MrzLocation> {
         let (w, h) = grey.dimensions();
         if w < 8 || h < 8 {
