@@ -153,12 +153,8 @@ impl Segment {
         if along.x < 0.0 || (along.x == 0.0 && along.y < 0.0) {
             along = along.scale(-1.0);
         }
-        let centre = c
-            .iter()
-            .fold(Point::new(0.0, 0.0), |s, &p| s.add(p))
-            .scale(0.25);
         Some(Segment {
-            centre,
+            centre: Quad(c).centre(),
             along,
             length,
             thickness,
@@ -167,7 +163,7 @@ impl Segment {
 
     /// Offset of the centre across the lines, along `normal`.
     fn across(&self, normal: Point) -> f32 {
-        self.centre.x * normal.x + self.centre.y * normal.y
+        self.centre.dot(normal)
     }
 }
 
@@ -177,6 +173,8 @@ struct Zone {
     lines: Vec<Segment>,
     along: Point,
     spacing: f32,
+    /// Mean length of the lines.
+    length: f32,
     /// How well the lines agree (1 is perfect); orders zones.
     score: f32,
 }
@@ -185,12 +183,11 @@ impl Zone {
     /// The zone as the engine locates it, each point mapped by `back` to the full image.
     fn location(&self, back: impl Fn(Point) -> Point) -> MrzLocation {
         let u = self.along;
-        let n = Point::new(-u.y, u.x);
+        let n = u.perp();
         let half_h = HEIGHT_PER_SPACING * self.spacing / 2.0;
-        let length = self.lines.iter().map(|s| s.length).sum::<f32>() / self.lines.len() as f32;
         let line_len = match self.lines.len() {
             3 => 30,
-            _ if length / self.spacing >= LONG_LAYOUT_RATIO => 44,
+            _ if self.length / self.spacing >= LONG_LAYOUT_RATIO => 44,
             _ => 36,
         };
         let quads: Vec<Quad> = self
@@ -226,7 +223,7 @@ impl Zone {
 fn zones(lines: &[Segment]) -> Vec<Zone> {
     let mut found = Vec::new();
     for (i, a) in lines.iter().enumerate() {
-        let normal = Point::new(-a.along.y, a.along.x);
+        let normal = a.along.perp();
         // Lines that could share a zone with `a`, in order across the text.
         let mut mates: Vec<&Segment> = lines
             .iter()
@@ -266,12 +263,11 @@ fn zones(lines: &[Segment]) -> Vec<Zone> {
 /// Whether `b` could be another line of `a`'s zone: parallel, about as long, beside it (up to two
 /// line spacings away, which are at least a tenth of the length each).
 fn compatible(a: &Segment, b: &Segment) -> bool {
-    let cos = (a.along.x * b.along.x + a.along.y * b.along.y).abs();
+    let cos = a.along.dot(b.along).abs();
     let ratio = a.length.min(b.length) / a.length.max(b.length);
     let d = b.centre.sub(a.centre);
-    let normal = Point::new(-a.along.y, a.along.x);
-    let along_off = (d.x * a.along.x + d.y * a.along.y).abs();
-    let across = (d.x * normal.x + d.y * normal.y).abs();
+    let along_off = d.dot(a.along).abs();
+    let across = d.dot(a.along.perp()).abs();
     cos > 0.995 && ratio > 0.7 && along_off < 0.15 * a.length && across < 0.21 * a.length
 }
 
@@ -305,6 +301,7 @@ fn zone_of(group: Vec<Segment>, normal: Point) -> Option<Zone> {
         lines: group,
         along,
         spacing,
+        length,
         score,
     })
 }
@@ -317,7 +314,7 @@ mod tests {
         let a = angle_deg.to_radians();
         let along = Point::new(a.cos(), a.sin());
         let half = along.scale(length / 2.0);
-        let n = Point::new(-along.y, along.x).scale(2.0);
+        let n = along.perp().scale(2.0);
         let c = Point::new(cx, cy);
         Segment::from_corners([
             c.sub(half).sub(n),
@@ -328,22 +325,20 @@ mod tests {
         .expect("a long thin rectangle is a segment")
     }
 
+    /// The corners of an axis-aligned `w` x `h` rectangle at the origin.
+    fn rect(w: f32, h: f32) -> [Point; 4] {
+        [
+            Point::new(0.0, 0.0),
+            Point::new(w, 0.0),
+            Point::new(w, h),
+            Point::new(0.0, h),
+        ]
+    }
+
     #[test]
     fn short_or_thick_rectangles_are_not_lines() {
-        let square = [
-            Point::new(0.0, 0.0),
-            Point::new(40.0, 0.0),
-            Point::new(40.0, 40.0),
-            Point::new(0.0, 40.0),
-        ];
-        assert_eq!(Segment::from_corners(square), None);
-        let short = [
-            Point::new(0.0, 0.0),
-            Point::new(10.0, 0.0),
-            Point::new(10.0, 1.0),
-            Point::new(0.0, 1.0),
-        ];
-        assert_eq!(Segment::from_corners(short), None);
+        assert_eq!(Segment::from_corners(rect(40.0, 40.0)), None);
+        assert_eq!(Segment::from_corners(rect(10.0, 1.0)), None);
     }
 
     #[test]
@@ -363,11 +358,7 @@ mod tests {
         assert_eq!(loc.line_len, 44);
         assert!((loc.angle_deg - 10.0).abs() < 0.5, "{}", loc.angle_deg);
         // The top line (smaller offset across) comes first, mapped to full resolution.
-        let top_centre = loc.lines[0]
-            .0
-            .iter()
-            .fold(Point::new(0.0, 0.0), |s, &p| s.add(p))
-            .scale(0.25);
+        let top_centre = loc.lines[0].centre();
         assert!((top_centre.y - 200.0).abs() < 1.0, "{top_centre:?}");
     }
 

@@ -47,6 +47,11 @@ impl Point {
     pub(crate) fn norm(self) -> f32 {
         self.dot(self).sqrt()
     }
+    /// The direction a quarter turn clockwise on screen (y down): across a text line running
+    /// along `self`, pointing from its top to its bottom.
+    pub(crate) fn perp(self) -> Point {
+        Point::new(-self.y, self.x)
+    }
 }
 
 /// A quadrilateral in reading order: top-left, top-right, bottom-right, bottom-left as seen by a
@@ -55,6 +60,14 @@ impl Point {
 pub struct Quad(pub [Point; 4]);
 
 impl Quad {
+    /// The mean of the four corners.
+    pub(crate) fn centre(&self) -> Point {
+        self.0
+            .iter()
+            .fold(Point::new(0.0, 0.0), |s, &p| s.add(p))
+            .scale(0.25)
+    }
+
     /// The quad's area (shoelace formula), 0 for a degenerate one.
     pub fn area(&self) -> f32 {
         polygon_area(&self.0)
@@ -564,7 +577,7 @@ fn chevron_evidence(
     u: Point,
     height: f32,
 ) -> f32 {
-    let n = Point::new(-u.y, u.x);
+    let n = u.perp();
     let mut total = 0.0;
     for &i in members {
         let b = &blobs[i];
@@ -728,7 +741,7 @@ fn follow(
                 continue;
             }
             // Characters of one line share their height; a filler (<) is shorter, never taller.
-            let h = blobs[j].extent(Point::new(-dir.y, dir.x));
+            let h = blobs[j].extent(dir.perp());
             if h > height * 1.35 || h < height * 0.3 {
                 continue;
             }
@@ -791,7 +804,7 @@ fn fit_chain_impl(
     if u.dot(u_hint) < 0.0 {
         u = u.scale(-1.0);
     }
-    let n = Point::new(-u.y, u.x);
+    let n = u.perp();
     let mut members = members;
     members.sort_by(|&a, &b| blobs[a].c.dot(u).total_cmp(&blobs[b].c.dot(u)));
     if !trimmed {
@@ -1017,7 +1030,7 @@ fn extend_ends(
     // `None` when the cell leaves the image.
     let mut dark = |c: Point, u: Point, half_u: f32, half_n: f32| -> Option<f32> {
         buf.clear();
-        let n = Point::new(-u.y, u.x);
+        let n = u.perp();
         let (iu, inn) = (half_u.ceil() as i32, half_n.ceil().max(1.0) as i32);
         for j in -inn..=inn {
             for i in -iu..=iu {
@@ -1124,7 +1137,7 @@ fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
         let mut members: Vec<usize> = Vec::new();
         for &(j, d) in neighbours.iter().take(3) {
             let v = blobs[j].c.sub(b.c).scale(1.0 / d);
-            let height0 = b.extent(Point::new(-v.y, v.x)).max(b.size * 0.5);
+            let height0 = b.extent(v.perp()).max(b.size * 0.5);
             let fwd = follow(&blobs, &grid, &used, seed, v, d, height0);
             let back = follow(&blobs, &grid, &used, seed, v.scale(-1.0), d, height0);
             if fwd.len() + back.len() + 1 > members.len() {
@@ -1329,7 +1342,7 @@ fn ink_beside(blobs: &[Blob], texty: &[bool], found: &Found, side: f32) -> usize
     let u = tr.sub(tl);
     let len = u.norm();
     let u = u.scale(1.0 / len);
-    let n = Point::new(-u.y, u.x);
+    let n = u.perp();
     let height = bl.sub(tl).norm().max(1.0);
     let (edge, _) = if side < 0.0 { (tl, tr) } else { (bl, br) };
     blobs
