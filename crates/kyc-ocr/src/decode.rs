@@ -115,33 +115,14 @@ pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, Dec
         size: (width, height),
         orientation,
     } = open(bytes, limits)?;
-    let grey = if format == ImageFormat::Jpeg {
-        drop(decoder);
-        let options = DecoderOptions::default()
-            .set_strict_mode(false)
-            .set_max_width(usize::MAX)
-            .set_max_height(usize::MAX)
-            .jpeg_set_out_colorspace(ColorSpace::Luma);
-        let mut jpeg = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-        let corrupt = |e: zune_jpeg::errors::DecodeErrors| {
-            let e = image::error::DecodingError::new(ImageFormat::Jpeg.into(), e);
-            DecodeError::new(DecodeErrorKind::Corrupt, Some(ImageError::Decoding(e)))
-        };
-        let pixels = jpeg.decode().map_err(corrupt)?;
-        let info = jpeg
-            .info()
-            .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))?;
-        // The header `image` read and the one zune-jpeg reads are the same bytes; a disagreement
-        // means a file built to confuse one of them.
-        if (u32::from(info.width), u32::from(info.height)) != (width, height) {
-            return Err(DecodeError::new(DecodeErrorKind::Corrupt, None));
-        }
-        GrayImage::from_raw(width, height, pixels)
-            .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))?
-    } else {
-        DynamicImage::from_decoder(decoder)
-            .map_err(|e| classify(e, Some((width, height)), limits.max_pixels))?
-            .into_luma8()
+    let grey = match format {
+        ImageFormat::Jpeg => match jpeg_luma(bytes, (width, height))? {
+            Some(grey) => grey,
+            // CMYK and YCCK (scanners, print workflows) have no luma channel of their own: the
+            // full decode converts them.
+            None => decode_pixels(decoder, (width, height), limits)?,
+        },
+        _ => decode_pixels(decoder, (width, height), limits)?,
     };
     Ok(match orientation {
         Some(orientation) => {
@@ -151,6 +132,51 @@ pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, Dec
         }
         None => grey,
     })
+}
+
+/// Decodes every channel with `image` and keeps the grey level.
+fn decode_pixels(
+    decoder: Box<dyn ImageDecoder + '_>,
+    size: (u32, u32),
+    limits: &DecodeLimits,
+) -> Result<GrayImage, DecodeError> {
+    Ok(DynamicImage::from_decoder(decoder)
+        .map_err(|e| classify(e, Some(size), limits.max_pixels))?
+        .into_luma8())
+}
+
+/// Decodes only the luma channel of a JPEG (a third of the work of a colour decode); `None` when
+/// the JPEG stores no luma channel (CMYK, YCCK).
+fn jpeg_luma(bytes: &[u8], (width, height): (u32, u32)) -> Result<Option<GrayImage>, DecodeError> {
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
+    let mut jpeg = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    let corrupt = |e: zune_jpeg::errors::DecodeErrors| {
+        let e = image::error::DecodingError::new(ImageFormat::Jpeg.into(), e);
+        DecodeError::new(DecodeErrorKind::Corrupt, Some(ImageError::Decoding(e)))
+    };
+    jpeg.decode_headers().map_err(corrupt)?;
+    if !matches!(
+        jpeg.input_colorspace(),
+        Some(ColorSpace::YCbCr | ColorSpace::Luma)
+    ) {
+        return Ok(None);
+    }
+    let pixels = jpeg.decode().map_err(corrupt)?;
+    let info = jpeg
+        .info()
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))?;
+    // The header `image` read and the one zune-jpeg reads are the same bytes; a disagreement
+    // means a file built to confuse one of them.
+    if (u32::from(info.width), u32::from(info.height)) != (width, height) {
+        return Err(DecodeError::new(DecodeErrorKind::Corrupt, None));
+    }
+    GrayImage::from_raw(width, height, pixels)
+        .map(Some)
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))
 }
 
 /// An image whose checks passed and whose header was read, its pixels not yet decoded.

@@ -204,6 +204,41 @@ fn reads_clean_and_scan_fixtures_exactly() {
     }
 }
 
+/// Uploads arrive as CMYK JPEGs (scanners, print workflows), which store no luma channel for the
+/// fast grey decode, and as 16-bit PNGs: both read like the example they were made from
+/// (`fixtures/formats/make_formats.py`).
+#[test]
+fn reads_cmyk_jpeg_and_16_bit_png() {
+    let truth: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(root().join("fixtures/example/truth.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let want: Vec<&str> = truth["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    for name in ["passport-cmyk.jpg", "passport-grey16.png"] {
+        let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
+        let grey = engine().decode_grey(&bytes).unwrap();
+        assert_eq!(grey.dimensions(), (800, 600), "{name}");
+        // Paper is light and ink dark in both: the CMYK conversion kept its polarity.
+        let mut levels: Vec<u8> = grey.pixels().map(|p| p[0]).collect();
+        levels.sort_unstable();
+        let (dark, light) = (levels[levels.len() / 50], levels[levels.len() * 49 / 50]);
+        assert!(light > dark + 100, "{name}: levels {dark}..{light}");
+        let out = engine().read(&bytes).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("{name}: no mrz"));
+        assert_eq!(mrz.lines, want, "{name}");
+        assert!(mrz.is_valid(), "{name}");
+    }
+}
+
 /// Rotates `g` by `degrees` about its centre onto a canvas large enough to hold all of it.
 fn rotate(g: &GrayImage, degrees: f32) -> GrayImage {
     let (w, h) = (g.width() as f32, g.height() as f32);
