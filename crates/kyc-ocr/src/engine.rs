@@ -309,6 +309,7 @@ impl Engine {
         };
         // The learned detector, where the classical localiser gave no valid MRZ.
         if !is_valid(&best) && self.detector.is_some() {
+            self.check_time(start, "the classical reading")?;
             let t = Instant::now();
             let zones = self.detect(grey);
             timings.detect_ms = ms(t);

@@ -254,7 +254,6 @@ fn print_in_order(
     progress: &indicatif::ProgressBar,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let mut out = anstream::stdout().lock();
     let mut waiting: BTreeMap<usize, Item> = BTreeMap::new();
     let mut next = 0usize;
     while next < inputs.len() {
@@ -263,6 +262,8 @@ fn print_in_order(
         };
         progress.inc(1);
         waiting.insert(i, item);
+        // Locked only while writing: the workers' engines may print (rten's RTEN_TIMING report).
+        let mut out = anstream::stdout().lock();
         while let Some(item) = waiting.remove(&next) {
             tally.add(&item);
             let name = inputs[next].display().to_string();

@@ -84,11 +84,14 @@ pub fn run(args: Args) -> crate::Outcome {
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
-    let mut stdout = anstream::stdout().lock();
     let mut code = 0u8;
     for (index, path) in args.images.iter().enumerate() {
         let name = path.display().to_string();
-        let out = match read_file(&engine, path, args.debug_image.as_deref()) {
+        let read = read_file(&engine, path, args.debug_image.as_deref());
+        // Locked only to write: whatever prints while the engine runs (rten's RTEN_TIMING report
+        // from its pool's threads) would otherwise wait on this thread forever.
+        let mut stdout = anstream::stdout().lock();
+        let out = match read {
             Ok(out) => out,
             Err(e) => {
                 crate::output::error_line(&e);
@@ -112,8 +115,8 @@ pub fn run(args: Args) -> crate::Outcome {
         } else {
             write_human(&mut stdout, &name, &out)?;
         }
+        stdout.flush()?;
     }
-    stdout.flush()?;
     Ok(code)
 }
 
