@@ -15,6 +15,9 @@ pub(crate) enum Class {
     Alnum,
     /// `M`, `F`, `X`, `<`.
     Sex,
+    /// The first character of a document code, which names the document kind (ICAO 9303
+    /// Parts 4-7): `P` on a passport (TD3), `V` on a visa, `A`, `C` or `I` on a card (TD1, TD2).
+    Kind(&'static [u8]),
 }
 
 impl Class {
@@ -24,6 +27,15 @@ impl Class {
             Class::Digit => c.is_ascii_digit() || c == b'<',
             Class::Alnum => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<',
             Class::Sex => matches!(c, b'M' | b'F' | b'X' | b'<'),
+            Class::Kind(kinds) => kinds.contains(&c),
+        }
+    }
+
+    /// The one character the class admits, if it admits only one.
+    pub(crate) fn only(self) -> Option<u8> {
+        match self {
+            Class::Kind([c]) => Some(*c),
+            _ => None,
         }
     }
 
@@ -33,7 +45,19 @@ impl Class {
             Class::Digit => "digits and <",
             Class::Alnum => "letters, digits and <",
             Class::Sex => "M, F, X or <",
+            Class::Kind(b"P") => "P",
+            Class::Kind(b"V") => "V",
+            Class::Kind(_) => "A, C or I",
         }
+    }
+}
+
+/// What the first character of `format`'s document code may be.
+pub(crate) fn kind_class(format: MrzFormat) -> Class {
+    match format {
+        MrzFormat::Td3 => Class::Kind(b"P"),
+        MrzFormat::MrvA | MrzFormat::MrvB => Class::Kind(b"V"),
+        MrzFormat::Td1 | MrzFormat::Td2 => Class::Kind(b"ACI"),
     }
 }
 
@@ -276,6 +300,8 @@ impl Layout {
         };
         let one = |(l, p): (usize, usize)| sp(l, p, p + 1);
         set(self.code, Class::Alpha, "document_code");
+        let first = sp(self.code.line, self.code.start, self.code.start + 1);
+        set(first, kind_class(self.format), "document_code");
         set(self.issuing, Class::Alpha, "issuing_state");
         set(self.name, Class::Alpha, "name");
         set(self.number, Class::Alnum, "document_number");

@@ -1,7 +1,7 @@
 //! MRZ text to a typed, validated document.
 
 use super::check_digit;
-use super::layout::{CheckDef, Class, Layout};
+use super::layout::{self, CheckDef, Class, Layout};
 use super::repair::{self, Cands, PLAIN_PENALTY};
 use super::types::*;
 use crate::countries;
@@ -197,18 +197,89 @@ fn detect(lines: &[Vec<char>]) -> Result<MrzFormat, MrzError> {
 /// Parses candidate lists; `scored` when they carry the recogniser's probabilities (plain text
 /// carries none, so its fields get no confidence).
 fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Result<Mrz, MrzError> {
+    let first = readings[0][0].clone();
+    let visa = first[0].0 == b'V';
+    let (count, len) = (readings.len(), readings[0].len());
+    let format = |visa: bool| match (count, len, visa) {
+        (3, ..) => MrzFormat::Td1,
+        (_, 44, true) => MrzFormat::MrvA,
+        (_, 44, false) => MrzFormat::Td3,
+        (_, _, true) => MrzFormat::MrvB,
+        _ => MrzFormat::Td2,
+    };
+    // A visa and the document of its size differ in their first character and in the check
+    // digits the visa lacks (TD3's personal number and composite, TD2's composite). Where the
+    // recogniser is unsure of that character (worn, or clipped at the document's edge) and both
+    // layouts' check digits hold, the longer layout's extra digits would have passed by chance
+    // on a visa only one time in 100 (TD3's two) or 10 (TD2's one): the visa then needs at
+    // least those odds from the character.
+    let p_visa = first
+        .iter()
+        .find(|c| c.0 == b'V')
+        .map_or(0.0, |c| c.1.exp());
+    let mut chosen = if scored && count == 2 && (KIND_DOUBT..1.0 - KIND_DOUBT).contains(&p_visa) {
+        let chance_odds = if len == 44 { 100.0 } else { 10.0 };
+        let as_visa = analyse_as(readings.clone(), opts, true, format(true))?;
+        let as_other = analyse_as(readings, opts, true, format(false))?;
+        match (as_visa.is_valid(), as_other.is_valid()) {
+            (true, true) if p_visa / (1.0 - p_visa) > chance_odds => as_visa,
+            (true, true) => as_other,
+            // The visa's check digits are a subset of the other layout's: a valid visa reading
+            // alone is also what a passport with a misread optional field gives, so the
+            // character decides.
+            _ if visa => as_visa,
+            _ => as_other,
+        }
+    } else {
+        analyse_as(readings, opts, scored, format(visa))?
+    };
+    // Where the layout admits one kind, the code's own score sees no rival to it; the doubt was
+    // the recogniser's, so the code keeps the probability it gave the kind taken.
+    if scored {
+        let kind = chosen.lines[0].as_bytes()[0];
+        let p_kind = first
+            .iter()
+            .find(|c| c.0 == kind)
+            .map_or(0.0, |c| c.1.exp());
+        if let Some(c) = chosen
+            .confidence
+            .iter_mut()
+            .find(|c| c.field == "document_code")
+        {
+            c.confidence = c.confidence.min(p_kind);
+        }
+        if p_kind < opts.min_confidence
+            && !chosen.uncertain_fields.iter().any(|f| f == "document_code")
+        {
+            chosen.uncertain_fields.push("document_code".to_string());
+        }
+    }
+    Ok(chosen)
+}
+
+/// Probability of `V` as the first character under which, or above one minus which, the
+/// character alone decides between a visa and the document of its size.
+const KIND_DOUBT: f32 = 0.02;
+
+fn analyse_as(
+    mut readings: Vec<Vec<Cands>>,
+    opts: &ParseOptions,
+    scored: bool,
+    format: MrzFormat,
+) -> Result<Mrz, MrzError> {
+    let layout = Layout::of(format);
+    // A layout that admits one document kind (P, V) takes it even where the recogniser never
+    // considered it: the reading's probabilities then mark the code uncertain.
+    if let Some(only) = layout::kind_class(format).only() {
+        let first = &mut readings[0][0];
+        if scored && !first.iter().any(|c| c.0 == only) {
+            first.push((only, repair::MIN_REPAIR_LOG_PROB));
+        }
+    }
     let best: Vec<Vec<u8>> = readings
         .iter()
         .map(|l| l.iter().map(|c| c[0].0).collect())
         .collect();
-    let format = match (best.len(), best[0].len(), best[0][0]) {
-        (3, ..) => MrzFormat::Td1,
-        (_, 44, b'V') => MrzFormat::MrvA,
-        (_, 44, _) => MrzFormat::Td3,
-        (_, _, b'V') => MrzFormat::MrvB,
-        _ => MrzFormat::Td2,
-    };
-    let layout = Layout::of(format);
     let long_run = layout.long_number_run(&best);
     let classes = layout.classes(long_run);
     let checks = layout.checks(long_run);
@@ -738,6 +809,118 @@ mod tests {
                 .collect();
         }
         r
+    }
+
+    /// Reads `lines` as certain text except the first character, given as candidates.
+    fn first_char_in_doubt(lines: &[&str], first: &[(char, f32)]) -> Vec<LineReading> {
+        let mut r: Vec<LineReading> = lines.iter().map(|l| LineReading::from_text(l)).collect();
+        r[0].positions[0] = first
+            .iter()
+            .map(|&(ch, p)| CharCandidate {
+                ch,
+                log_prob: p.ln(),
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn the_check_digits_decide_a_doubtful_passport_or_visa() {
+        // ICAO 9303 Part 7's MRV-A specimen: no composite, optional data at 28-43.
+        let mrva = [
+            "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
+        ];
+        let cases: &[(&str, &[&str], &[(char, f32)], MrzFormat, &str)] = &[
+            (
+                "a passport read as a doubtful V: its composite holds",
+                &TD3,
+                &[('V', 0.5), ('P', 0.3)],
+                MrzFormat::Td3,
+                "P<UTO",
+            ),
+            (
+                "a passport whose P the recogniser never considered",
+                &TD3,
+                &[('C', 0.4), ('V', 0.2), ('<', 0.1)],
+                MrzFormat::Td3,
+                "P<UTO",
+            ),
+            (
+                "a visa read as a doubtful V stays a visa: the passport's digits fail",
+                &mrva,
+                &[('V', 0.6), ('P', 0.3)],
+                MrzFormat::MrvA,
+                "V<UTO",
+            ),
+            (
+                "a passport read as C, with no V in doubt",
+                &TD3,
+                &[('C', 0.6), ('O', 0.3)],
+                MrzFormat::Td3,
+                "P<UTO",
+            ),
+            (
+                "a visa with a sure V stays a visa",
+                &mrva,
+                &[('V', 0.99)],
+                MrzFormat::MrvA,
+                "V<UTO",
+            ),
+        ];
+        // A visa read as a doubtful P is not taken for a visa on its subset of check digits
+        // (a passport with a misread optional field gives the same): it stays an invalid TD3.
+        let mrz = parse_reading(
+            &first_char_in_doubt(&mrva, &[('P', 0.6), ('V', 0.3)]),
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(mrz.format, MrzFormat::Td3);
+        assert!(!mrz.is_valid());
+        for (name, lines, first, format, start) in cases {
+            let mrz = parse_reading(&first_char_in_doubt(lines, first), &opts()).unwrap();
+            assert_eq!(mrz.format, *format, "{name}");
+            assert!(mrz.lines[0].starts_with(start), "{name}: {}", mrz.lines[0]);
+            assert!(mrz.is_valid(), "{name}");
+            if first[0].0 != start.chars().next().unwrap() {
+                // The character was not read as it stands: the code is reported, and uncertain.
+                assert!(
+                    mrz.repairs.iter().any(|r| r.field == "document_code"),
+                    "{name}: {:?}",
+                    mrz.repairs
+                );
+                assert!(
+                    mrz.uncertain_fields.iter().any(|f| f == "document_code"),
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_card_code_takes_the_kind_the_recogniser_offers() {
+        let td1 = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ];
+        let mrz = parse_reading(
+            &first_char_in_doubt(&td1, &[('T', 0.6), ('I', 0.35)]),
+            &opts(),
+        )
+        .unwrap();
+        assert!(mrz.lines[0].starts_with("I<UTO"), "{}", mrz.lines[0]);
+        // No kind among the candidates: the reading stays as read.
+        let mrz = parse_reading(
+            &first_char_in_doubt(&td1, &[('T', 0.6), ('L', 0.35)]),
+            &opts(),
+        )
+        .unwrap();
+        assert!(mrz.lines[0].starts_with("T<UTO"), "{}", mrz.lines[0]);
+        // Typed text is never rewritten.
+        let typed =
+            parse_lines(&["T<UTOD231458907<<<<<<<<<<<<<<<", td1[1], td1[2]], &opts()).unwrap();
+        assert!(typed.lines[0].starts_with("T<UTO"));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! Every position has candidates, best first (from the recogniser, or for plain text the character
 //! read plus its letter/digit confusion partners at a fixed penalty). Repair runs in two stages:
 //!
-//! 1. Class forcing: a character its field cannot hold (`0` in a name, `O` in a date) is replaced by
-//!    the best candidate the field allows. In fields no check digit covers this is kept and
-//!    reported; in covered fields it only seeds stage 2.
+//! 1. Class forcing: a character its field cannot hold (`0` in a name, `O` in a date, anything but
+//!    `P` as a passport's first character) is replaced by the best candidate the field allows. In
+//!    fields no check digit covers this is kept and reported; in covered fields it only seeds
+//!    stage 2. (For a scored reading, the parser adds a layout's one admissible document kind,
+//!    `P` or `V`, to the first position's candidates, so that it can be forced there.)
 //! 2. Check-digit search: for each checked field, assignments that change at most
 //!    [`MAX_CHANGES`] positions of the original reading, class-forced ones included (each to one of
 //!    its best [`MAX_ALTERNATIVES`] allowed candidates with at least [`MIN_REPAIR_LOG_PROB`], and
