@@ -30,6 +30,65 @@ _TOP = 0.23
 ALT_FONT_PATH = os.path.join(REPO_ROOT, "crates", "kyc-ocr-synth", "fonts", "DejaVuSans.ttf")
 _ALT = (0.73, 0.75, 0.20)
 
+# Other typefaces of real MRZs that are not OCR-B: specimens and cards printed in Helvetica, Arial,
+# Courier, Times or a bold condensed sans, and OCR-B's own sharp and oblique cuts. Used where
+# installed (Debian: fonts-ocr-b fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+# fonts-urw-base35 fonts-croscore); `alt_fonts()` lists what this machine has.
+_ALT_CANDIDATES = [
+    "/usr/share/fonts/opentype/ocr-b/OCRBS.otf",
+    "/usr/share/fonts/opentype/ocr-b/OCRBL.otf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSansNarrow-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSansNarrow-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationMono-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeMono.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSerifBold.ttf",
+    "/usr/share/fonts/truetype/croscore/Arimo-Regular.ttf",
+    "/usr/share/fonts/truetype/croscore/Arimo-Bold.ttf",
+    "/usr/share/fonts/truetype/croscore/Cousine-Regular.ttf",
+    "/usr/share/fonts/truetype/croscore/Cousine-Bold.ttf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSans-Bold.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Regular.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Regular.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Bold.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf",
+    "/usr/share/fonts/opentype/urw-base35/URWGothic-Demi.otf",
+]
+_ALT_METRICS = {}
+
+
+def alt_fonts():
+    """The non-OCR-B typefaces available here: the bundled DejaVu Sans and the installed candidates."""
+    return [ALT_FONT_PATH] + [p for p in _ALT_CANDIDATES if os.path.exists(p)]
+
+
+def _alt_metrics(path):
+    """(cap height, mean advance, ink top of H) of a font in ems, measured at size 100."""
+    m = _ALT_METRICS.get(path)
+    if m is None:
+        f = ImageFont.truetype(path, 100)
+        x0, y0, x1, y1 = f.getbbox("H")
+        adv = float(np.mean([f.getlength(c) for c in ALPHABET]))
+        m = ((y1 - y0) / 100.0, adv / 100.0, y0 / 100.0)
+        _ALT_METRICS[path] = m
+    return m
+
 _FONTS = {}
 
 
@@ -226,14 +285,21 @@ def _smooth_field(rng, h, w, cells, lo, hi):
     return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def _draw_text(mask, text, font, x0, baseline_top, pitch, rng, jitter, top=_TOP, cap=_CAP, adv=_ADV, gtf=None):
+def _draw_text(mask, text, font, x0, baseline_top, pitch, rng, jitter, top=_TOP, cap=_CAP, adv=_ADV, gtf=None,
+               prop=False):
     """gtf: optional {char: (sx, sy)} per-glyph scaling about the glyph's bottom centre (printer-font
-    variation: this OCR-B file draws digits taller than letters and 0 as wide as O; real prints differ)."""
+    variation: this OCR-B file draws digits taller than letters and 0 as wide as O; real prints differ).
+    prop: set the glyphs at their own advances (scaled so the line keeps its length), as a word
+    processor does, instead of one cell per character."""
     d = ImageDraw.Draw(mask)
     fs = font.size
+    if prop:
+        widths = [font.getlength(c) for c in text]
+        k = pitch * len(text) / max(1.0, sum(widths))
+        starts = np.concatenate([[0.0], np.cumsum(widths)[:-1]]) * k
     for i, c in enumerate(text):
-        x = x0 + i * pitch + rng.normal(0, jitter * pitch)
-        if adv != _ADV:  # proportional font: centre the glyph in its cell
+        x = x0 + (starts[i] if prop else i * pitch) + rng.normal(0, jitter * pitch)
+        if adv != _ADV and not prop:  # proportional font: centre the glyph in its cell
             x += (adv * fs - font.getlength(c)) / 2
         y = baseline_top - top * fs + rng.normal(0, jitter * 0.5 * fs * cap)
         if gtf and c in gtf:
@@ -339,15 +405,19 @@ def _glyph_variation(rng):
 
 def render_line(rng, text=None, strength=1.0, alt_font_p=0.0, glyph_var_p=0.0):
     """Render one synthetic MRZ line crop. Returns (uint8 HxW image with H=32, text).
-    alt_font_p: probability of using DejaVu Sans instead of OCR-B (0 draws no extra random number)."""
+    alt_font_p: probability of using another typeface than OCR-B (`alt_fonts()`; 0 draws no extra random number)."""
     above = below = None
     if text is None:
         text, above, below = sample_text(rng)
     n = len(text)
     cap = float(np.exp(rng.uniform(math.log(8), math.log(60))))  # text (cap) height in px
     fcap, fadv, ftop, fpath = _CAP, _ADV, _TOP, FONT_PATH
+    prop = False
     if alt_font_p > 0 and rng.random() < alt_font_p:
-        (fcap, fadv, ftop), fpath = _ALT, ALT_FONT_PATH
+        fonts = alt_fonts()
+        fpath = fonts[int(rng.integers(len(fonts)))]
+        fcap, fadv, ftop = _ALT if fpath == ALT_FONT_PATH else _alt_metrics(fpath)
+        prop = "Mono" not in fpath and "OCRB" not in fpath and "Cousine" not in fpath and rng.random() < 0.4
     fs = max(6, int(round(cap / fcap)))
     font = _font(fs, fpath)
     cap = fs * fcap
@@ -358,7 +428,7 @@ def render_line(rng, text=None, strength=1.0, alt_font_p=0.0, glyph_var_p=0.0):
     H = int(cap + 2 * pad_y)
     mask = Image.new("L", (W, H), 0)
     top = pad_y
-    fk = dict(top=ftop, cap=fcap, adv=fadv)
+    fk = dict(top=ftop, cap=fcap, adv=fadv, prop=prop)
     if glyph_var_p > 0 and fpath == FONT_PATH and rng.random() < glyph_var_p:
         fk["gtf"] = _glyph_variation(rng)
     _draw_text(mask, text, font, pad_x, top, pitch, rng, jitter=_u(rng, 0, 0.04), **fk)

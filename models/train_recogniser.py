@@ -436,6 +436,51 @@ def write_metadata(args, out_dir, metrics, recipe, export_info):
 # ----------------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------------
+def load_onnx_weights(model, path):
+    """Loads an exported model (BatchNorm folded into the convolutions) back into `model`, so that
+    the committed ONNX file can be fine-tuned when its checkpoint is gone. Each BatchNorm becomes
+    the identity plus the folded conv bias; train with --freeze-bn so that batch statistics do not
+    replace those identity statistics."""
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(path)
+    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    nodes = list(m.graph.node)
+    convs = [n for n in nodes if n.op_type == "Conv"]
+    tconvs = [l for l in model.cnn if isinstance(l, nn.Conv2d)]
+    bns = [l for l in model.cnn if isinstance(l, nn.BatchNorm2d)]
+    assert len(convs) == len(tconvs) == len(bns), (len(convs), len(tconvs))
+    with torch.no_grad():
+        for n, conv, bn in zip(convs, tconvs, bns):
+            w, b = inits[n.input[1]], inits[n.input[2]]
+            conv.weight.copy_(torch.from_numpy(w))
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(torch.from_numpy(b))
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+        gru = [n for n in nodes if n.op_type == "GRU"][0]
+        W, R, B = (inits[gru.input[i]] for i in (1, 2, 3))
+        H = R.shape[2]
+        order = np.concatenate([np.arange(H, 2 * H), np.arange(0, H), np.arange(2 * H, 3 * H)])  # zrh -> rzh
+        for d, sfx in ((0, ""), (1, "_reverse")):
+            getattr(model.rnn, "weight_ih_l0" + sfx).copy_(torch.from_numpy(W[d][order]))
+            getattr(model.rnn, "weight_hh_l0" + sfx).copy_(torch.from_numpy(R[d][order]))
+            getattr(model.rnn, "bias_ih_l0" + sfx).copy_(torch.from_numpy(B[d][:3 * H][order]))
+            getattr(model.rnn, "bias_hh_l0" + sfx).copy_(torch.from_numpy(B[d][3 * H:][order]))
+        mm = [n for n in nodes if n.op_type == "MatMul"][0]
+        model.fc.weight.copy_(torch.from_numpy(inits[mm.input[1]].T.copy()))
+        model.fc.bias.copy_(torch.from_numpy(inits["fc.bias"]))
+    return model
+
+
+def freeze_bn(model):
+    """Keeps every BatchNorm on its stored statistics while the rest trains."""
+    for l in model.modules():
+        if isinstance(l, nn.BatchNorm2d):
+            l.eval()
+
+
 def ema_copy(model, arch, dev):
     """A frozen copy of `model` that `ema_update` keeps as its exponential moving average."""
     ema = CRNN(arch=arch)
@@ -526,6 +571,8 @@ def main():
     ap.add_argument("--export-every", type=float, default=10.0, help="minutes between ONNX exports")
     ap.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
     ap.add_argument("--init", default=None, help="checkpoint to start from (fine-tuning)")
+    ap.add_argument("--init-onnx", default=None, help="exported model to start from (fine-tuning); implies --freeze-bn")
+    ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed while training")
     ap.add_argument("--alt-font-p", type=float, default=0.0, help="share of synthetic lines in DejaVu Sans")
     ap.add_argument("--glyph-var-p", type=float, default=0.0,
                     help="share of OCR-B lines with per-glyph variation (digit height, narrow 0, round O)")
@@ -605,6 +652,9 @@ def main():
     model = CRNN(arch=args.arch)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    if args.init_onnx:
+        load_onnx_weights(model, args.init_onnx)
+        args.freeze_bn = True
     model.to(dev)
     nparams = sum(p.numel() for p in model.parameters())
     log("model params: %d" % nparams)
@@ -685,6 +735,8 @@ def main():
                 onnx_res["real_heldout"]["lt_letter_confusions"], onnx_res["synthetic_val"]["lt_letter_confusions"]))
 
     model.train()
+    if args.freeze_bn:
+        freeze_bn(model)
     for x, targets, texts in dl:
         now = time.time()
         frac = (now - t0) / budget
@@ -707,6 +759,8 @@ def main():
             model.eval()
             do_eval()
             model.train()
+            if args.freeze_bn:
+                freeze_bn(model)
             for sh in shadows:
                 sh.evaluate(real_val, step)
             last_eval = time.time()

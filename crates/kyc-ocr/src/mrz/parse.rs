@@ -831,7 +831,15 @@ mod tests {
             "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
             "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
         ];
-        let cases: &[(&str, &[&str], &[(char, f32)], MrzFormat, &str)] = &[
+        /// Name, lines, first character's candidates, layout and start wanted.
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            &'a [(char, f32)],
+            MrzFormat,
+            &'a str,
+        );
+        let cases: &[Case] = &[
             (
                 "a passport read as a doubtful V: its composite holds",
                 &TD3,
