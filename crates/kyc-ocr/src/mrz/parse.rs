@@ -257,6 +257,10 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     Ok(chosen)
 }
 
+/// The least probability the recogniser lists an alternative with (`exp` of its
+/// `MIN_ALT_LOG_PROB`, -4.6).
+const LISTED_FLOOR: f32 = 0.01;
+
 /// Probability of `V` as the first character under which, or above one minus which, the
 /// character alone decides between a visa and the document of its size.
 const KIND_DOUBT: f32 = 0.02;
@@ -465,11 +469,30 @@ fn field_confidence(
                     })
             };
             let risk: f32 = if shielded {
-                cands[l][p]
+                // The digit rules out every rival but those of the same value modulo 10; the
+                // position is as sure as the kept character is against them. Rivals the
+                // recogniser did not list may still hold the probability it left unlisted, up
+                // to its last listed candidate's each: a check-digit repair to a weak runner-up
+                // is then no surer than that runner-up is against them.
+                let listed = &cands[l][p];
+                let same = |c: u8| c != kept && value(c) == value(kept) && possible(c);
+                let rivals: f32 = listed.iter().filter(|x| same(x.0)).map(|x| x.1.exp()).sum();
+                let unlisted_mass = (1.0 - listed.iter().map(|x| x.1.exp()).sum::<f32>()).max(0.0);
+                // The weakest candidate the recogniser itself listed (it lists none under 1%);
+                // confusion partners added below that carry no probability of their own.
+                let last = listed
                     .iter()
-                    .filter(|x| x.0 != kept && value(x.0) == value(kept) && possible(x.0))
                     .map(|x| x.1.exp())
-                    .sum()
+                    .filter(|&q| q >= LISTED_FLOOR)
+                    .reduce(f32::min)
+                    .unwrap_or(LISTED_FLOOR);
+                let unlisted_rivals = repair::ALPHABET_BYTES
+                    .iter()
+                    .filter(|&&c| same(c) && !listed.iter().any(|x| x.0 == c))
+                    .count() as f32;
+                let hidden = unlisted_mass.min(unlisted_rivals * last);
+                let p_kept = prob(l, p, kept);
+                (rivals + hidden) / (p_kept + rivals + hidden).max(f32::MIN_POSITIVE)
             } else {
                 let impossible: f32 = cands[l][p]
                     .iter()
@@ -809,6 +832,26 @@ mod tests {
                 .collect();
         }
         r
+    }
+
+    #[test]
+    fn a_repair_to_a_weak_runner_up_leaves_its_field_uncertain() {
+        // The document number's L read as Q; the check digits take L, the 15% runner-up. They
+        // only fix its value modulo 10, which 1, B and V share, and the recogniser left 20% of
+        // the position unlisted: the number is repaired but not confident.
+        let weak: Edits = &[(1, 0, &[('Q', -0.69), ('L', -1.9), ('Y', -2.3), ('C', -3.0)])];
+        let mrz = parse_reading(&scored(weak), &opts()).unwrap();
+        assert_eq!(mrz.lines[1], TD3[1]);
+        assert!(mrz.is_valid());
+        assert!(
+            mrz.uncertain_fields.iter().any(|f| f == "document_number"),
+            "{:?}",
+            mrz.confidence
+        );
+        // The same position read as L at 95%: confident.
+        let strong: Edits = &[(1, 0, &[('L', -0.05), ('Q', -3.5)])];
+        let mrz = parse_reading(&scored(strong), &opts()).unwrap();
+        assert!(mrz.is_confident(), "{:?}", mrz.confidence);
     }
 
     /// Reads `lines` as certain text except the first character, given as candidates.
