@@ -257,9 +257,13 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     Ok(chosen)
 }
 
-/// The least probability the recogniser lists an alternative with (`exp` of its
-/// `MIN_ALT_LOG_PROB`, -4.6).
-const LISTED_FLOOR: f32 = 0.01;
+/// Under this probability, a character a check digit confirmed is still as uncertain as the
+/// recogniser made it (a repair to an 11% runner-up in a document number was wrong on a hard
+/// test document); the common O/0 repair, at 30% or more, stays confirmed.
+const WEAK_REPAIR: f32 = 0.2;
+
+/// Every character an MRZ may hold.
+const MRZ_CHARS: &[u8] = b"<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// Probability of `V` as the first character under which, or above one minus which, the
 /// character alone decides between a visa and the document of its size.
@@ -469,30 +473,25 @@ fn field_confidence(
                     })
             };
             let risk: f32 = if shielded {
-                // The digit rules out every rival but those of the same value modulo 10; the
-                // position is as sure as the kept character is against them. Rivals the
-                // recogniser did not list may still hold the probability it left unlisted, up
-                // to its last listed candidate's each: a check-digit repair to a weak runner-up
-                // is then no surer than that runner-up is against them.
-                let listed = &cands[l][p];
-                let same = |c: u8| c != kept && value(c) == value(kept) && possible(c);
-                let rivals: f32 = listed.iter().filter(|x| same(x.0)).map(|x| x.1.exp()).sum();
-                let unlisted_mass = (1.0 - listed.iter().map(|x| x.1.exp()).sum::<f32>()).max(0.0);
-                // The weakest candidate the recogniser itself listed (it lists none under 1%);
-                // confusion partners added below that carry no probability of their own.
-                let last = listed
+                // The digit rules out every rival but those of the same value modulo 10.
+                let rivals: f32 = cands[l][p]
                     .iter()
+                    .filter(|x| x.0 != kept && value(x.0) == value(kept) && possible(x.0))
                     .map(|x| x.1.exp())
-                    .filter(|&q| q >= LISTED_FLOOR)
-                    .reduce(f32::min)
-                    .unwrap_or(LISTED_FLOOR);
-                let unlisted_rivals = repair::ALPHABET_BYTES
-                    .iter()
-                    .filter(|&&c| same(c) && !listed.iter().any(|x| x.0 == c))
-                    .count() as f32;
-                let hidden = unlisted_mass.min(unlisted_rivals * last);
+                    .sum();
+                // A repair to a character the recogniser barely considered, where the field
+                // admits others of its value (a letter or digit in a number, not a digit in a
+                // date), rests on the recogniser's list being complete: a same-value rival it
+                // never listed (N for X) may be the truth.
                 let p_kept = prob(l, p, kept);
-                (rivals + hidden) / (p_kept + rivals + hidden).max(f32::MIN_POSITIVE)
+                let has_rivals = MRZ_CHARS
+                    .iter()
+                    .any(|&c| c != kept && value(c) == value(kept) && possible(c));
+                if p_kept < WEAK_REPAIR && has_rivals {
+                    rivals.max(1.0 - p_kept)
+                } else {
+                    rivals
+                }
             } else {
                 let impossible: f32 = cands[l][p]
                     .iter()

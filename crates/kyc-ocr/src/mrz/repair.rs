@@ -24,9 +24,6 @@ use super::check_digit;
 use super::layout::{CheckDef, Class};
 use super::types::{CheckedField, Repair};
 
-/// Every character an MRZ may hold.
-pub(crate) const ALPHABET_BYTES: &[u8] = b"<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
 /// At most this many positions change within one checked field.
 pub(crate) const MAX_CHANGES: usize = 2;
 /// At most this many alternatives per position are tried.
