@@ -474,11 +474,13 @@ def load_onnx_weights(model, path):
     return model
 
 
-def freeze_bn(model):
-    """Keeps every BatchNorm on its stored statistics while the rest trains."""
-    for l in model.modules():
-        if isinstance(l, nn.BatchNorm2d):
-            l.eval()
+def train_mode(model, freeze_bn):
+    """model.train(), with every BatchNorm kept on its stored statistics when `freeze_bn`."""
+    model.train()
+    if freeze_bn:
+        for l in model.modules():
+            if isinstance(l, nn.BatchNorm2d):
+                l.eval()
 
 
 def ema_copy(model, arch, dev):
@@ -734,9 +736,7 @@ def main():
                 onnx_res["synthetic_val"]["line_exact_pct"], onnx_res["synthetic_val"]["cer_pct"],
                 onnx_res["real_heldout"]["lt_letter_confusions"], onnx_res["synthetic_val"]["lt_letter_confusions"]))
 
-    model.train()
-    if args.freeze_bn:
-        freeze_bn(model)
+    train_mode(model, args.freeze_bn)
     for x, targets, texts in dl:
         now = time.time()
         frac = (now - t0) / budget
@@ -758,9 +758,7 @@ def main():
         if now - last_eval >= args.eval_every * 60:
             model.eval()
             do_eval()
-            model.train()
-            if args.freeze_bn:
-                freeze_bn(model)
+            train_mode(model, args.freeze_bn)
             for sh in shadows:
                 sh.evaluate(real_val, step)
             last_eval = time.time()

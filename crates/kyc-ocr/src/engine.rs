@@ -321,12 +321,9 @@ impl Engine {
                 lengths.sort_by_key(|&l| l != zone.line_len);
                 lengths.truncate(if rank == 0 { 2 } else { 1 });
                 lengths.into_iter().flat_map(move |len| {
-                    let mut at = zone.clone();
-                    if at.line_len != len {
-                        at.pitch *= (at.line_len as f32 - 0.3) / (len as f32 - 0.3);
-                        at.line_len = len;
-                    }
-                    [at.clone(), at.flipped()]
+                    let at = zone.with_line_len(len);
+                    let flipped = at.flipped();
+                    [at, flipped]
                 })
             });
             for at in tries.take(DETECTOR_READS) {

@@ -157,6 +157,17 @@ impl MrzLocation {
         }
     }
 
+    /// The same zone read as `len` characters per line: the lines stay where they are and the
+    /// pitch follows, an extent covering about `len - 0.3` pitches.
+    pub fn with_line_len(&self, len: usize) -> MrzLocation {
+        let mut at = self.clone();
+        if at.line_len != len {
+            at.pitch *= (at.line_len as f32 - 0.3) / (len as f32 - 0.3);
+            at.line_len = len;
+        }
+        at
+    }
+
     /// The same zone read the other way round (180 degrees): lines reversed, corners rotated.
     pub fn flipped(&self) -> MrzLocation {
         MrzLocation {

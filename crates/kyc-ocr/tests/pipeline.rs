@@ -37,7 +37,11 @@ fn quad(v: &serde_json::Value) -> Quad {
 }
 
 fn docs(preset: &str) -> Vec<Doc> {
-    let dir = root().join("fixtures/docs").join(preset);
+    docs_in(&root().join("fixtures/docs").join(preset))
+}
+
+/// The documents of a generator folder (its images and `truth.jsonl`).
+fn docs_in(dir: &Path) -> Vec<Doc> {
     std::fs::read_to_string(dir.join("truth.jsonl"))
         .unwrap()
         .lines()
@@ -209,20 +213,7 @@ fn reads_clean_and_scan_fixtures_exactly() {
 /// (`fixtures/formats/make_formats.py`).
 #[test]
 fn reads_cmyk_jpeg_and_16_bit_png() {
-    let truth: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(root().join("fixtures/example/truth.jsonl"))
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
-    let want: Vec<&str> = truth["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
     for name in ["passport-cmyk.jpg", "passport-grey16.png"] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
         let grey = engine().decode_grey(&bytes).unwrap();

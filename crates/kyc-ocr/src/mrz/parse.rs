@@ -213,10 +213,8 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     // layouts' check digits hold, the longer layout's extra digits would have passed by chance
     // on a visa only one time in 100 (TD3's two) or 10 (TD2's one): the visa then needs at
     // least those odds from the character.
-    let p_visa = first
-        .iter()
-        .find(|c| c.0 == b'V')
-        .map_or(0.0, |c| c.1.exp());
+    let p_first = |ch: u8| first.iter().find(|c| c.0 == ch).map_or(0.0, |c| c.1.exp());
+    let p_visa = p_first(b'V');
     let mut chosen = if scored && count == 2 && (KIND_DOUBT..1.0 - KIND_DOUBT).contains(&p_visa) {
         let chance_odds = if len == 44 { 100.0 } else { 10.0 };
         let as_visa = analyse_as(readings.clone(), opts, true, format(true))?;
@@ -236,11 +234,7 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     // Where the layout admits one kind, the code's own score sees no rival to it; the doubt was
     // the recogniser's, so the code keeps the probability it gave the kind taken.
     if scored {
-        let kind = chosen.lines[0].as_bytes()[0];
-        let p_kind = first
-            .iter()
-            .find(|c| c.0 == kind)
-            .map_or(0.0, |c| c.1.exp());
+        let p_kind = p_first(chosen.lines[0].as_bytes()[0]);
         if let Some(c) = chosen
             .confidence
             .iter_mut()
@@ -484,10 +478,11 @@ fn field_confidence(
                 // date), rests on the recogniser's list being complete: a same-value rival it
                 // never listed (N for X) may be the truth.
                 let p_kept = prob(l, p, kept);
-                let has_rivals = MRZ_CHARS
-                    .iter()
-                    .any(|&c| c != kept && value(c) == value(kept) && possible(c));
-                if p_kept < WEAK_REPAIR && has_rivals {
+                let weak = p_kept < WEAK_REPAIR
+                    && MRZ_CHARS
+                        .iter()
+                        .any(|&c| c != kept && value(c) == value(kept) && possible(c));
+                if weak {
                     rivals.max(1.0 - p_kept)
                 } else {
                     rivals
@@ -836,8 +831,8 @@ mod tests {
     #[test]
     fn a_repair_to_a_weak_runner_up_leaves_its_field_uncertain() {
         // The document number's L read as Q; the check digits take L, the 15% runner-up. They
-        // only fix its value modulo 10, which 1, B and V share, and the recogniser left 20% of
-        // the position unlisted: the number is repaired but not confident.
+        // only fix its value modulo 10, which 1, B and V share, and 15% is under WEAK_REPAIR:
+        // the number is repaired but not confident.
         let weak: Edits = &[(1, 0, &[('Q', -0.69), ('L', -1.9), ('Y', -2.3), ('C', -3.0)])];
         let mrz = parse_reading(&scored(weak), &opts()).unwrap();
         assert_eq!(mrz.lines[1], TD3[1]);
