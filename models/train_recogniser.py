@@ -668,7 +668,9 @@ def main():
     ds = LineStream(real_train, args.batch, args.real_frac, args.seed, alt_font_p=args.alt_font_p,
                     glyph_var_p=args.glyph_var_p, pipeline=pipeline, pipeline_frac=args.pipeline_frac)
     dl = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=args.workers, collate_fn=collate_identity,
-                                     worker_init_fn=worker_init, prefetch_factor=6, persistent_workers=True)
+                                     worker_init_fn=worker_init,
+                                     # torch refuses these without worker processes (--workers 0)
+                                     **(dict(prefetch_factor=6, persistent_workers=True) if args.workers > 0 else {}))
 
     budget = args.minutes * 60.0
     t0 = time.time()
