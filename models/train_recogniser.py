@@ -302,6 +302,8 @@ SUSPECT_GT = {
     "3KD981035FRA800102BM1310182<<<<<<<<<<<<<<02",  # line_00752: image 8001028M
     "P<GBRSCHNKUR<<DANIEL<MARC<<<<<<<<<<<<<<<<<<<<",  # line_00942: image SCHNUR
     "1<BEL0000000000<<<<<<<<<<<<<",  # line_01052: image I<BEL
+    "IVANOVA<<NARITSA<RADNEVA<<<<<<",  # line_00071: image MARITSA
+    "PMSYRALMOHAMMAD<<AHMAD<<<<<<<<<<<<<<<<<<<<<<",  # line_00155: image PNSYR
 }
 
 
@@ -613,9 +615,11 @@ def main():
             rows = list(csv.reader(f, delimiter="\t"))[1:]
             _, held = split_real([(os.path.abspath(os.path.join(args.real_dir, r[0])), r[1].strip(), r[2])
                                   for r in rows if len(r) >= 3])
-            out.write("file\ttext\n")
-            for path, text, _ in held:
-                out.write("%s\t%s\n" % (path, text))
+            # The source column lets `kyc-ocr eval` regroup a document's lines and parse them; the
+            # suspect column marks truths that disagree with the image (SUSPECT_GT).
+            out.write("file\ttext\tsource_image\tsuspect_gt\n")
+            for path, text, src in held:
+                out.write("%s\t%s\t%s\t%d\n" % (path, text, src, text in SUSPECT_GT))
         log("%d held-out lines -> %s" % (len(held), args.write_heldout))
         return
 

@@ -1,8 +1,12 @@
 //! `kyc-ocr eval`: accuracy and speed of the reader on a labelled folder.
 //!
 //! Two kinds of folder: documents with a `truth.jsonl` (the generator's format: `image`, `format`,
-//! `preset`, `lines`, `mrz_quad`), read end to end; or line crops with a `lines.tsv` (`file`, `text`),
-//! read by the recogniser alone after scaling each crop to the model's height.
+//! `preset`, `lines`, `mrz_quad`), read end to end; or line crops with a `lines.tsv` (`file`, `text`,
+//! optionally `source_image` and `suspect_gt`), read by the recogniser alone after scaling each crop
+//! to the model's height. With a source column, the crops of one source that make up a whole zone
+//! (two lines of 44 or 36 characters, three of 30) are also parsed together, so the figures include
+//! what the check-digit repair adds on real documents. A `suspect_gt` of 1 marks a truth known to
+//! disagree with its image: such lines count everywhere, and a second figure leaves them out.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,6 +16,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use kyc_ocr::engine::Engine;
 use kyc_ocr::locate::{Point, Quad};
+use kyc_ocr::mrz::{LineReading, Mrz};
 use kyc_ocr::rectify::LineImage;
 use serde::Serialize;
 use serde_json::Value;
@@ -226,7 +231,7 @@ fn eval_documents(
                 "want": want,
                 "recognised": out.text,
                 "repairs": out.mrz.as_ref().map(|m| m.repairs.clone()).unwrap_or_default(),
-                "wrong": wrong_chars(&want, &got, &out),
+                "wrong": wrong_chars(&want, &got, &out.readings),
             }));
         }
         all.add(&t);
@@ -289,6 +294,9 @@ fn eval_lines(
     let mut with_classes = Tally::default();
     let mut times = Vec::new();
     let mut failures = Vec::new();
+    let mut trusted = Tally::default();
+    // Each source's lines in file order.
+    let mut sources: Vec<(String, Vec<ZoneLine>)> = Vec::new();
     let rows = text.lines().filter(|l| !l.trim().is_empty());
     for (n, row) in rows.enumerate() {
         if limit.is_some_and(|l| n >= l) {
@@ -298,6 +306,8 @@ fn eval_lines(
         let (Some(file), Some(want)) = (cols.next(), cols.next()) else {
             bail!("lines.tsv row {} needs a file and a text column", n + 1);
         };
+        let source = cols.next().filter(|s| !s.is_empty());
+        let suspect = cols.next().is_some_and(|s| s.trim() == "1");
         // A header row names its columns.
         if n == 0 && file == "file" {
             continue;
@@ -321,22 +331,159 @@ fn eval_lines(
         }
         all.add(&t);
         with_classes.add(&c);
+        if !suspect {
+            trusted.add(&t);
+        }
+        if let (Some(source), Some(reading)) = (source, reading.into_iter().next()) {
+            let line = ZoneLine {
+                truth: want.to_string(),
+                reading,
+                suspect,
+            };
+            match sources.last_mut() {
+                Some((s, lines)) if s == source => lines.push(line),
+                _ => sources.push((source.to_string(), vec![line])),
+            }
+        }
     }
+    let zones = eval_zones(engine, &sources);
     Ok(serde_json::json!({
         "schema": SCHEMA,
         "kind": "lines",
         "dir": dir.display().to_string(),
         "all": all.summary(),
         "with_classes": with_classes.summary(),
+        "trusted": trusted.summary(),
+        "documents": zones.all.summary(),
+        "documents_truth_valid": zones.truth_valid.summary(),
+        "documents_trusted": zones.trusted.summary(),
+        "document_failures": zones.failures,
         "median_ms": median(&mut times),
         "failures": failures,
     }))
 }
 
+/// One line crop of a source image.
+struct ZoneLine {
+    truth: String,
+    reading: LineReading,
+    /// The truth is known to disagree with the image.
+    suspect: bool,
+}
+
+/// Whole zones regrouped from line crops.
+struct ZoneTallies {
+    all: Tally,
+    /// Zones whose truth itself passes every check digit: specimens and templates with made-up
+    /// digits cannot be repaired towards their truth, and their "valid but wrong" means nothing.
+    truth_valid: Tally,
+    /// Of those, the zones without a suspect truth line.
+    trusted: Tally,
+    failures: Vec<Value>,
+}
+
+/// Parses each source whose crops make up a whole zone, as a full read would parse them, and
+/// scores the repaired lines.
+fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTallies {
+    let mut z = ZoneTallies {
+        all: Tally::default(),
+        truth_valid: Tally::default(),
+        trusted: Tally::default(),
+        failures: Vec::new(),
+    };
+    for (source, lines) in sources {
+        let lens: Vec<usize> = lines.iter().map(|l| l.truth.len()).collect();
+        if !matches!(lens.as_slice(), [44, 44] | [36, 36] | [30, 30, 30]) {
+            continue;
+        }
+        // Crops are numbered in no particular order: take the line order under which the truth
+        // parses best (a full read knows it from the geometry).
+        let order = zone_order(engine, lines);
+        let want: Vec<String> = order.iter().map(|&i| lines[i].truth.clone()).collect();
+        let readings: Vec<LineReading> = order.iter().map(|&i| lines[i].reading.clone()).collect();
+        let suspect = lines.iter().any(|l| l.suspect);
+        let mrz = engine.parse(&readings).ok();
+        let got: Vec<String> = match &mrz {
+            Some(m) => m.lines.clone(),
+            None => readings.iter().map(LineReading::best_text).collect(),
+        };
+        let mut t = score(&want, &got);
+        let valid = mrz.as_ref().is_some_and(Mrz::is_valid);
+        let confident = mrz.as_ref().is_some_and(Mrz::is_confident);
+        t.valid_but_wrong = usize::from(valid && t.exact == 0);
+        t.confident = usize::from(confident);
+        t.confident_but_wrong = usize::from(confident && t.exact == 0);
+        t.exact_but_uncertain = usize::from(!confident && t.exact == 1);
+        let truth_ok = kyc_ocr::mrz::parse_lines(&want, &engine.params().parse)
+            .is_ok_and(|m| m.is_valid());
+        if t.exact == 0 {
+            z.failures.push(serde_json::json!({
+                "source": source,
+                "truth_valid": truth_ok,
+                "suspect_gt": suspect,
+                "valid": valid,
+                "confident": confident,
+                "read": got,
+                "want": want,
+                "recognised": readings.iter().map(LineReading::best_text).collect::<Vec<_>>(),
+                "repairs": mrz.as_ref().map(|m| m.repairs.clone()).unwrap_or_default(),
+                "uncertain_fields": mrz.as_ref().map(|m| m.uncertain_fields.clone()).unwrap_or_default(),
+                "wrong": wrong_chars(&want, &got, &readings),
+            }));
+        }
+        z.all.add(&t);
+        if truth_ok {
+            z.truth_valid.add(&t);
+            if !suspect {
+                z.trusted.add(&t);
+            }
+        }
+    }
+    z
+}
+
+/// The order of a zone's lines under which their truth parses with the most valid check digits
+/// and the fewest malformed fields (file order on a tie).
+fn zone_order(engine: &Engine, lines: &[ZoneLine]) -> Vec<usize> {
+    let orders: &[&[usize]] = if lines.len() == 2 {
+        &[&[0, 1], &[1, 0]]
+    } else {
+        &[
+            &[0, 1, 2],
+            &[0, 2, 1],
+            &[1, 0, 2],
+            &[1, 2, 0],
+            &[2, 0, 1],
+            &[2, 1, 0],
+        ]
+    };
+    let rank = |order: &[usize]| -> (usize, isize) {
+        let text: Vec<&str> = order.iter().map(|&i| lines[i].truth.as_str()).collect();
+        match kyc_ocr::mrz::parse_lines(&text, &engine.params().parse) {
+            Ok(m) => (
+                1 + m
+                    .checks
+                    .iter()
+                    .filter(|c| c.status == kyc_ocr::mrz::CheckStatus::Valid)
+                    .count(),
+                -(m.malformed_fields.len() as isize),
+            ),
+            Err(_) => (0, 0),
+        }
+    };
+    let mut best = orders[0];
+    for &o in &orders[1..] {
+        if rank(o) > rank(best) {
+            best = o;
+        }
+    }
+    best.to_vec()
+}
+
 /// Per wrong character of a read whose line lengths match the truth: where, what the truth and
 /// the read hold, and the recogniser's candidates there (probabilities), so a failure can be
 /// blamed on the recogniser or on the repair.
-fn wrong_chars(want: &[String], got: &[String], out: &kyc_ocr::engine::ReadOutput) -> Vec<Value> {
+fn wrong_chars(want: &[String], got: &[String], readings: &[LineReading]) -> Vec<Value> {
     let mut v = Vec::new();
     for (l, (w, g)) in want.iter().zip(got).enumerate() {
         if w.len() != g.len() {
@@ -347,8 +494,7 @@ fn wrong_chars(want: &[String], got: &[String], out: &kyc_ocr::engine::ReadOutpu
             if a == b {
                 continue;
             }
-            let cands: Vec<String> = out
-                .readings
+            let cands: Vec<String> = readings
                 .get(l)
                 .and_then(|r| r.positions.get(p))
                 .map(|c| {
@@ -423,6 +569,17 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
     line(w, "all", &report["all"])?;
     if report["with_classes"].is_object() {
         line(w, "+classes", &report["with_classes"])?;
+    }
+    // Whole zones regrouped from line crops, parsed and repaired.
+    for (key, name) in [
+        ("trusted", "trusted-gt"),
+        ("documents", "zones"),
+        ("documents_truth_valid", "zones-valid"),
+        ("documents_trusted", "zones-trust"),
+    ] {
+        if report[key]["counts"]["items"].as_u64().is_some_and(|n| n > 0) {
+            line(w, name, &report[key])?;
+        }
     }
     for group in ["by_format", "by_preset"] {
         if let Some(m) = report[group].as_object() {
