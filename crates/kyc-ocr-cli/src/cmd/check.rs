@@ -299,6 +299,27 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             f.join(", ")
         ));
     }
+    if !r.flags.typed_over_read.is_empty() {
+        let c: Vec<String> = r
+            .flags
+            .typed_over_read
+            .iter()
+            .map(|c| {
+                format!(
+                    "line {} position {}: read {}, typed {} ({}%)",
+                    c.line + 1,
+                    c.position + 1,
+                    c.read,
+                    c.typed,
+                    c.percent
+                )
+            })
+            .collect();
+        flags.push(format!(
+            "taken as typed where the image supports it: {}",
+            c.join(", ")
+        ));
+    }
     if !flags.is_empty() {
         writeln!(out, "{} {}", paint(WARN, "flags:"), flags.join("; "))?;
     }

@@ -17,6 +17,8 @@ use anyhow::{bail, Context};
 use kyc_ocr::engine::Engine;
 use kyc_ocr::locate::{Point, Quad};
 use kyc_ocr::mrz::{LineReading, Mrz};
+
+use super::eval_check::{check_document, CheckTally};
 use kyc_ocr::rectify::LineImage;
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +43,11 @@ pub struct Args {
     /// MRZ detection model file to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub detector_model: Option<PathBuf>,
+    /// Also check each read against forms built from its truth: the holder's own (a prompt is
+    /// needless), one with a surname typo and one with a look-alike letter (a "consistent" there
+    /// is a compliance failure).
+    #[arg(long)]
+    pub check: bool,
     /// Evaluate only the first N items.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -113,7 +120,7 @@ pub fn run(args: Args) -> crate::Outcome {
     let truth = args.dir.join("truth.jsonl");
     let tsv = args.dir.join("lines.tsv");
     let report = if truth.is_file() {
-        eval_documents(&engine, &args.dir, &truth, args.limit)?
+        eval_documents(&engine, &args.dir, &truth, args.limit, args.check)?
     } else if tsv.is_file() {
         eval_lines(&engine, &args.dir, &tsv, args.limit)?
     } else {
@@ -151,7 +158,9 @@ fn eval_documents(
     dir: &Path,
     truth: &Path,
     limit: Option<usize>,
+    check: bool,
 ) -> anyhow::Result<Value> {
+    let mut checks = CheckTally::default();
     let text = std::fs::read_to_string(truth)
         .with_context(|| format!("cannot read {}", truth.display()))?;
     let mut all = Tally::default();
@@ -234,6 +243,11 @@ fn eval_documents(
                 "wrong": wrong_chars(&want, &got, &out.readings),
             }));
         }
+        if check {
+            if let Some(c) = check_document(out.mrz.as_ref(), &want, &image) {
+                checks.add(&c);
+            }
+        }
         all.add(&t);
         let format = rec["format"].as_str().unwrap_or("unknown").to_string();
         let preset = rec["preset"].as_str().unwrap_or("unknown").to_string();
@@ -249,6 +263,7 @@ fn eval_documents(
         "by_preset": by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "median_ms": median(&mut times),
         "confidence_sweep": sweep(&sweep_items),
+        "check": if check { checks.summary() } else { Value::Null },
         "exact_but_uncertain": held_back,
         "failures": failures,
     }))
@@ -414,8 +429,8 @@ fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTalli
         t.confident = usize::from(confident);
         t.confident_but_wrong = usize::from(confident && t.exact == 0);
         t.exact_but_uncertain = usize::from(!confident && t.exact == 1);
-        let truth_ok = kyc_ocr::mrz::parse_lines(&want, &engine.params().parse)
-            .is_ok_and(|m| m.is_valid());
+        let truth_ok =
+            kyc_ocr::mrz::parse_lines(&want, &engine.params().parse).is_ok_and(|m| m.is_valid());
         if t.exact == 0 {
             z.failures.push(serde_json::json!({
                 "source": source,
@@ -577,7 +592,10 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
         ("documents_truth_valid", "zones-valid"),
         ("documents_trusted", "zones-trust"),
     ] {
-        if report[key]["counts"]["items"].as_u64().is_some_and(|n| n > 0) {
+        if report[key]["counts"]["items"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+        {
             line(w, name, &report[key])?;
         }
     }
@@ -587,6 +605,21 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
                 line(w, k, v)?;
             }
         }
+    }
+    if report["check"].is_object() {
+        let c = &report["check"];
+        let pct = |k: &str| c[k].as_f64().unwrap_or(0.0) * 100.0;
+        writeln!(
+            w,
+            "check        n={:<5} consistent {:6.2}%  needless prompt {:6.2}%  unreadable {:6.2}%  typo consistent {:5.2}%  look-alike consistent {:5.2}% (of {})",
+            c["counts"]["items"],
+            pct("consistent_rate"),
+            pct("needless_prompt_rate"),
+            pct("unreadable_rate"),
+            pct("typo_consistent_rate"),
+            pct("look_alike_consistent_rate"),
+            c["counts"]["look_alike_items"],
+        )?;
     }
     writeln!(
         w,

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod check;
 pub mod eval;
+pub mod eval_check;
 pub mod parse;
 pub mod read;
 pub mod synth;

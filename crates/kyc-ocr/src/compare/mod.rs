@@ -46,6 +46,7 @@
 mod form;
 mod names;
 mod policy;
+mod support;
 mod typed_date;
 mod verdict;
 
@@ -53,10 +54,11 @@ pub use form::{
     AccountType, DocumentType, FormError, FormErrorKind, RawForm, TypedForm, MAX_FIELD_CHARS,
 };
 pub use policy::Policy;
+pub use support::TYPED_SUPPORT;
 pub use typed_date::DateOrder;
 pub use verdict::{
     FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary, NextStep,
-    Refusal, RefusalRule, Report, Verdict, SCHEMA,
+    Refusal, RefusalRule, Report, TypedChar, Verdict, SCHEMA,
 };
 
 use crate::countries::{self, Country};
@@ -86,7 +88,34 @@ impl Default for CheckOptions {
 }
 
 /// Checks a typed form against a parsed MRZ; see the [module documentation](self) for the rules.
+///
+/// A zone read from an image that prompts or stays unreadable as read is read once more with the
+/// typed values in place of the fields they fill ([`support`]): where the recogniser gave every
+/// typed character at least [`TYPED_SUPPORT`] and the check digits then hold, the image is
+/// consistent with the form, and the report lists the characters taken from it
+/// ([`Flags::typed_over_read`]).
 pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
+    let report = check_read(mrz, form, options);
+    if !matches!(report.verdict, Verdict::Prompt | Verdict::Unreadable) {
+        return report;
+    }
+    let Some(typed) = support::typed_reading(mrz, form, options) else {
+        return report;
+    };
+    let mut second = check_read(&typed.mrz, form, options);
+    if second.verdict != Verdict::Consistent {
+        return report;
+    }
+    second.flags.typed_over_read = typed.changed;
+    second.summary = format!(
+        "{}; the image supports the typed values where it was read otherwise or in doubt",
+        second.summary
+    );
+    second
+}
+
+/// The check against the zone as given.
+fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
     let f = &mrz.fields;
     let mut fields: Vec<FieldResult> = Vec::new();
     let mut mismatches: Vec<Mismatch> = Vec::new();
@@ -372,6 +401,7 @@ pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
             repairs_applied: mrz.repairs.len(),
             name_truncated: f.name_truncated,
             unprotected_fields_decided: unprotected_decided,
+            typed_over_read: Vec::new(),
         },
         mrz: Some(MrzSummary::of(mrz)),
     }

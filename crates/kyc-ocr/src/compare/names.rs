@@ -33,16 +33,16 @@ impl DocName {
         self.truncated && !self.given.is_empty()
     }
 
-    fn display_surname(&self) -> String {
+    pub fn display_surname(&self) -> String {
         self.surname.replace('<', " ")
     }
 
-    fn display_given(&self) -> String {
+    pub fn display_given(&self) -> String {
         self.given.replace('<', " ")
     }
 
     /// `SURNAME, GIVEN NAMES`: unambiguous whichever order the customer typed.
-    fn display_full(&self) -> String {
+    pub fn display_full(&self) -> String {
         if self.given.is_empty() {
             self.display_surname()
         } else {
@@ -369,7 +369,7 @@ pub(crate) fn compare_parts(
 }
 
 /// A full name with more words than this is compared as one surname only.
-const MAX_SPLIT_WORDS: usize = 16;
+pub(crate) const MAX_SPLIT_WORDS: usize = 16;
 
 /// Compares a full name typed in one field, as "GIVEN SURNAME", "SURNAME GIVEN" or
 /// "SURNAME, GIVEN".

@@ -213,6 +213,25 @@ pub struct Flags {
     /// Fields no check digit protects that decided the verdict: an OCR error there would pass
     /// every check, so a person may want to look at them.
     pub unprotected_fields_decided: Vec<FieldName>,
+    /// The characters where the verdict rests on the typed value rather than the reading: the
+    /// recogniser read another character there, or was in doubt, and gave the typed one at least
+    /// [`super::TYPED_SUPPORT`]. Empty when the zone was taken as read.
+    pub typed_over_read: Vec<TypedChar>,
+}
+
+/// One character of the zone taken as typed (see [`Flags::typed_over_read`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypedChar {
+    /// 0-based MRZ line.
+    pub line: usize,
+    /// 0-based position on the line.
+    pub position: usize,
+    /// The character read there.
+    pub read: char,
+    /// The character typed.
+    pub typed: char,
+    /// The recogniser's probability of the typed character, in percent.
+    pub percent: u8,
 }
 
 /// What the report shows of the MRZ.

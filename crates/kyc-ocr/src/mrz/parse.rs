@@ -113,7 +113,36 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
         }
     }
     check_shape(&texts)?;
-    analyse(readings, opts, true)
+    // Positions keep their place through the parse (the shape check admits only whole lines).
+    let probs = lines
+        .iter()
+        .filter(|l| !l.positions.is_empty())
+        .map(|l| {
+            l.positions
+                .iter()
+                .map(|pos| {
+                    let mut v: Vec<(char, f32)> = Vec::with_capacity(pos.len());
+                    for c in pos {
+                        let ch = c.ch.to_ascii_uppercase();
+                        if in_alphabet(ch) && !v.iter().any(|x| x.0 == ch) {
+                            v.push((
+                                ch,
+                                if c.log_prob.is_finite() {
+                                    c.log_prob.exp()
+                                } else {
+                                    0.0
+                                },
+                            ));
+                        }
+                    }
+                    v
+                })
+                .collect()
+        })
+        .collect();
+    let mut mrz = analyse(readings, opts, true)?;
+    mrz.char_probs = probs;
+    Ok(mrz)
 }
 
 fn in_alphabet(c: char) -> bool {
@@ -348,6 +377,7 @@ fn analyse_as(
         malformed_fields,
         confidence,
         uncertain_fields,
+        char_probs: Vec::new(),
     })
 }
 

@@ -285,6 +285,12 @@ pub struct Mrz {
     /// there is likely enough that the read must not be trusted as it stands, even when every
     /// check digit holds.
     pub uncertain_fields: Vec<String>,
+    /// The recogniser's probability of each MRZ character it considered, per line and position
+    /// of [`Mrz::lines`] (empty for plain text). A typed value is weighed against it where the
+    /// reading itself is in doubt ([`Mrz::char_probability`]). Not serialised: the reading's JSON
+    /// stays the parse.
+    #[serde(skip)]
+    pub char_probs: Vec<Vec<Vec<(char, f32)>>>,
 }
 
 /// How sure the recogniser is of one field.
@@ -332,6 +338,13 @@ impl Mrz {
             v.push("optional_data");
         }
         v
+    }
+
+    /// The probability the recogniser gave `ch` at `position` of `line` (0 where it did not list
+    /// it), or `None` for a zone parsed from plain text, which carries no scores.
+    pub fn char_probability(&self, line: usize, position: usize, ch: char) -> Option<f32> {
+        let pos = self.char_probs.get(line)?.get(position)?;
+        Some(pos.iter().find(|c| c.0 == ch).map_or(0.0, |c| c.1))
     }
 
     /// Every check digit holds and no field is uncertain ([`Mrz::uncertain_fields`]): the only

@@ -1,0 +1,235 @@
+//! `kyc-ocr eval --check`: what the read means for the KYC prompt. Each document is checked
+//! against three forms built from its truth: the form as the holder would type it (a prompt is a
+//! needless one), the same with a typo in the surname, and with one surname letter swapped for its
+//! look-alike (`E`/`F`, `M`/`N`): a "consistent" on either of those is a compliance failure.
+
+use kyc_ocr::compare::{self, CheckOptions, Policy, RawForm, Verdict};
+use kyc_ocr::mrz::{Mrz, MrzDate, ParseOptions, Sex};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Letters a reader (or a recogniser) confuses, in both directions.
+const LOOK_ALIKES: &[(char, char)] = &[
+    ('E', 'F'),
+    ('M', 'N'),
+    ('H', 'N'),
+    ('O', 'D'),
+    ('O', 'Q'),
+    ('C', 'G'),
+    ('U', 'V'),
+    ('I', 'J'),
+    ('I', 'L'),
+    ('P', 'R'),
+    ('B', 'R'),
+    ('K', 'X'),
+];
+
+/// Verdict counts of one group of documents.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct CheckTally {
+    /// Documents whose truth gives a usable form.
+    pub items: usize,
+    /// The holder's own form: "consistent" (the wanted outcome).
+    pub truthful_consistent: usize,
+    /// The holder's own form: a prompt, each one a needless manual review.
+    pub truthful_prompt: usize,
+    /// The holder's own form: "unreadable" (no valid MRZ, a new image is asked for).
+    pub truthful_unreadable: usize,
+    /// A surname typo: wrongly "consistent".
+    pub typo_consistent: usize,
+    /// Documents whose surname has a letter with a look-alike.
+    pub look_alike_items: usize,
+    /// A look-alike letter swapped in the surname: wrongly "consistent".
+    pub look_alike_consistent: usize,
+}
+
+impl CheckTally {
+    pub fn add(&mut self, o: &CheckTally) {
+        self.items += o.items;
+        self.truthful_consistent += o.truthful_consistent;
+        self.truthful_prompt += o.truthful_prompt;
+        self.truthful_unreadable += o.truthful_unreadable;
+        self.typo_consistent += o.typo_consistent;
+        self.look_alike_items += o.look_alike_items;
+        self.look_alike_consistent += o.look_alike_consistent;
+    }
+
+    pub fn summary(&self) -> Value {
+        let rate = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        serde_json::json!({
+            "counts": self,
+            "consistent_rate": rate(self.truthful_consistent, self.items),
+            "needless_prompt_rate": rate(self.truthful_prompt, self.items),
+            "unreadable_rate": rate(self.truthful_unreadable, self.items),
+            "typo_consistent_rate": rate(self.typo_consistent, self.items),
+            "look_alike_consistent_rate": rate(self.look_alike_consistent, self.look_alike_items),
+        })
+    }
+}
+
+/// The check options of the evaluation: every policy refusal off (they judge the document, not
+/// the read), and a fixed date so that a run can be repeated.
+fn options() -> CheckOptions {
+    CheckOptions {
+        policy: Policy {
+            refuse_mainland_chinese_passports: false,
+            refuse_expired: false,
+            minimum_age: None,
+            manual_review_for_other_documents: false,
+        },
+        today: jiff::civil::date(2026, 1, 1),
+        ..CheckOptions::default()
+    }
+}
+
+fn iso(d: &MrzDate) -> Option<String> {
+    d.civil().map(|c| c.to_string())
+}
+
+/// The form the holder of `truth` would type, with `surname` in place of the true one.
+fn form(truth: &Mrz, surname: &str) -> RawForm {
+    let f = &truth.fields;
+    RawForm {
+        surname: Some(surname.to_string()),
+        given_names: Some(f.given_names.value.clone()).filter(|g| !g.is_empty()),
+        document_number: Some(f.document_number.value.replace('<', "")),
+        nationality: Some(f.nationality.value.clone()),
+        birth_date: iso(&f.birth_date.value),
+        expiry_date: iso(&f.expiry_date.value),
+        sex: match f.sex.value {
+            Sex::Male => Some("M".into()),
+            Sex::Female => Some("F".into()),
+            _ => None,
+        },
+        ..RawForm::default()
+    }
+}
+
+/// A deterministic number from the image name, to place the perturbations.
+fn seed(name: &str) -> usize {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) as usize
+}
+
+/// Checks the read against the forms built from `truth_lines`; `None` when the truth does not
+/// parse into a form the checker accepts (it then says nothing about the read).
+pub fn check_document(
+    read: Option<&Mrz>,
+    truth_lines: &[String],
+    name: &str,
+) -> Option<CheckTally> {
+    let opts = options();
+    let parse = ParseOptions {
+        today: opts.today,
+        ..ParseOptions::default()
+    };
+    let truth = kyc_ocr::mrz::parse_lines(truth_lines, &parse).ok()?;
+    let surname = truth.fields.surname.value.clone();
+    let letters: Vec<(usize, char)> = surname
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_uppercase())
+        .collect();
+    if letters.is_empty() {
+        return None;
+    }
+    let mut raw = form(&truth, &surname);
+    // A nationality the country table does not know (the generator's UTO) is left off the form.
+    if raw.parse(&opts).is_err() {
+        raw.nationality = None;
+    }
+    let typed = raw.parse(&opts).ok()?;
+    let verdict = |form: &RawForm| -> Verdict {
+        let Some(m) = read else {
+            return Verdict::Unreadable;
+        };
+        match form.parse(&opts) {
+            Ok(f) => compare::check(m, &f, &opts).verdict,
+            Err(_) => Verdict::Prompt,
+        }
+    };
+    let _ = typed;
+    let mut t = CheckTally {
+        items: 1,
+        ..CheckTally::default()
+    };
+    match verdict(&raw) {
+        Verdict::Consistent => t.truthful_consistent = 1,
+        Verdict::Unreadable => t.truthful_unreadable = 1,
+        _ => t.truthful_prompt = 1,
+    }
+    let s = seed(name);
+    let with = |at: usize, c: char| -> String {
+        let mut v: Vec<char> = surname.chars().collect();
+        v[at] = c;
+        v.into_iter().collect()
+    };
+    // A typo: a letter replaced by another, neither the same nor its look-alike.
+    let (at, old) = letters[s % letters.len()];
+    let mut typo = char::from(b'A' + ((s / 7) % 26) as u8);
+    while typo == old || LOOK_ALIKES.contains(&(old, typo)) || LOOK_ALIKES.contains(&(typo, old)) {
+        typo = char::from(b'A' + (typo as u8 - b'A' + 1) % 26);
+    }
+    let mut f = raw.clone();
+    f.surname = Some(with(at, typo));
+    t.typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+    // A look-alike: the first letter (from a seeded start) that has one.
+    let swaps: Vec<(usize, char)> = letters
+        .iter()
+        .filter_map(|&(i, c)| {
+            LOOK_ALIKES
+                .iter()
+                .find_map(|&(a, b)| (a == c).then_some(b).or((b == c).then_some(a)))
+                .map(|other| (i, other))
+        })
+        .collect();
+    if !swaps.is_empty() {
+        let (at, other) = swaps[(s / 31) % swaps.len()];
+        let mut f = raw.clone();
+        f.surname = Some(with(at, other));
+        t.look_alike_items = 1;
+        t.look_alike_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+    }
+    Some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    fn lines(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_true_read_is_consistent_only_for_the_true_form() {
+        let truth = lines(&TD3);
+        let read = kyc_ocr::mrz::parse_lines(&TD3, &ParseOptions::default()).unwrap();
+        let t = check_document(Some(&read), &truth, "a.jpg").unwrap();
+        assert_eq!(
+            (
+                t.truthful_consistent,
+                t.typo_consistent,
+                t.look_alike_items,
+                t.look_alike_consistent
+            ),
+            (1, 0, 1, 0)
+        );
+    }
+
+    #[test]
+    fn a_misread_surname_prompts_and_no_read_is_unreadable() {
+        let truth = lines(&TD3);
+        let misread = ["P<UTOERIKSSQN<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3[1]];
+        let read = kyc_ocr::mrz::parse_lines(&misread, &ParseOptions::default()).unwrap();
+        let t = check_document(Some(&read), &truth, "a.jpg").unwrap();
+        assert_eq!((t.truthful_consistent, t.truthful_prompt), (0, 1));
+        let t = check_document(None, &truth, "a.jpg").unwrap();
+        assert_eq!(t.truthful_unreadable, 1);
+    }
+}

@@ -1,0 +1,386 @@
+//! Reading the zone once more with the typed values: is the image consistent with the form?
+//!
+//! A check digit never covers a name, and a worn or blurred character leaves a field in doubt or
+//! reads as its look-alike. Either way the customer would be sent to a day of manual review for a
+//! doubt the image raised, not the form. The recogniser's probabilities say more than its best
+//! reading: the typed values are written into the fields they fill, every such character must be
+//! one the recogniser gave at least [`TYPED_SUPPORT`] (among the characters the field may hold),
+//! and the zone is parsed again, so the check digits must hold with the typed digits and the
+//! characters nobody typed are repaired as usual. A typo lands on a character the image does not
+//! support and still prompts.
+
+use super::form::TypedForm;
+use super::names::{DocName, MAX_SPLIT_WORDS};
+use super::verdict::TypedChar;
+use super::CheckOptions;
+use crate::mrz::{self, CharCandidate, LineReading, Mrz, ParseOptions, Sex, Span};
+use crate::translit::{Spelling, MAX_VARIANTS};
+
+/// The least probability the recogniser must have given each typed character (among the
+/// characters its field may hold) for the image to support it.
+pub const TYPED_SUPPORT: f32 = 0.1;
+
+/// Typed name spellings tried at most (splits of a full name times transliteration variants).
+const MAX_SPELLINGS: usize = 1024;
+
+/// What a field may hold: the characters its probabilities are shared among.
+#[derive(Clone, Copy)]
+enum Kind {
+    Letters,
+    Digits,
+    Sex,
+    Any,
+}
+
+impl Kind {
+    fn admits(self, c: char) -> bool {
+        match self {
+            Kind::Letters => c.is_ascii_uppercase() || c == '<',
+            Kind::Digits => c.is_ascii_digit(),
+            Kind::Sex => matches!(c, 'M' | 'F' | 'X' | '<'),
+            Kind::Any => true,
+        }
+    }
+}
+
+/// The zone re-read with the typed values, and where they replaced the reading.
+pub(crate) struct TypedReading {
+    pub mrz: Mrz,
+    pub changed: Vec<TypedChar>,
+}
+
+/// The zone parsed again with the typed values in their fields, or `None` where the zone carries
+/// no scores, the form fills no field, or a typed character lacks the image's support.
+pub(crate) fn typed_reading(
+    mrz: &Mrz,
+    form: &TypedForm,
+    options: &CheckOptions,
+) -> Option<TypedReading> {
+    if mrz.char_probs.len() != mrz.lines.len() {
+        return None;
+    }
+    let fixed = typed_fields(mrz, form);
+    if fixed.is_empty() {
+        return None;
+    }
+    let mut readings: Vec<LineReading> = mrz
+        .char_probs
+        .iter()
+        .map(|line| LineReading {
+            positions: line
+                .iter()
+                .map(|pos| {
+                    pos.iter()
+                        .map(|&(ch, p)| CharCandidate {
+                            ch,
+                            log_prob: p.max(1e-9).ln(),
+                        })
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect();
+    let mut changed = Vec::new();
+    for (span, text, kind) in &fixed {
+        let read = &mrz.lines[span.line].as_bytes()[span.start..span.end];
+        for (i, ch) in text.chars().enumerate() {
+            let pos = span.start + i;
+            let p = probability(mrz, span.line, pos, ch, char::from(read[i]), *kind);
+            if p < TYPED_SUPPORT {
+                return None;
+            }
+            if ch != char::from(read[i]) {
+                changed.push(TypedChar {
+                    line: span.line,
+                    position: pos,
+                    read: char::from(read[i]),
+                    typed: ch,
+                    percent: (p * 100.0).round().clamp(0.0, 100.0) as u8,
+                });
+            }
+            readings[span.line].positions[pos] = vec![CharCandidate { ch, log_prob: 0.0 }];
+        }
+    }
+    let opts = ParseOptions {
+        today: options.today,
+        ..ParseOptions::default()
+    };
+    let typed = mrz::parse_reading(&readings, &opts).ok()?;
+    // The layout must not change under the typed values (a first character typed differently).
+    (typed.format == mrz.format).then_some(TypedReading {
+        mrz: typed,
+        changed,
+    })
+}
+
+/// The probability of `ch` at a position among the characters `kind` admits. Where the recogniser
+/// listed none of them (a digit read in a name, which class forcing already turned into a
+/// letter), only the repaired reading `read` is supported.
+fn probability(mrz: &Mrz, line: usize, position: usize, ch: char, read: char, kind: Kind) -> f32 {
+    let Some(cands) = mrz.char_probs.get(line).and_then(|l| l.get(position)) else {
+        return 0.0;
+    };
+    let mass: f32 = cands.iter().filter(|c| kind.admits(c.0)).map(|c| c.1).sum();
+    if mass < 1e-6 {
+        return f32::from(u8::from(ch == read));
+    }
+    cands.iter().find(|c| c.0 == ch).map_or(0.0, |c| c.1) / mass
+}
+
+/// The spans the form fills, with the MRZ text of the typed value.
+fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
+    let f = &mrz.fields;
+    let mut out = Vec::new();
+    let mut put = |span: Span, text: String, kind: Kind| {
+        if text.len() == span.end - span.start && span.line < mrz.lines.len() {
+            out.push((span, text, kind));
+        }
+    };
+    let pad = |s: &str, n: usize| -> String {
+        let mut v: String = s.chars().take(n).collect();
+        while v.len() < n {
+            v.push('<');
+        }
+        v
+    };
+    if let Some((span, text)) = name_field(mrz, form) {
+        put(span, text, Kind::Letters);
+    }
+    if let Some(n) = &form.document_number {
+        let span = f.document_number.span;
+        // A long TD1/TD2 number runs on into the optional data: it is left as read.
+        let len = span.end - span.start;
+        if n.len() <= len && f.document_number.value.len() <= len {
+            put(span, pad(n, span.end - span.start), Kind::Any);
+        }
+    }
+    for (typed, field) in [
+        (form.birth_date, &f.birth_date),
+        (form.expiry_date, &f.expiry_date),
+    ] {
+        if let Some(d) = typed {
+            let yymmdd = format!(
+                "{:02}{:02}{:02}",
+                d.year().rem_euclid(100),
+                d.month(),
+                d.day()
+            );
+            put(field.span, yymmdd, Kind::Digits);
+        }
+    }
+    if let Some(sex) = form.sex {
+        let c = match sex {
+            Sex::Male => Some("M"),
+            Sex::Female => Some("F"),
+            // `X` and `<` both say unspecified: the reading stands.
+            _ => None,
+        };
+        if let Some(c) = c {
+            put(f.sex.span, c.to_string(), Kind::Sex);
+        }
+    }
+    for (typed, field) in [
+        (form.nationality, &f.nationality),
+        (form.issuing_country, &f.issuing_state),
+    ] {
+        // A code the document already writes for the typed country stands (`D` and `DEU`).
+        if let Some(c) = typed {
+            if !super::same_country(c, &field.value) {
+                put(field.span, pad(c.mrz_code, 3), Kind::Letters);
+            }
+        }
+    }
+    out
+}
+
+/// The name field written as the allowed spelling of the typed name that the image supports
+/// best (whose least supported character has the most probability).
+fn name_field(mrz: &Mrz, form: &TypedForm) -> Option<(Span, String)> {
+    let f = &mrz.fields;
+    let line = f.surname.span.line;
+    let (start, end) = (f.surname.span.start, f.given_names.span.end);
+    let read = mrz.lines.get(line)?.as_bytes().get(start..end)?;
+    let current = DocName::new(&f.surname.value, &f.given_names.value, f.name_truncated);
+    let spellings = typed_spellings(form, &current);
+    let per_spelling = (MAX_SPELLINGS / spellings.len().max(1)).clamp(1, MAX_VARIANTS);
+    let mut best: Option<(f32, Vec<u8>)> = None;
+    for spelling in spellings {
+        for v in spelling.variants(per_spelling) {
+            // The MRZ pads a short name with fillers and cuts a long one at the field's end.
+            let mut field = v.into_bytes();
+            field.resize(read.len(), b'<');
+            let weakest = field
+                .iter()
+                .zip(read)
+                .enumerate()
+                .map(|(i, (&c, &r))| {
+                    probability(
+                        mrz,
+                        line,
+                        start + i,
+                        char::from(c),
+                        char::from(r),
+                        Kind::Letters,
+                    )
+                })
+                .fold(1.0f32, f32::min);
+            if best.as_ref().is_none_or(|b| weakest > b.0) {
+                best = Some((weakest, field));
+            }
+        }
+    }
+    let (_, field) = best?;
+    Some((
+        Span { line, start, end },
+        String::from_utf8_lossy(&field).into_owned(),
+    ))
+}
+
+/// Every reading of the typed name as a whole MRZ name field: surname and given names as typed
+/// (a part not typed is the document's), or each split of a full name in either order.
+fn typed_spellings(form: &TypedForm, current: &DocName) -> Vec<Spelling> {
+    if let Some(full) = &form.full_name {
+        let mut v = Vec::new();
+        if let Some((s, g)) = full.split_once(',') {
+            v.push(Spelling::full_name(s, g));
+        }
+        let words: Vec<&str> = full
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        v.push(Spelling::full_name(&words.join(" "), ""));
+        if words.len() <= MAX_SPLIT_WORDS {
+            for k in 1..words.len() {
+                let (a, b) = (words[..k].join(" "), words[k..].join(" "));
+                v.push(Spelling::full_name(&b, &a));
+                v.push(Spelling::full_name(&a, &b));
+            }
+        }
+        return v;
+    }
+    if form.surname.is_none() && form.given_names.is_none() {
+        return Vec::new();
+    }
+    let surname = form
+        .surname
+        .clone()
+        .unwrap_or_else(|| current.display_surname());
+    let given = form
+        .given_names
+        .clone()
+        .unwrap_or_else(|| current.display_given());
+    vec![Spelling::full_name(&surname, &given)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check, CheckOptions, MismatchKind, RawForm, Verdict};
+    use crate::mrz::{self, CharCandidate, LineReading, ParseOptions};
+
+    const TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    fn options() -> CheckOptions {
+        CheckOptions {
+            today: jiff::civil::date(2010, 1, 1),
+            ..CheckOptions::default()
+        }
+    }
+
+    /// A changed position: line, position, candidates best first with probabilities.
+    type Edit<'a> = (usize, usize, &'a [(char, f32)]);
+
+    /// The specimen as a scored reading, every character certain except `edits`.
+    fn read(edits: &[Edit]) -> mrz::Mrz {
+        let mut r: Vec<LineReading> = TD3.iter().map(|l| LineReading::from_text(l)).collect();
+        for &(l, p, cands) in edits {
+            r[l].positions[p] = cands
+                .iter()
+                .map(|&(ch, pr)| CharCandidate {
+                    ch,
+                    log_prob: pr.ln(),
+                })
+                .collect();
+        }
+        let opts = ParseOptions {
+            today: options().today,
+            ..ParseOptions::default()
+        };
+        mrz::parse_reading(&r, &opts).expect("parse")
+    }
+
+    fn form(surname: &str, birth: &str) -> super::TypedForm {
+        RawForm {
+            surname: Some(surname.into()),
+            given_names: Some("Anna Maria".into()),
+            birth_date: Some(birth.into()),
+            ..RawForm::default()
+        }
+        .parse(&options())
+        .expect("form")
+    }
+
+    #[test]
+    fn a_look_alike_the_image_supports_takes_the_typed_letter() {
+        // ERIKSSON's K read as X at 75%, K at 25%: the name reads ERIXSSON.
+        let m = read(&[(0, 8, &[('X', 0.75), ('K', 0.25)])]);
+        assert_eq!(m.fields.surname.value, "ERIXSSON");
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        let t = &r.flags.typed_over_read;
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            (
+                t[0].line,
+                t[0].position,
+                t[0].read,
+                t[0].typed,
+                t[0].percent
+            ),
+            (0, 8, 'X', 'K', 25)
+        );
+    }
+
+    #[test]
+    fn a_typo_the_image_does_not_support_still_prompts() {
+        // The same doubt, but the customer typed ERIPSSON: P has no support there.
+        let m = read(&[(0, 8, &[('X', 0.75), ('K', 0.25)])]);
+        let r = check(&m, &form("Eripsson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt);
+        assert!(r.flags.typed_over_read.is_empty());
+        // Under the threshold: K at 5% is not support.
+        let m = read(&[(0, 8, &[('X', 0.95), ('K', 0.05)])]);
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt);
+        assert_eq!(r.mismatches[0].kind, MismatchKind::Typo);
+    }
+
+    #[test]
+    fn typed_digits_must_keep_the_check_digits() {
+        // Birth day 12 with its 2 in doubt against 3: typing the 12th is supported and its check
+        // digit holds; typing the 13th is supported by the 3 but its check digit fails.
+        let m = read(&[(1, 18, &[('2', 0.6), ('3', 0.4)])]);
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert!(r.flags.typed_over_read.is_empty(), "typed as read");
+        let r = check(&m, &form("Eriksson", "1974-08-13"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt);
+        assert!(r.flags.typed_over_read.is_empty());
+    }
+
+    #[test]
+    fn plain_text_is_checked_as_read() {
+        let plain = mrz::parse_lines(
+            &["P<UTOERIXSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3[1]],
+            &ParseOptions {
+                today: options().today,
+                ..ParseOptions::default()
+            },
+        )
+        .expect("parse");
+        let r = check(&plain, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt);
+    }
+}
