@@ -81,6 +81,10 @@ pub struct Args {
     /// Check documents other than passports too, instead of sending them to manual verification.
     #[arg(long)]
     pub allow_other_documents: bool,
+    /// Check the zone as read: never take a typed character the image also supports where the
+    /// reading differs or is in doubt.
+    #[arg(long)]
+    pub as_read: bool,
 }
 
 /// `--date-order` values.
@@ -131,6 +135,7 @@ fn settings(args: &Args) -> anyhow::Result<(MrzSource, CheckOptions)> {
     options.policy.minimum_age = args.minimum_age;
     options.policy.refuse_expired = !args.allow_expired;
     options.policy.manual_review_for_other_documents = !args.allow_other_documents;
+    options.typed_support = !args.as_read;
     Ok((source, options))
 }
 

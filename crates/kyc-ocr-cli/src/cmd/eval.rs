@@ -122,7 +122,7 @@ pub fn run(args: Args) -> crate::Outcome {
     let report = if truth.is_file() {
         eval_documents(&engine, &args.dir, &truth, args.limit, args.check)?
     } else if tsv.is_file() {
-        eval_lines(&engine, &args.dir, &tsv, args.limit)?
+        eval_lines(&engine, &args.dir, &tsv, args.limit, args.check)?
     } else {
         bail!(
             "{} has neither truth.jsonl nor lines.tsv",
@@ -300,6 +300,7 @@ fn eval_lines(
     dir: &Path,
     tsv: &Path,
     limit: Option<usize>,
+    check: bool,
 ) -> anyhow::Result<Value> {
     let text =
         std::fs::read_to_string(tsv).with_context(|| format!("cannot read {}", tsv.display()))?;
@@ -372,6 +373,7 @@ fn eval_lines(
         "documents": zones.all.summary(),
         "documents_truth_valid": zones.truth_valid.summary(),
         "documents_trusted": zones.trusted.summary(),
+        "check": if check { zones.trusted_check.summary() } else { Value::Null },
         "document_failures": zones.failures,
         "median_ms": median(&mut times),
         "failures": failures,
@@ -394,6 +396,8 @@ struct ZoneTallies {
     truth_valid: Tally,
     /// Of those, the zones without a suspect truth line.
     trusted: Tally,
+    /// The check of the trusted zones against forms built from their truth (`--check`).
+    trusted_check: CheckTally,
     failures: Vec<Value>,
 }
 
@@ -404,6 +408,7 @@ fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTalli
         all: Tally::default(),
         truth_valid: Tally::default(),
         trusted: Tally::default(),
+        trusted_check: CheckTally::default(),
         failures: Vec::new(),
     };
     for (source, lines) in sources {
@@ -451,6 +456,9 @@ fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTalli
             z.truth_valid.add(&t);
             if !suspect {
                 z.trusted.add(&t);
+                if let Some(c) = check_document(mrz.as_ref(), &want, source) {
+                    z.trusted_check.add(&c);
+                }
             }
         }
     }

@@ -41,6 +41,8 @@ pub struct CheckTally {
     pub look_alike_items: usize,
     /// A look-alike letter swapped in the surname: wrongly "consistent".
     pub look_alike_consistent: usize,
+    /// The perturbed surnames found consistent, with their image: `image: typed (true)`.
+    pub wrongly_consistent: Vec<String>,
 }
 
 impl CheckTally {
@@ -52,6 +54,8 @@ impl CheckTally {
         self.typo_consistent += o.typo_consistent;
         self.look_alike_items += o.look_alike_items;
         self.look_alike_consistent += o.look_alike_consistent;
+        self.wrongly_consistent
+            .extend(o.wrongly_consistent.iter().cloned());
     }
 
     pub fn summary(&self) -> Value {
@@ -173,6 +177,10 @@ pub fn check_document(
     let mut f = raw.clone();
     f.surname = Some(with(at, typo));
     t.typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+    if t.typo_consistent == 1 {
+        t.wrongly_consistent
+            .push(format!("{name}: {} ({surname})", with(at, typo)));
+    }
     // A look-alike: the first letter (from a seeded start) that has one.
     let swaps: Vec<(usize, char)> = letters
         .iter()
@@ -189,6 +197,10 @@ pub fn check_document(
         f.surname = Some(with(at, other));
         t.look_alike_items = 1;
         t.look_alike_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+        if t.look_alike_consistent == 1 {
+            t.wrongly_consistent
+                .push(format!("{name}: {} ({surname})", with(at, other)));
+        }
     }
     Some(t)
 }

@@ -54,7 +54,7 @@ pub use form::{
     AccountType, DocumentType, FormError, FormErrorKind, RawForm, TypedForm, MAX_FIELD_CHARS,
 };
 pub use policy::Policy;
-pub use support::TYPED_SUPPORT;
+pub use support::{TWO_WAY, TYPED_SUPPORT};
 pub use typed_date::DateOrder;
 pub use verdict::{
     FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary, NextStep,
@@ -75,6 +75,9 @@ pub struct CheckOptions {
     pub today: jiff::civil::Date,
     /// Day/month order of ambiguous typed dates (default day-first).
     pub date_order: DateOrder,
+    /// Where an image's zone prompts or is unreadable as read, read it again with the typed values
+    /// the recogniser supports ([`check`]; default `true`). `false` checks the zone as read.
+    pub typed_support: bool,
 }
 
 impl Default for CheckOptions {
@@ -83,6 +86,7 @@ impl Default for CheckOptions {
             policy: Policy::default(),
             today: jiff::Zoned::now().date(),
             date_order: DateOrder::default(),
+            typed_support: true,
         }
     }
 }
@@ -90,13 +94,14 @@ impl Default for CheckOptions {
 /// Checks a typed form against a parsed MRZ; see the [module documentation](self) for the rules.
 ///
 /// A zone read from an image that prompts or stays unreadable as read is read once more with the
-/// typed values in place of the fields they fill ([`support`]): where the recogniser gave every
-/// typed character at least [`TYPED_SUPPORT`] and the check digits then hold, the image is
+/// typed values in place of the fields they fill: where the recogniser gave every typed character
+/// at least [`TYPED_SUPPORT`] (and, where it read another, the two hold [`TWO_WAY`] together) and
+/// the check digits then hold, the image is
 /// consistent with the form, and the report lists the characters taken from it
 /// ([`Flags::typed_over_read`]).
 pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
     let report = check_read(mrz, form, options);
-    if !matches!(report.verdict, Verdict::Prompt | Verdict::Unreadable) {
+    if !options.typed_support || !matches!(report.verdict, Verdict::Prompt | Verdict::Unreadable) {
         return report;
     }
     let Some(typed) = support::typed_reading(mrz, form, options) else {
