@@ -131,7 +131,10 @@ class LineStream(torch.utils.data.IterableDataset):
     """Endless stream of width-bucketed batches mixing synthetic lines and augmented real crops."""
 
     def __init__(self, real_train, batch, real_frac, seed, pool_batches=8, alt_font_p=0.0, glyph_var_p=0.0,
-                 pipeline=(), pipeline_frac=0.0):
+                 pipeline=(), pipeline_frac=0.0, real_weights=None, pipeline_weights=None):
+        # Sampling probabilities of the real and pipeline lines (None: uniform), from --hard-mining.
+        self.real_weights = real_weights
+        self.pipeline_weights = pipeline_weights
         self.pipeline = pipeline
         self.pipeline_frac = pipeline_frac
         self.alt_font_p = alt_font_p
@@ -151,10 +154,10 @@ class LineStream(torch.utils.data.IterableDataset):
             for _ in range(self.batch * self.pool_batches):
                 r = rng.random()
                 if self.pipeline and r < self.pipeline_frac:
-                    a, t = self.pipeline[int(rng.integers(len(self.pipeline)))]
+                    a, t = self.pipeline[int(rng.choice(len(self.pipeline), p=self.pipeline_weights))]
                     im = RL.augment_pipeline(a, rng)
                 elif self.real_train and r < self.pipeline_frac + self.real_frac:
-                    a, t, _ = self.real_train[int(rng.integers(len(self.real_train)))]
+                    a, t, _ = self.real_train[int(rng.choice(len(self.real_train), p=self.real_weights))]
                     im = RL.augment_real(a, t, rng)
                 else:
                     im, t = RL.render_line(rng, alt_font_p=self.alt_font_p, glyph_var_p=self.glyph_var_p)
@@ -172,6 +175,25 @@ class LineStream(torch.utils.data.IterableDataset):
                     continue
                 x, tg = make_batch([i for i, _ in b], [t for _, t in b])
                 yield x, tg, [t for _, t in b]
+
+
+def hard_weights(model, items, to_input, alpha):
+    """Sampling probabilities proportional to (CTC loss + 0.05) ** alpha of `model` on each item's
+    un-augmented input: lines the model already reads well are seen less, the ones it misreads more."""
+    model.eval()
+    ctc = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
+    losses = []
+    with torch.no_grad():
+        for i in range(0, len(items), 32):
+            chunk = items[i : i + 32]
+            x, tg = make_batch([to_input(it) for it in chunk], [it[1] for it in chunk])
+            logp = model(x)
+            in_lens = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+            tg_lens = torch.tensor([len(t) for t in tg], dtype=torch.long)
+            loss = ctc(logp.float(), torch.cat(tg), in_lens, tg_lens) / tg_lens.float()
+            losses += loss.tolist()
+    w = (np.asarray(losses, np.float64) + 0.05) ** alpha
+    return w / w.sum(), losses
 
 
 def worker_init(_):
@@ -587,6 +609,9 @@ def main():
     ap.add_argument("--pipeline-dir", action="append", default=[],
                     help="folder of pipeline-cut lines (lines.tsv: file, text) from the dump_lines example")
     ap.add_argument("--pipeline-frac", type=float, default=0.0, help="share of each batch from --pipeline-dir")
+    ap.add_argument("--hard-mining", type=float, default=0.0, metavar="ALPHA",
+                    help="draw real and pipeline lines with probability (initial model's CTC loss + 0.05) ** ALPHA "
+                         "instead of uniformly (0: uniform)")
     ap.add_argument("--arch", default="base", choices=sorted(ARCHS), help="model layout")
     ap.add_argument("--shadow-arch", action="append", default=[], choices=sorted(ARCHS),
                     help="also train a model of this layout from scratch on the same batches (repeatable; "
@@ -669,8 +694,20 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     shadows = [Shadow(a, dev, args.lr, work) for a in args.shadow_arch]
+    real_w = pipe_w = None
+    if args.hard_mining > 0:
+        real_w, rl = hard_weights(model, real_train, lambda it: RL.real_to_input(it[0]), args.hard_mining)
+        if pipeline:
+            pipe_w, pl = hard_weights(model, pipeline, lambda it: it[0], args.hard_mining)
+            log("hard mining: pipeline lines' per-char loss median %.3f, top 5%% %.3f" % (
+                np.median(pl), np.quantile(pl, 0.95)))
+        log("hard mining (alpha %.2f): real per-char loss median %.3f, top 5%% %.3f; the hardest 10%% of real "
+            "lines get %.0f%% of the real draws" % (args.hard_mining, np.median(rl), np.quantile(rl, 0.95),
+                                                    100 * np.sort(real_w)[-max(1, len(real_w) // 10):].sum()))
+        train_mode(model, args.freeze_bn)
     ds = LineStream(real_train, args.batch, args.real_frac, args.seed, alt_font_p=args.alt_font_p,
-                    glyph_var_p=args.glyph_var_p, pipeline=pipeline, pipeline_frac=args.pipeline_frac)
+                    glyph_var_p=args.glyph_var_p, pipeline=pipeline, pipeline_frac=args.pipeline_frac,
+                    real_weights=real_w, pipeline_weights=pipe_w)
     dl = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=args.workers, collate_fn=collate_identity,
                                      worker_init_fn=worker_init,
                                      # torch refuses these without worker processes (--workers 0)
