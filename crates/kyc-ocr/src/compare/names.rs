@@ -369,11 +369,11 @@ pub(crate) fn compare_parts(
 }
 
 /// A full name with more words than this is compared as one surname only.
-pub(crate) const MAX_SPLIT_WORDS: usize = 16;
+const MAX_SPLIT_WORDS: usize = 16;
 
-/// Compares a full name typed in one field, as "GIVEN SURNAME", "SURNAME GIVEN" or
-/// "SURNAME, GIVEN".
-pub(crate) fn compare_full(typed: &str, doc: &DocName) -> (FieldResult, Option<Mismatch>) {
+/// Every way a full name typed in one field may divide into (surname, given names): at a comma
+/// if there is one, all of it as the surname, and at each word boundary in either order.
+pub(crate) fn full_name_splits(typed: &str) -> Vec<(String, String)> {
     let mut splits: Vec<(String, String)> = Vec::new();
     if let Some((s, g)) = typed.split_once(',') {
         splits.push((s.to_string(), g.to_string()));
@@ -391,6 +391,13 @@ pub(crate) fn compare_full(typed: &str, doc: &DocName) -> (FieldResult, Option<M
         splits.push((words[k..].join(" "), words[..k].join(" ")));
         splits.push((words[..k].join(" "), words[k..].join(" ")));
     }
+    splits
+}
+
+/// Compares a full name typed in one field, as "GIVEN SURNAME", "SURNAME GIVEN" or
+/// "SURNAME, GIVEN".
+pub(crate) fn compare_full(typed: &str, doc: &DocName) -> (FieldResult, Option<Mismatch>) {
+    let splits = full_name_splits(typed);
     let mut best: Option<usize> = None;
     for (s, g) in &splits {
         let (ss, gs) = (Spelling::new(s), Spelling::new(g));
