@@ -173,6 +173,19 @@ fn text_stages(c: &mut Criterion) {
             log_prob: 0.35f32.ln(),
         },
     ];
+    // A surname read with a look-alike (X for K at 75%, K at 25%): the check reads the zone again
+    // with the typed values, which the image supports.
+    let mut look_alike = readings_of(&TD3);
+    look_alike[0].positions[8] = vec![
+        CharCandidate {
+            ch: 'X',
+            log_prob: 0.75f32.ln(),
+        },
+        CharCandidate {
+            ch: 'K',
+            log_prob: 0.25f32.ln(),
+        },
+    ];
     let form = RawForm {
         surname: Some("Eriksson".into()),
         given_names: Some("Anna Maria".into()),
@@ -219,6 +232,17 @@ fn text_stages(c: &mut Criterion) {
             let typed = form.parse(&options).unwrap();
             let report = compare::check(&m, &typed, &options);
             assert_eq!(report.verdict, Verdict::Consistent);
+            report
+        })
+    });
+    // The slow path: the check as read prompts, and the zone is parsed again with the form.
+    group.bench_function("parse_compare_typed_reread_td3", |b| {
+        b.iter(|| {
+            let m = mrz::parse_reading(black_box(&look_alike), &parse_options).unwrap();
+            let typed = form.parse(&options).unwrap();
+            let report = compare::check(&m, &typed, &options);
+            assert_eq!(report.verdict, Verdict::Consistent);
+            assert_eq!(report.flags.typed_over_read.len(), 1);
             report
         })
     });
