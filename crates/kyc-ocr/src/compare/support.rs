@@ -88,7 +88,11 @@ pub(crate) fn typed_reading(
         .collect();
     let mut changed = Vec::new();
     for (span, text, kind) in &fixed {
-        let read = &mrz.lines[span.line].as_bytes()[span.start..span.end];
+        let read = mrz
+            .lines
+            .get(span.line)?
+            .as_bytes()
+            .get(span.start..span.end)?;
         for (i, ch) in text.chars().enumerate() {
             let pos = span.start + i;
             let r = char::from(read[i]);
@@ -108,7 +112,8 @@ pub(crate) fn typed_reading(
                     percent: (p * 100.0).round().clamp(0.0, 100.0) as u8,
                 });
             }
-            readings[span.line].positions[pos] = vec![CharCandidate { ch, log_prob: 0.0 }];
+            *readings.get_mut(span.line)?.positions.get_mut(pos)? =
+                vec![CharCandidate { ch, log_prob: 0.0 }];
         }
     }
     let opts = ParseOptions {
