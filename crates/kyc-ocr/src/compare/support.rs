@@ -420,6 +420,31 @@ mod tests {
     }
 
     #[test]
+    fn odd_typed_names_on_a_doubtful_reading() {
+        let m = read(&[(0, 8, &[('X', 0.75), ('K', 0.25)])]);
+        let long = "Eriksson ".repeat(40);
+        // (typed surname, verdict; None where the form itself is refused)
+        let cases = [
+            // ICAO transliteration of the Cyrillic spelling is ERIKSSON, which the image supports.
+            ("ЭРИКССОН", Some(Verdict::Consistent)),
+            ("Erik<sson", Some(Verdict::Prompt)),
+            ("E", Some(Verdict::Prompt)),
+            ("Eriksson😀", None),
+            (long.as_str(), None),
+        ];
+        for (name, want) in cases {
+            let typed = RawForm {
+                surname: Some(name.into()),
+                given_names: Some("Anna Maria".into()),
+                ..RawForm::default()
+            }
+            .parse(&options());
+            let got = typed.ok().map(|t| check(&m, &t, &options()).verdict);
+            assert_eq!(got, want, "{name:?}");
+        }
+    }
+
+    #[test]
     fn plain_text_is_checked_as_read() {
         let plain = mrz::parse_lines(
             &["P<UTOERIXSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3[1]],
