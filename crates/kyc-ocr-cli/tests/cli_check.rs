@@ -1,4 +1,5 @@
-//! `kyc-ocr check --mrz`: exit codes, the JSON report's fields and the human output.
+//! `kyc-ocr check`: exit codes, the JSON report's fields and the human output, from MRZ text and from
+//! an image whose reading needs the typed form.
 
 use std::process::{Command, Output};
 
@@ -222,4 +223,56 @@ fn newline_separated_mrz_and_month_first_dates() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// A hard photo (generator seed 10016, image 50) whose surname `AL OTAIBI` the recogniser reads as
+/// `AL OTAIOI`: `O` 64%, `B` 27% at that position.
+const LOOK_ALIKE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/check/look-alike-surname.jpg"
+);
+
+fn check_image(surname: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        LOOK_ALIKE,
+        "--json",
+        "--today",
+        "2026-01-01",
+        "--surname",
+        surname,
+        "--given-names",
+        "Abdul Rahman",
+    ];
+    args.extend_from_slice(extra);
+    kyc(&args)
+}
+
+#[test]
+fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
+    let out = check_image("Al-Otaibi", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json_of(&out);
+    assert_eq!(v["verdict"], "consistent");
+    let typed = v["flags"]["typed_over_read"].as_array().expect("array");
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert_eq!(
+        (&typed[0]["read"], &typed[0]["typed"], &typed[0]["line"]),
+        (&Value::from("O"), &Value::from("B"), &Value::from(0))
+    );
+    let percent = typed[0]["percent"].as_u64().expect("percent");
+    assert!((10..50).contains(&percent), "{percent}");
+
+    // As read, the same form prompts; a typo the image does not support prompts either way.
+    for (surname, extra) in [("Al-Otaibi", &["--as-read"][..]), ("Al Otaini", &[][..])] {
+        let out = check_image(surname, extra);
+        assert_eq!(out.status.code(), Some(1), "{surname} {extra:?}");
+        let v = json_of(&out);
+        assert_eq!(v["verdict"], "prompt", "{surname} {extra:?}");
+        assert_eq!(v["flags"]["typed_over_read"], serde_json::json!([]));
+    }
 }
