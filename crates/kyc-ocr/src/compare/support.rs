@@ -6,14 +6,17 @@
 //! reading: the typed values are written into the fields they fill, every such character must be
 //! one the recogniser gave at least [`TYPED_SUPPORT`] (among the characters the field may hold),
 //! and the zone is parsed again, so the check digits must hold with the typed digits and the
-//! characters nobody typed are repaired as usual. A typo lands on a character the image does not
+//! characters nobody typed are repaired as usual. A typed number or date brings its own check digit,
+//! which the image must support too. A typo lands on a character the image does not
 //! support and still prompts.
 
 use super::form::TypedForm;
 use super::names::{self, DocName};
 use super::verdict::TypedChar;
 use super::CheckOptions;
-use crate::mrz::{self, CharCandidate, LineReading, Mrz, ParseOptions, Sex, Span};
+use crate::mrz::{
+    self, check_digit, CharCandidate, CheckedField, LineReading, Mrz, ParseOptions, Sex, Span,
+};
 use crate::translit::{Spelling, MAX_VARIANTS};
 
 /// The least probability the recogniser must have given each typed character (among the
@@ -167,17 +170,34 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
     if let Some((span, text)) = name_field(mrz, form) {
         put(span, text, Kind::Letters);
     }
+    // A field a check digit protects takes that digit too, computed from the typed value: the
+    // digit's own reading then needs the image's support like any typed character, and a doubt
+    // between characters of the same value (`<` and `0`) no longer leaves the field uncertain.
+    let mut put_checked = |field: CheckedField, span: Span, text: String, kind: Kind| {
+        let digit = mrz
+            .checks
+            .iter()
+            .find(|c| c.field == field)
+            .and_then(|c| Some((c.span, check_digit::compute_char(&text)?)));
+        put(span, text, kind);
+        if let Some((at, d)) = digit {
+            // A zero may be printed as the filler of the same value.
+            let p = |c: char| mrz.char_probability(at.line, at.start, c).unwrap_or(0.0);
+            let d = if d == '0' && p('<') > p('0') { '<' } else { d };
+            put(at, d.to_string(), Kind::Any);
+        }
+    };
     if let Some(n) = &form.document_number {
         let span = f.document_number.span;
         // A long TD1/TD2 number runs on into the optional data: it is left as read.
         let len = span.end - span.start;
         if n.len() <= len && f.document_number.value.len() <= len {
-            put(span, pad(n, span.end - span.start), Kind::Any);
+            put_checked(CheckedField::DocumentNumber, span, pad(n, len), Kind::Any);
         }
     }
-    for (typed, field) in [
-        (form.birth_date, &f.birth_date),
-        (form.expiry_date, &f.expiry_date),
+    for (typed, field, checked) in [
+        (form.birth_date, &f.birth_date, CheckedField::BirthDate),
+        (form.expiry_date, &f.expiry_date, CheckedField::ExpiryDate),
     ] {
         if let Some(d) = typed {
             let yymmdd = format!(
@@ -186,7 +206,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
                 d.month(),
                 d.day()
             );
-            put(field.span, yymmdd, Kind::Digits);
+            put_checked(checked, field.span, yymmdd, Kind::Digits);
         }
     }
     if let Some(sex) = form.sex {
@@ -442,6 +462,65 @@ mod tests {
             let got = typed.ok().map(|t| check(&m, &t, &options()).verdict);
             assert_eq!(got, want, "{name:?}");
         }
+    }
+
+    #[test]
+    fn a_typed_number_settles_its_check_digit_too() {
+        // A number whose check digit is 0, read as 0 at 55% and as the filler `<` (worth 0 too)
+        // at 45%: the digit holds either way, so the number stays uncertain as read. Typed, the
+        // number computes the digit, which the image supports.
+        let number = ('A'..='Z')
+            .map(|c| format!("L898902C{c}"))
+            .find(|n| mrz::check_digit::compute_char(n) == Some('0'))
+            .expect("a number with check digit 0");
+        let data = mrz::MrzData {
+            format: mrz::MrzFormat::Td3,
+            document_code: "P".into(),
+            issuing_state: "UTO".into(),
+            surname: "ERIKSSON".into(),
+            given_names: "ANNA MARIA".into(),
+            document_number: number.clone(),
+            nationality: "UTO".into(),
+            birth_date: "740812".into(),
+            sex: 'F',
+            expiry_date: "120415".into(),
+            optional_data: String::new(),
+            optional_data_2: String::new(),
+        };
+        let lines = mrz::compose(&data).expect("compose");
+        let mut r: Vec<LineReading> = lines.iter().map(|l| LineReading::from_text(l)).collect();
+        r[1].positions[9] = [('0', 0.55f32), ('<', 0.45)]
+            .iter()
+            .map(|&(ch, p)| CharCandidate {
+                ch,
+                log_prob: p.ln(),
+            })
+            .collect();
+        let opts = ParseOptions {
+            today: options().today,
+            ..ParseOptions::default()
+        };
+        let m = mrz::parse_reading(&r, &opts).expect("parse");
+        assert!(m.is_valid());
+        assert!(
+            m.uncertain_fields.iter().any(|f| f == "document_number"),
+            "{:?}",
+            m.uncertain_fields
+        );
+        let typed = RawForm {
+            document_number: Some(number),
+            ..RawForm::default()
+        }
+        .parse(&options())
+        .expect("form");
+        let r = check(&m, &typed, &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert!(r.flags.typed_over_read.is_empty(), "typed as read");
+        let as_read = CheckOptions {
+            typed_support: false,
+            ..options()
+        };
+        assert_eq!(check(&m, &typed, &as_read).verdict, Verdict::Prompt);
     }
 
     #[test]
