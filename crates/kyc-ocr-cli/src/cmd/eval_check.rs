@@ -1,7 +1,8 @@
 //! `kyc-ocr eval --check`: what the read means for the KYC prompt. Each document is checked
-//! against three forms built from its truth: the form as the holder would type it (a prompt is a
-//! needless one), the same with a typo in the surname, and with one surname letter swapped for its
-//! look-alike (`E`/`F`, `M`/`N`): a "consistent" on either of those is a compliance failure.
+//! against four forms built from its truth: the form as the holder would type it (a prompt is a
+//! needless one), the same with a typo in the surname, with one surname letter swapped for its
+//! look-alike (`E`/`F`, `M`/`N`), and with the birth date one day off: a "consistent" on any of
+//! those is a compliance failure.
 
 use kyc_ocr::compare::{self, CheckOptions, Policy, RawForm, Verdict};
 use kyc_ocr::mrz::{Mrz, MrzDate, ParseOptions, Sex};
@@ -37,6 +38,10 @@ pub struct CheckTally {
     pub truthful_unreadable: usize,
     /// A surname typo: wrongly "consistent".
     pub typo_consistent: usize,
+    /// Documents with a full birth date, checked against it typed one day later.
+    pub date_items: usize,
+    /// A birth date typed one day off: wrongly "consistent".
+    pub date_typo_consistent: usize,
     /// Documents whose surname has a letter with a look-alike.
     pub look_alike_items: usize,
     /// A look-alike letter swapped in the surname: wrongly "consistent".
@@ -52,6 +57,8 @@ impl CheckTally {
         self.truthful_prompt += o.truthful_prompt;
         self.truthful_unreadable += o.truthful_unreadable;
         self.typo_consistent += o.typo_consistent;
+        self.date_items += o.date_items;
+        self.date_typo_consistent += o.date_typo_consistent;
         self.look_alike_items += o.look_alike_items;
         self.look_alike_consistent += o.look_alike_consistent;
         self.wrongly_consistent
@@ -66,6 +73,7 @@ impl CheckTally {
             "needless_prompt_rate": rate(self.truthful_prompt, self.items),
             "unreadable_rate": rate(self.truthful_unreadable, self.items),
             "typo_consistent_rate": rate(self.typo_consistent, self.items),
+            "date_typo_consistent_rate": rate(self.date_typo_consistent, self.date_items),
             "look_alike_consistent_rate": rate(self.look_alike_consistent, self.look_alike_items),
         })
     }
@@ -142,7 +150,7 @@ pub fn check_document(
     if raw.parse(&opts).is_err() {
         raw.nationality = None;
     }
-    let typed = raw.parse(&opts).ok()?;
+    raw.parse(&opts).ok()?;
     let verdict = |form: &RawForm| -> Verdict {
         let Some(m) = read else {
             return Verdict::Unreadable;
@@ -152,7 +160,6 @@ pub fn check_document(
             Err(_) => Verdict::Prompt,
         }
     };
-    let _ = typed;
     let mut t = CheckTally {
         items: 1,
         ..CheckTally::default()
@@ -180,6 +187,22 @@ pub fn check_document(
     if t.typo_consistent == 1 {
         t.wrongly_consistent
             .push(format!("{name}: {} ({surname})", with(at, typo)));
+    }
+    // A birth date one day off (a slip on the day): its digits and check digit must not pass.
+    let next_day = truth
+        .fields
+        .birth_date
+        .value
+        .civil()
+        .and_then(|d| d.tomorrow().ok());
+    if let Some(d) = next_day {
+        let mut f = raw.clone();
+        f.birth_date = Some(d.to_string());
+        t.date_items = 1;
+        t.date_typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+        if t.date_typo_consistent == 1 {
+            t.wrongly_consistent.push(format!("{name}: birth date {d}"));
+        }
     }
     // A look-alike: the first letter (from a seeded start) that has one.
     let swaps: Vec<(usize, char)> = letters
@@ -228,9 +251,11 @@ mod tests {
                 t.truthful_consistent,
                 t.typo_consistent,
                 t.look_alike_items,
-                t.look_alike_consistent
+                t.look_alike_consistent,
+                t.date_items,
+                t.date_typo_consistent
             ),
-            (1, 0, 1, 0)
+            (1, 0, 1, 0, 1, 0)
         );
     }
 
