@@ -17,11 +17,11 @@ use anyhow::{bail, Context};
 use kyc_ocr::engine::Engine;
 use kyc_ocr::locate::{Point, Quad};
 use kyc_ocr::mrz::{LineReading, Mrz};
-
-use super::eval_check::{check_document, CheckTally};
 use kyc_ocr::rectify::LineImage;
 use serde::Serialize;
 use serde_json::Value;
+
+use super::eval_check::{check_document, CheckTally};
 
 /// The JSON schema identifier; bump it when a field changes meaning or disappears.
 pub const SCHEMA: &str = "kyc-ocr/eval/v1";
@@ -44,8 +44,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub detector_model: Option<PathBuf>,
     /// Also check each read against forms built from its truth: the holder's own (a prompt is
-    /// needless), one with a surname typo and one with a look-alike letter (a "consistent" there
-    /// is a compliance failure).
+    /// needless), one with a surname typo, one with a look-alike letter and one with the birth
+    /// date a day off (a "consistent" there is a compliance failure).
     #[arg(long)]
     pub check: bool,
     /// Evaluate only the first N items.
@@ -93,6 +93,18 @@ impl Tally {
         self.confident_but_wrong += o.confident_but_wrong;
         self.exact_but_uncertain += o.exact_but_uncertain;
         self.located += o.located;
+    }
+
+    /// Counts what the engine made of one scored item: whether `mrz` is valid and whether it is
+    /// confident, against whether the item was read exactly. Returns (valid, confident).
+    fn gate(&mut self, mrz: Option<&Mrz>) -> (bool, bool) {
+        let valid = mrz.is_some_and(Mrz::is_valid);
+        let confident = mrz.is_some_and(Mrz::is_confident);
+        self.valid_but_wrong = usize::from(valid && self.exact == 0);
+        self.confident = usize::from(confident);
+        self.confident_but_wrong = usize::from(confident && self.exact == 0);
+        self.exact_but_uncertain = usize::from(!confident && self.exact == 1);
+        (valid, confident)
     }
 
     fn summary(&self) -> Value {
@@ -200,12 +212,7 @@ fn eval_documents(
             None => out.text.clone(),
         };
         let mut t = score(&want, &got);
-        let valid = out.mrz.as_ref().is_some_and(|m| m.is_valid());
-        let confident = out.mrz.as_ref().is_some_and(|m| m.is_confident());
-        t.valid_but_wrong = usize::from(valid && t.exact == 0);
-        t.confident = usize::from(confident);
-        t.confident_but_wrong = usize::from(confident && t.exact == 0);
-        t.exact_but_uncertain = usize::from(!confident && t.exact == 1);
+        let (valid, confident) = t.gate(out.mrz.as_ref());
         // The least confident field of a valid read, for the threshold sweep.
         let least = out.mrz.as_ref().filter(|m| m.is_valid()).map(|m| {
             m.confidence
@@ -362,7 +369,7 @@ fn eval_lines(
             }
         }
     }
-    let zones = eval_zones(engine, &sources);
+    let zones = eval_zones(engine, &sources, check);
     Ok(serde_json::json!({
         "schema": SCHEMA,
         "kind": "lines",
@@ -402,8 +409,8 @@ struct ZoneTallies {
 }
 
 /// Parses each source whose crops make up a whole zone, as a full read would parse them, and
-/// scores the repaired lines.
-fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTallies {
+/// scores the repaired lines; with `check`, also checks the trusted zones against their truth.
+fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)], check: bool) -> ZoneTallies {
     let mut z = ZoneTallies {
         all: Tally::default(),
         truth_valid: Tally::default(),
@@ -428,12 +435,7 @@ fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTalli
             None => readings.iter().map(LineReading::best_text).collect(),
         };
         let mut t = score(&want, &got);
-        let valid = mrz.as_ref().is_some_and(Mrz::is_valid);
-        let confident = mrz.as_ref().is_some_and(Mrz::is_confident);
-        t.valid_but_wrong = usize::from(valid && t.exact == 0);
-        t.confident = usize::from(confident);
-        t.confident_but_wrong = usize::from(confident && t.exact == 0);
-        t.exact_but_uncertain = usize::from(!confident && t.exact == 1);
+        let (valid, confident) = t.gate(mrz.as_ref());
         let truth_ok =
             kyc_ocr::mrz::parse_lines(&want, &engine.params().parse).is_ok_and(|m| m.is_valid());
         if t.exact == 0 {
@@ -456,8 +458,10 @@ fn eval_zones(engine: &Engine, sources: &[(String, Vec<ZoneLine>)]) -> ZoneTalli
             z.truth_valid.add(&t);
             if !suspect {
                 z.trusted.add(&t);
-                if let Some(c) = check_document(mrz.as_ref(), &want, source) {
-                    z.trusted_check.add(&c);
+                if check {
+                    if let Some(c) = check_document(mrz.as_ref(), &want, source) {
+                        z.trusted_check.add(&c);
+                    }
                 }
             }
         }
@@ -494,13 +498,14 @@ fn zone_order(engine: &Engine, lines: &[ZoneLine]) -> Vec<usize> {
             Err(_) => (0, 0),
         }
     };
-    let mut best = orders[0];
+    let mut best = (rank(orders[0]), orders[0]);
     for &o in &orders[1..] {
-        if rank(o) > rank(best) {
-            best = o;
+        let r = rank(o);
+        if r > best.0 {
+            best = (r, o);
         }
     }
-    best.to_vec()
+    best.1.to_vec()
 }
 
 /// Per wrong character of a read whose line lengths match the truth: where, what the truth and

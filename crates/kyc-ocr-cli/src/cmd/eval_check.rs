@@ -46,7 +46,8 @@ pub struct CheckTally {
     pub look_alike_items: usize,
     /// A look-alike letter swapped in the surname: wrongly "consistent".
     pub look_alike_consistent: usize,
-    /// The perturbed surnames found consistent, with their image: `image: typed (true)`.
+    /// The perturbed forms found consistent, with their image: `image: typed (true)` for a
+    /// surname, `image: birth date D` for a date.
     pub wrongly_consistent: Vec<String>,
 }
 
@@ -98,11 +99,11 @@ fn iso(d: &MrzDate) -> Option<String> {
     d.civil().map(|c| c.to_string())
 }
 
-/// The form the holder of `truth` would type, with `surname` in place of the true one.
-fn form(truth: &Mrz, surname: &str) -> RawForm {
+/// The form the holder of `truth` would type.
+fn form(truth: &Mrz) -> RawForm {
     let f = &truth.fields;
     RawForm {
-        surname: Some(surname.to_string()),
+        surname: Some(f.surname.value.clone()),
         given_names: Some(f.given_names.value.clone()).filter(|g| !g.is_empty()),
         document_number: Some(f.document_number.value.replace('<', "")),
         nationality: Some(f.nationality.value.clone()),
@@ -145,7 +146,7 @@ pub fn check_document(
     if letters.is_empty() {
         return None;
     }
-    let mut raw = form(&truth, &surname);
+    let mut raw = form(&truth);
     // A nationality the country table does not know (the generator's UTO) is left off the form.
     if raw.parse(&opts).is_err() {
         raw.nationality = None;

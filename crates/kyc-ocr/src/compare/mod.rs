@@ -96,9 +96,8 @@ impl Default for CheckOptions {
 /// A zone read from an image that prompts or stays unreadable as read is read once more with the
 /// typed values in place of the fields they fill: where the recogniser gave every typed character
 /// at least [`TYPED_SUPPORT`] (and, where it read another, the two hold [`TWO_WAY`] together) and
-/// the check digits then hold, the image is
-/// consistent with the form, and the report lists the characters taken from it
-/// ([`Flags::typed_over_read`]).
+/// the check digits then hold, the image is consistent with the form, and the report lists the
+/// characters taken from it ([`Flags::typed_over_read`]).
 pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
     let report = check_read(mrz, form, options);
     if !options.typed_support || !matches!(report.verdict, Verdict::Prompt | Verdict::Unreadable) {

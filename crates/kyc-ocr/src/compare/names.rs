@@ -42,7 +42,7 @@ impl DocName {
     }
 
     /// `SURNAME, GIVEN NAMES`: unambiguous whichever order the customer typed.
-    pub fn display_full(&self) -> String {
+    fn display_full(&self) -> String {
         if self.given.is_empty() {
             self.display_surname()
         } else {

@@ -110,7 +110,7 @@ pub(crate) fn typed_reading(
                 changed.push(TypedChar {
                     line: span.line,
                     position: pos,
-                    read: char::from(read[i]),
+                    read: r,
                     typed: ch,
                     percent: (p * 100.0).round().clamp(0.0, 100.0) as u8,
                 });
@@ -322,7 +322,15 @@ mod tests {
 
     /// The specimen as a scored reading, every character certain except `edits`.
     fn read(edits: &[Edit]) -> mrz::Mrz {
-        let mut r: Vec<LineReading> = TD3.iter().map(|l| LineReading::from_text(l)).collect();
+        read_lines(&TD3, edits)
+    }
+
+    /// `lines` as a scored reading, every character certain except `edits`.
+    fn read_lines<S: AsRef<str>>(lines: &[S], edits: &[Edit]) -> mrz::Mrz {
+        let mut r: Vec<LineReading> = lines
+            .iter()
+            .map(|l| LineReading::from_text(l.as_ref()))
+            .collect();
         for &(l, p, cands) in edits {
             r[l].positions[p] = cands
                 .iter()
@@ -488,19 +496,7 @@ mod tests {
             optional_data_2: String::new(),
         };
         let lines = mrz::compose(&data).expect("compose");
-        let mut r: Vec<LineReading> = lines.iter().map(|l| LineReading::from_text(l)).collect();
-        r[1].positions[9] = [('0', 0.55f32), ('<', 0.45)]
-            .iter()
-            .map(|&(ch, p)| CharCandidate {
-                ch,
-                log_prob: p.ln(),
-            })
-            .collect();
-        let opts = ParseOptions {
-            today: options().today,
-            ..ParseOptions::default()
-        };
-        let m = mrz::parse_reading(&r, &opts).expect("parse");
+        let m = read_lines(&lines, &[(1, 9, &[('0', 0.55), ('<', 0.45)])]);
         assert!(m.is_valid());
         assert!(
             m.uncertain_fields.iter().any(|f| f == "document_number"),

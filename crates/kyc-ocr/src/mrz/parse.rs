@@ -70,10 +70,15 @@ pub(crate) fn parse_lines<S: AsRef<str>>(
     analyse(readings, opts, false)
 }
 
-/// One position's candidates for repair: upper-cased, MRZ characters only, best first even if the
-/// recogniser's order was not, each character once, then the confusion partners it lacks. Empty
+/// One position's candidates for repair: [`listed`], then the confusion partners it lacks. Empty
 /// when no candidate is an MRZ character.
 pub(crate) fn candidates(pos: &[CharCandidate]) -> Cands {
+    repair::with_partners(listed(pos))
+}
+
+/// What the recogniser listed at one position: upper-cased, MRZ characters only, best first even
+/// if the recogniser's order was not, each character once.
+fn listed(pos: &[CharCandidate]) -> Cands {
     let mut v: Cands = pos
         .iter()
         .map(|c| (c.ch.to_ascii_uppercase(), c.log_prob))
@@ -82,7 +87,7 @@ pub(crate) fn candidates(pos: &[CharCandidate]) -> Cands {
         .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
     v.dedup_by_key(|c| c.0);
-    repair::with_partners(v)
+    v
 }
 
 pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Result<Mrz, MrzError> {
@@ -95,51 +100,30 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
     }
     let mut texts = Vec::new();
     let mut readings = Vec::new();
+    // The recogniser's own probabilities, kept for the check (positions keep their place through
+    // the parse: the shape check admits only whole lines).
+    let mut probs = Vec::new();
     for (li, line) in lines.iter().enumerate() {
         let mut text = Vec::with_capacity(line.positions.len());
         let mut cands = Vec::with_capacity(line.positions.len());
+        let mut line_probs = Vec::with_capacity(line.positions.len());
         for (pi, pos) in line.positions.iter().enumerate() {
-            let v = candidates(pos);
+            let v = listed(pos);
             let Some(&(best, _)) = v.first() else {
                 let ch = pos.first().map_or(' ', |c| c.ch);
                 return Err(invalid_char(li, pi, ch));
             };
             text.push(char::from(best));
-            cands.push(v);
+            line_probs.push(v.iter().map(|&(c, lp)| (char::from(c), lp.exp())).collect());
+            cands.push(repair::with_partners(v));
         }
         if !text.is_empty() {
             texts.push(text);
             readings.push(cands);
+            probs.push(line_probs);
         }
     }
     check_shape(&texts)?;
-    // Positions keep their place through the parse (the shape check admits only whole lines).
-    let probs = lines
-        .iter()
-        .filter(|l| !l.positions.is_empty())
-        .map(|l| {
-            l.positions
-                .iter()
-                .map(|pos| {
-                    let mut v: Vec<(char, f32)> = Vec::with_capacity(pos.len());
-                    for c in pos {
-                        let ch = c.ch.to_ascii_uppercase();
-                        if in_alphabet(ch) && !v.iter().any(|x| x.0 == ch) {
-                            v.push((
-                                ch,
-                                if c.log_prob.is_finite() {
-                                    c.log_prob.exp()
-                                } else {
-                                    0.0
-                                },
-                            ));
-                        }
-                    }
-                    v
-                })
-                .collect()
-        })
-        .collect();
     let mut mrz = analyse(readings, opts, true)?;
     mrz.char_probs = probs;
     Ok(mrz)
