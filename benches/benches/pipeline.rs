@@ -7,7 +7,7 @@ use criterion::{criterion_group, Criterion};
 use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
 use kyc_ocr::engine::{Engine, EngineParams};
 use kyc_ocr::mrz::{self, CharCandidate, LineReading};
-use kyc_ocr_benches::{case, load_cases};
+use kyc_ocr_benches::{bench_dir, case, load_cases};
 
 fn engine() -> Engine {
     Engine::new(EngineParams::default()).expect("the embedded recogniser loads")
@@ -260,6 +260,35 @@ fn end_to_end(c: &mut Criterion) {
                 let out = engine.read(black_box(&case.bytes)).unwrap();
                 let mrz = out.mrz.expect("MRZ read");
                 assert_eq!(mrz.lines, case.lines);
+                mrz
+            })
+        });
+    }
+    // The slow path of an unsure zone: a hard photo (`fixtures/check`) whose surname the first
+    // cut reads with a look-alike, read with the second look (two more cuts, fused) and without.
+    let hard = std::fs::read(bench_dir().join("../check/look-alike-surname.jpg"))
+        .expect("the hard photo fixture is readable");
+    let want_line_2 = "FM71707500JOR5906093X2809078<<<<<<<<<<<<<<<0";
+    let first_only = Engine::new(EngineParams {
+        second_look: false,
+        ..EngineParams::default()
+    })
+    .expect("the embedded recogniser loads");
+    let (a, b) = (engine.read(&hard).unwrap(), first_only.read(&hard).unwrap());
+    assert_ne!(a.readings, b.readings, "the second look ran");
+    for (name, engine) in [
+        ("hard_photo_second_look", &engine),
+        ("hard_photo_first_look", &first_only),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mrz = engine
+                    .read(black_box(&hard))
+                    .unwrap()
+                    .mrz
+                    .expect("MRZ read");
+                assert!(mrz.is_valid() && !mrz.is_confident());
+                assert_eq!(mrz.lines[1], want_line_2);
                 mrz
             })
         });

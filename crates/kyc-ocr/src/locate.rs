@@ -168,6 +168,24 @@ impl MrzLocation {
         at
     }
 
+    /// The same zone with every line's top and bottom edges moved outwards by `grow` of the line's
+    /// own height (inwards where negative), perspective kept: another cut of the same text, for
+    /// a second look at a zone the recogniser was unsure of.
+    pub fn taller(&self, grow: f32) -> MrzLocation {
+        let frame = |q: &Quad| {
+            let [tl, tr, br, bl] = q.0;
+            let (left, right) = (bl.sub(tl).scale(grow), br.sub(tr).scale(grow));
+            Quad([tl.sub(left), tr.sub(right), br.add(right), bl.add(left)])
+        };
+        MrzLocation {
+            quad: self.quad,
+            lines: self.lines.iter().map(frame).collect(),
+            angle_deg: self.angle_deg,
+            pitch: self.pitch,
+            line_len: self.line_len,
+        }
+    }
+
     /// The same zone read the other way round (180 degrees): lines reversed, corners rotated.
     pub fn flipped(&self) -> MrzLocation {
         MrzLocation {
@@ -1456,6 +1474,42 @@ mod tests {
         assert_eq!(longer.lines[1].0[3], Point::new(0.0, -80.0));
         assert_eq!(longer.quad.0[2], Point::new(0.0, 1368.0));
         assert_eq!((longer.line_len, longer.pitch), (36, 40.0));
+    }
+
+    #[test]
+    fn a_taller_cut_moves_each_line_edge_across_its_own_direction() {
+        // One line drawn at 90 degrees: text runs down the image, its "height" runs along -x.
+        let line = Quad([
+            Point::new(100.0, 0.0),
+            Point::new(100.0, 1000.0),
+            Point::new(60.0, 1000.0),
+            Point::new(60.0, 0.0),
+        ]);
+        let loc = MrzLocation {
+            quad: line,
+            lines: vec![line],
+            angle_deg: 90.0,
+            pitch: 25.0,
+            line_len: 44,
+        };
+        let taller = loc.taller(0.25);
+        assert_eq!(
+            taller.lines[0].0,
+            [
+                Point::new(110.0, 0.0),
+                Point::new(110.0, 1000.0),
+                Point::new(50.0, 1000.0),
+                Point::new(50.0, 0.0),
+            ]
+        );
+        let shorter = loc.taller(-0.25);
+        assert_eq!(shorter.lines[0].0[0], Point::new(90.0, 0.0));
+        assert_eq!(shorter.lines[0].0[2], Point::new(70.0, 1000.0));
+        // The zone, its direction, pitch and layout stay.
+        assert_eq!(
+            (taller.quad, taller.line_len, taller.pitch),
+            (line, 44, 25.0)
+        );
     }
 
     fn square(x: f32, y: f32, s: f32) -> Quad {

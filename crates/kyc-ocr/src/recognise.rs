@@ -290,6 +290,52 @@ pub(crate) fn decode_line(seq: NdTensorView<f32, 2>, line_len: Option<usize>) ->
     LineReading { positions }
 }
 
+/// Fuses several readings of the same lines (one per cut) into one: per position, the mean of
+/// each character's probability over the cuts. A line whose cuts disagree on its length keeps the
+/// first cut's reading (positions could not be matched).
+pub fn fuse(views: &[Vec<LineReading>]) -> Vec<LineReading> {
+    let Some(first) = views.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let same: Vec<&LineReading> = views
+                .iter()
+                .filter_map(|v| v.get(i))
+                .filter(|l| l.positions.len() == line.positions.len())
+                .collect();
+            if same.len() < 2 {
+                return line.clone();
+            }
+            let n = same.len() as f32;
+            let positions = (0..line.positions.len())
+                .map(|p| {
+                    let mut sum: Vec<(char, f32)> = Vec::new();
+                    for l in &same {
+                        for c in &l.positions[p] {
+                            match sum.iter_mut().find(|s| s.0 == c.ch) {
+                                Some(s) => s.1 += c.log_prob.exp(),
+                                None => sum.push((c.ch, c.log_prob.exp())),
+                            }
+                        }
+                    }
+                    sum.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    sum.into_iter()
+                        .enumerate()
+                        .map(|(rank, (ch, p))| (rank, ch, (p / n).ln()))
+                        .filter(|&(rank, _, lp)| rank == 0 || lp >= MIN_ALT_LOG_PROB)
+                        .take(TOP_K)
+                        .map(|(_, ch, log_prob)| CharCandidate { ch, log_prob })
+                        .collect()
+                })
+                .collect();
+            LineReading { positions }
+        })
+        .collect()
+}
+
 /// Best-path decode: `(label, peak frame)` per emitted character.
 fn greedy(seq: NdTensorView<f32, 2>) -> Vec<(usize, usize)> {
     let [t, c] = seq.shape();
@@ -496,6 +542,51 @@ pub(crate) mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn fusing_cuts_averages_each_position() {
+        let line = |cands: &[&[(char, f32)]]| LineReading {
+            positions: cands
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(|&(ch, prob)| CharCandidate {
+                            ch,
+                            log_prob: prob.ln(),
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        let a = line(&[&[('B', 0.6), ('8', 0.4)], &[('<', 1.0)]]);
+        let b = line(&[&[('8', 0.9), ('B', 0.1)], &[('<', 0.98), ('K', 0.02)]]);
+        let c = line(&[&[('8', 0.5), ('B', 0.3), ('3', 0.2)], &[('<', 1.0)]]);
+        // A cut that decoded another length cannot be matched position by position.
+        let short = line(&[&[('E', 1.0)]]);
+        let fused = fuse(&[vec![a.clone()], vec![b], vec![c], vec![short]]);
+        let probs: Vec<Vec<(char, f32)>> = fused[0]
+            .positions
+            .iter()
+            .map(|p| p.iter().map(|c| (c.ch, c.log_prob.exp())).collect())
+            .collect();
+        let near = |got: &[(char, f32)], want: &[(char, f32)]| {
+            got.len() == want.len()
+                && got
+                    .iter()
+                    .zip(want)
+                    .all(|(g, w)| g.0 == w.0 && (g.1 - w.1).abs() < 1e-5)
+        };
+        // 8 wins over B by (0.4 + 0.9 + 0.5) / 3 to (0.6 + 0.1 + 0.3) / 3.
+        assert!(near(
+            &probs[0],
+            &[('8', 0.6), ('B', 1.0 / 3.0), ('3', 0.2 / 3.0)]
+        ));
+        // K falls under the 1% floor for alternatives once averaged (0.0067).
+        assert!(near(&probs[1], &[('<', 2.98 / 3.0)]), "{:?}", probs[1]);
+        // One cut alone is returned as it is.
+        assert_eq!(fuse(&[vec![a.clone()]]), vec![a]);
+        assert!(fuse(&[]).is_empty());
     }
 
     #[test]

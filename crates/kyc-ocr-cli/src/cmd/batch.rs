@@ -155,7 +155,7 @@ impl Tally {
 pub fn run(args: Args) -> crate::Outcome {
     let plan = plan(&args)?;
     let t = Instant::now();
-    let engine = read::engine(args.model.clone(), false, None)?;
+    let engine = read::engine(args.model.clone(), false, None, false)?;
     log::info!(
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0

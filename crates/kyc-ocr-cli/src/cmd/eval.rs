@@ -43,6 +43,10 @@ pub struct Args {
     /// MRZ detection model file to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub detector_model: Option<PathBuf>,
+    /// Take the first reading of an unsure zone as it is: no second look from two more cuts (to
+    /// measure what it adds).
+    #[arg(long)]
+    pub no_second_look: bool,
     /// Also check each read against forms built from its truth: the holder's own (a prompt is
     /// needless), one with a surname typo, one with a look-alike letter and one with the birth
     /// date a day off (a "consistent" there is a compliance failure).
@@ -128,6 +132,7 @@ pub fn run(args: Args) -> crate::Outcome {
         args.model.clone(),
         args.no_detector,
         args.detector_model.clone(),
+        args.no_second_look,
     )?;
     let truth = args.dir.join("truth.jsonl");
     let tsv = args.dir.join("lines.tsv");

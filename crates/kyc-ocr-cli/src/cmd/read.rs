@@ -30,6 +30,9 @@ pub struct Args {
     /// MRZ detection model file to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub detector_model: Option<PathBuf>,
+    /// Take the first reading of an unsure zone as it is: no second look from two more cuts.
+    #[arg(long)]
+    pub no_second_look: bool,
     /// Write the image with the located zone, line boxes and recognised characters (low
     /// confidence in red) to this PNG file; one image only.
     #[arg(long, value_name = "OUT.png")]
@@ -41,6 +44,7 @@ pub(crate) fn engine(
     model: Option<PathBuf>,
     no_detector: bool,
     detector_model: Option<PathBuf>,
+    no_second_look: bool,
 ) -> anyhow::Result<Engine> {
     Engine::new(EngineParams {
         model_path: model,
@@ -50,6 +54,7 @@ pub(crate) fn engine(
         } else {
             DetectorUse::Fallback
         },
+        second_look: !no_second_look,
         ..EngineParams::default()
     })
     .context("cannot start the reading engine")
@@ -79,7 +84,12 @@ pub fn run(args: Args) -> crate::Outcome {
         anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
     }
     let t = std::time::Instant::now();
-    let engine = engine(args.model, args.no_detector, args.detector_model)?;
+    let engine = engine(
+        args.model,
+        args.no_detector,
+        args.detector_model,
+        args.no_second_look,
+    )?;
     log::info!(
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
