@@ -475,8 +475,9 @@ mod tests {
     #[test]
     fn a_typed_number_settles_its_check_digit_too() {
         // A number whose check digit is 0, read as 0 at 55% and as the filler `<` (worth 0 too)
-        // at 45%: the digit holds either way, so the number stays uncertain as read. Typed, the
-        // number computes the digit, which the image supports.
+        // at 45%, and one of whose characters is in doubt (8 at 60%, B at 40%): with two doubtful
+        // positions the digit shields nothing, so the number is uncertain as read. Typed, the
+        // number computes the digit, which the image supports either way.
         let number = ('A'..='Z')
             .map(|c| format!("L898902C{c}"))
             .find(|n| mrz::check_digit::compute_char(n) == Some('0'))
@@ -496,12 +497,25 @@ mod tests {
             optional_data_2: String::new(),
         };
         let lines = mrz::compose(&data).expect("compose");
-        let m = read_lines(&lines, &[(1, 9, &[('0', 0.55), ('<', 0.45)])]);
+        let m = read_lines(
+            &lines,
+            &[
+                (1, 3, &[('8', 0.6), ('B', 0.4)]),
+                (1, 9, &[('0', 0.55), ('<', 0.45)]),
+            ],
+        );
         assert!(m.is_valid());
         assert!(
             m.uncertain_fields.iter().any(|f| f == "document_number"),
             "{:?}",
             m.uncertain_fields
+        );
+        // The check digit's doubt alone leaves the number certain: `<` and `0` read the same digit.
+        let digit_only = read_lines(&lines, &[(1, 9, &[('0', 0.55), ('<', 0.45)])]);
+        assert!(
+            digit_only.is_confident(),
+            "{:?}",
+            digit_only.uncertain_fields
         );
         let typed = RawForm {
             document_number: Some(number),

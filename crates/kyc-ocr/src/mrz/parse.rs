@@ -480,7 +480,12 @@ fn field_confidence(
                         !known(line) || known(&alt)
                     })
             };
-            let risk: f32 = if shielded {
+            // A check digit's own character carries no data: a rival of the same value there
+            // (the filler `<` for `0`) reads the same digit and changes no field.
+            let own_digit = checks.iter().any(|d| d.digit == (l, p));
+            let risk: f32 = if shielded && own_digit {
+                0.0
+            } else if shielded {
                 // The digit rules out every rival but those of the same value modulo 10.
                 let rivals: f32 = cands[l][p]
                     .iter()
