@@ -78,18 +78,24 @@ pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
     let paper = paper_level(grey, &src);
     let mut out = GrayImage::from_pixel(sw, sh, Luma([paper]));
     if let Some(h) = homography(&dst, &src) {
-        for y in 0..sh {
-            for x in 0..sw {
-                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
-                let w = h[6] * fx + h[7] * fy + 1.0;
-                if w.abs() < 1e-12 {
-                    continue;
+        let source = Source::new(grey);
+        for (y, row) in out.chunks_exact_mut(sw as usize).enumerate() {
+            // Along a row the map's numerators and denominator are affine in x: step them
+            // instead of evaluating the homography at every pixel.
+            let fy = y as f64 + 0.5;
+            let mut nx = h[0] * 0.5 + h[1] * fy + h[2];
+            let mut ny = h[3] * 0.5 + h[4] * fy + h[5];
+            let mut w = h[6] * 0.5 + h[7] * fy + 1.0;
+            for px in row {
+                if w.abs() >= 1e-12 {
+                    let (sx, sy) = (nx / w - 0.5, ny / w - 0.5);
+                    if let Some(v) = source.sample(sx as f32, sy as f32) {
+                        *px = v;
+                    }
                 }
-                let sx = (h[0] * fx + h[1] * fy + h[2]) / w - 0.5;
-                let sy = (h[3] * fx + h[4] * fy + h[5]) / w - 0.5;
-                if let Some(v) = sample(grey, sx as f32, sy as f32) {
-                    out.put_pixel(x, y, Luma([v]));
-                }
+                nx += h[0];
+                ny += h[3];
+                w += h[6];
             }
         }
     }
@@ -118,26 +124,50 @@ fn bilinear(quad: &Quad, s: f32, t: f32) -> Point {
 /// A bright percentile of the grey levels at the crop's corners: what "paper" looks like there, so
 /// that parts of the crop outside the image read as paper, not as ink.
 fn paper_level(grey: &GrayImage, corners: &[Point; 4]) -> u8 {
+    let source = Source::new(grey);
     let mut v: Vec<u8> = corners
         .iter()
-        .filter_map(|p| sample(grey, p.x, p.y))
+        .filter_map(|p| source.sample(p.x, p.y))
         .collect();
     v.sort_unstable();
     v.last().copied().unwrap_or(255)
 }
 
-fn sample(grey: &GrayImage, x: f32, y: f32) -> Option<u8> {
-    let (w, h) = grey.dimensions();
-    if !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f32 && y <= (h - 1) as f32) {
-        return None;
+/// The source image as a plain slice, for the warp's inner loop (no per-pixel bounds checks
+/// beyond the one that decides whether a point is inside).
+struct Source<'a> {
+    pixels: &'a [u8],
+    width: u32,
+    height: u32,
+}
+
+impl<'a> Source<'a> {
+    fn new(grey: &'a GrayImage) -> Self {
+        Source {
+            pixels: grey.as_raw(),
+            width: grey.width(),
+            height: grey.height(),
+        }
     }
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let p = |x, y| f32::from(grey.get_pixel(x, y)[0]);
-    let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
-    let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
-    Some((top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8)
+
+    /// Bilinear sample at (x, y), `None` outside the image.
+    fn sample(&self, x: f32, y: f32) -> Option<u8> {
+        let (w, h) = (self.width, self.height);
+        if !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f32 && y <= (h - 1) as f32) {
+            return None;
+        }
+        // Non-negative here, so truncation is the floor (and `as` avoids a libm call per pixel
+        // on the baseline x86-64 target).
+        let (x0, y0) = (x as u32, y as u32);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let stride = w as usize;
+        let p = |x: u32, y: u32| f32::from(self.pixels[y as usize * stride + x as usize]);
+        let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
+        let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
+        // A mix of levels in 0..=255: adding a half and truncating rounds it.
+        Some((top * (1.0 - fy) + bottom * fy + 0.5) as u8)
+    }
 }
 
 /// The projective map taking `from[i]` to `to[i]`: `[h0..h7]` with h8 = 1, or `None` if degenerate.
