@@ -266,6 +266,8 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
     );
     let percent = typed[0]["percent"].as_u64().expect("percent");
     assert!((10..50).contains(&percent), "{percent}");
+    // Its lines are large enough: a consistent check asks for no new image.
+    assert!(v["capture_hint"].is_null(), "{}", v["capture_hint"]);
 
     // As read, the same form prompts; a typo the image does not support prompts either way.
     for (surname, extra) in [("Al-Otaibi", &["--as-read"][..]), ("Al Otaini", &[][..])] {
@@ -275,4 +277,43 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
         assert_eq!(v["verdict"], "prompt", "{surname} {extra:?}");
         assert_eq!(v["flags"]["typed_over_read"], serde_json::json!([]));
     }
+}
+
+#[test]
+fn an_image_whose_zone_is_too_small_asks_for_a_closer_photo() {
+    // A hard generator photo (fixtures/docs/hard, TD3) whose MRZ lines are about 10 px high.
+    let image = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/docs/hard/000000.jpg"
+    );
+    let out = kyc(&[
+        image,
+        "--json",
+        "--surname",
+        "Papadopoulos",
+        "--given-names",
+        "Aikaterini",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_ne!(v["verdict"], "consistent");
+    assert_eq!(v["capture_hint"]["kind"], "too_small");
+    let height = v["capture_hint"]["text_height_px"]
+        .as_f64()
+        .expect("height");
+    assert!((8.0..12.0).contains(&height), "{height}");
+    assert_eq!(v["options"][0], "new_image");
+
+    let human = kyc(&[
+        image,
+        "--surname",
+        "Papadopoulos",
+        "--given-names",
+        "Aikaterini",
+    ]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("new image: the machine readable zone's characters are only 10 px high"),
+        "{text}"
+    );
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use serde::Serialize;
 
+use crate::compare::CaptureHint;
 use crate::decode::{self, DecodeError, DecodeLimits};
 use crate::detect::{DetectorError, LineDetector};
 use crate::locate::{self, LocateParams, MrzLocation};
@@ -512,6 +513,15 @@ impl Engine {
 }
 
 impl ReadOutput {
+    /// What a new image should do better, where this one is why the read is not confident (its
+    /// zone's text is too small to read reliably); `None` for a confident read or no zone.
+    pub fn capture_hint(&self) -> Option<CaptureHint> {
+        if self.mrz.as_ref().is_some_and(Mrz::is_confident) {
+            return None;
+        }
+        CaptureHint::for_unsure_read(self.location.as_ref()?.text_height())
+    }
+
     /// The output of a read that found no zone.
     fn nothing() -> ReadOutput {
         ReadOutput {
@@ -660,13 +670,46 @@ mod tests {
         assert!(confidence(&readings) > 0.8);
     }
 
+    /// A committed fixture image (path from the repository root), decoded to grey.
+    fn grey(path: &str) -> GrayImage {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let bytes = std::fs::read(root.join(path)).unwrap();
+        decode::decode_grey(&bytes, &DecodeLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_small_unsure_zone_asks_for_a_closer_photo() {
+        let engine = Engine::new(EngineParams::default()).unwrap();
+        // A hard photo whose MRZ lines are about 10 px high reads unsure.
+        let small = engine
+            .read_image(&grey("fixtures/docs/hard/000000.jpg"))
+            .unwrap();
+        match small.capture_hint() {
+            Some(CaptureHint::TooSmall { text_height_px }) => {
+                assert!((8.0..12.0).contains(&text_height_px), "{text_height_px}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // A clear photo reads confidently: no new image is asked for.
+        let clear = engine
+            .read_image(&grey("fixtures/bench/photo/000000.jpg"))
+            .unwrap();
+        assert!(clear.mrz.as_ref().unwrap().is_confident());
+        assert_eq!(clear.capture_hint(), None);
+        assert_eq!(ReadOutput::nothing().capture_hint(), None);
+        // The threshold.
+        assert_eq!(
+            CaptureHint::for_unsure_read(15.5),
+            Some(CaptureHint::TooSmall {
+                text_height_px: 15.5
+            })
+        );
+        assert_eq!(CaptureHint::for_unsure_read(16.0), None);
+        assert_eq!(CaptureHint::for_unsure_read(0.0), None);
+    }
+
     #[test]
     fn only_an_unsure_zone_gets_a_second_look() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let grey = |path: &str| {
-            let bytes = std::fs::read(root.join(path)).unwrap();
-            decode::decode_grey(&bytes, &DecodeLimits::default()).unwrap()
-        };
         let engine = Engine::new(EngineParams::default()).unwrap();
         let first_only = Engine::new(EngineParams {
             second_look: false,

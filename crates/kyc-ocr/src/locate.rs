@@ -127,6 +127,19 @@ impl MrzLocation {
         length / self.pitch + 0.3
     }
 
+    /// The text lines' mean height in full-resolution pixels (each line's two sides averaged).
+    pub fn text_height(&self) -> f32 {
+        if self.lines.is_empty() {
+            return 0.0;
+        }
+        let side = |a: Point, b: Point| b.sub(a).norm();
+        self.lines
+            .iter()
+            .map(|q| (side(q.0[0], q.0[3]) + side(q.0[1], q.0[2])) / 2.0)
+            .sum::<f32>()
+            / self.lines.len() as f32
+    }
+
     /// The same zone with every line lengthened by `before` characters at its start and `after`
     /// at its end, along each line's own direction (perspective kept): where glare or a shadow
     /// hid one end of the lines from the localiser, the reader can look there.

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context};
 use kyc_ocr::compare::{
-    self, CheckOptions, DateOrder, FieldStatus, FormError, RawForm, Report, Verdict,
+    self, CheckOptions, DateOrder, FieldStatus, FormError, NextStep, RawForm, Report, Verdict,
 };
 use kyc_ocr::mrz::{self, ParseOptions};
 use serde_json::json;
@@ -186,7 +186,8 @@ pub fn run(args: Args) -> crate::Outcome {
             .context("cannot start the reading engine")?;
             // Shared with `read`: the same file-naming errors, and the debug image when asked.
             let out = crate::cmd::read::read_file(&engine, &path, args.debug_image.as_deref())?;
-            match (out.mrz, out.location, out.parse_error) {
+            let hint = out.capture_hint();
+            let mut report = match (out.mrz, out.location, out.parse_error) {
                 (Some(m), _, _) => compare::check(&m, &form, &options),
                 (None, None, _) => {
                     Report::unreadable_without_mrz("no mrz found in the image".to_string())
@@ -195,7 +196,15 @@ pub fn run(args: Args) -> crate::Outcome {
                     "an mrz was found but could not be read{}",
                     e.map(|e| format!(": {e}")).unwrap_or_default()
                 )),
+            };
+            // Where the check could not settle it, say what a new image should do better.
+            if report.verdict != Verdict::Consistent && hint.is_some() {
+                report.capture_hint = hint;
+                if !report.options.contains(&NextStep::NewImage) {
+                    report.options.insert(0, NextStep::NewImage);
+                }
             }
+            report
         }
     };
     // anstream strips the human output's colour when stdout is not a terminal (or --color never).
@@ -244,6 +253,9 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     };
     writeln!(out, "verdict: {}", paint(verdict_style, r.verdict.name()))?;
     writeln!(out, "  {}", r.summary)?;
+    if let Some(hint) = &r.capture_hint {
+        writeln!(out, "  {} {hint}", paint(WARN, "new image:"))?;
+    }
     if !r.options.is_empty() {
         let steps: Vec<String> = r
             .options

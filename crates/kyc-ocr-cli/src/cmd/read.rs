@@ -72,6 +72,13 @@ pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
         "confidence": out.confidence,
         "uncertain_fields": out.mrz.as_ref().map(|m| m.uncertain_fields.clone()).unwrap_or_default(),
         "field_confidence": out.mrz.as_ref().map(|m| m.confidence.clone()).unwrap_or_default(),
+        "capture_hint": out.capture_hint().map(|h| {
+            let mut v = serde_json::to_value(&h).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("message".into(), Value::String(h.to_string()));
+            }
+            v
+        }),
         "timings": out.timings,
     })
 }
@@ -225,6 +232,9 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
                 )?;
             }
         }
+    }
+    if let Some(hint) = out.capture_hint() {
+        writeln!(w, "  {} {hint}", paint(WARN, "new image:"))?;
     }
     Ok(())
 }

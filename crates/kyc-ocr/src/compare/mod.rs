@@ -57,8 +57,8 @@ pub use policy::Policy;
 pub use support::{TWO_WAY, TYPED_SUPPORT};
 pub use typed_date::DateOrder;
 pub use verdict::{
-    FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary, NextStep,
-    Refusal, RefusalRule, Report, TypedChar, Verdict, SCHEMA,
+    CaptureHint, FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary,
+    NextStep, Refusal, RefusalRule, Report, TypedChar, Verdict, MIN_TEXT_HEIGHT_PX, SCHEMA,
 };
 
 use crate::countries::{self, Country};
@@ -408,6 +408,7 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
             typed_over_read: Vec::new(),
         },
         mrz: Some(MrzSummary::of(mrz)),
+        capture_hint: None,
     }
 }
 
