@@ -80,9 +80,9 @@ impl Default for EngineParams {
             detector: DetectorUse::default(),
             detector_path: None,
             parse: ParseOptions::default(),
+            second_look: true,
             // A typical read takes tens of milliseconds and the largest image the decode limits
             // admit about a second on one core; ten seconds only stops a starved or hostile case.
-            second_look: true,
             time_limit: Some(Duration::from_secs(10)),
         }
     }
