@@ -193,7 +193,8 @@ pub struct ReadOutput {
     /// The recogniser's best reading of each line, before any repair (empty when no zone).
     pub text: Vec<String>,
     /// Per line and position, the recogniser's candidates best-first with their log-probabilities
-    /// (the per-character confidence of `text`); empty when no zone was found.
+    /// (the per-character confidence of `text`; after a second look, averaged over the cuts);
+    /// empty when no zone was found.
     pub readings: Vec<LineReading>,
     /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
     pub confidence: f32,
