@@ -73,6 +73,18 @@ impl Quad {
         polygon_area(&self.0)
     }
 
+    /// The mean length of its left and right sides: a text line's height.
+    pub fn height(&self) -> f32 {
+        let [tl, tr, br, bl] = self.0;
+        (bl.sub(tl).norm() + br.sub(tr).norm()) / 2.0
+    }
+
+    /// The mean length of its top and bottom sides: a text line's length.
+    pub fn length(&self) -> f32 {
+        let [tl, tr, br, bl] = self.0;
+        (tr.sub(tl).norm() + br.sub(bl).norm()) / 2.0
+    }
+
     /// The same region read upside down: corners rotated by two.
     pub fn rotated_180(&self) -> Quad {
         let [a, b, c, d] = self.0;
@@ -118,12 +130,8 @@ impl MrzLocation {
         if self.lines.is_empty() || self.pitch <= 0.0 {
             return 0.0;
         }
-        let length: f32 = self
-            .lines
-            .iter()
-            .map(|q| (q.0[1].sub(q.0[0]).norm() + q.0[2].sub(q.0[3]).norm()) / 2.0)
-            .sum::<f32>()
-            / self.lines.len() as f32;
+        let length: f32 =
+            self.lines.iter().map(Quad::length).sum::<f32>() / self.lines.len() as f32;
         length / self.pitch + 0.3
     }
 
@@ -132,12 +140,7 @@ impl MrzLocation {
         if self.lines.is_empty() {
             return 0.0;
         }
-        let side = |a: Point, b: Point| b.sub(a).norm();
-        self.lines
-            .iter()
-            .map(|q| (side(q.0[0], q.0[3]) + side(q.0[1], q.0[2])) / 2.0)
-            .sum::<f32>()
-            / self.lines.len() as f32
+        self.lines.iter().map(Quad::height).sum::<f32>() / self.lines.len() as f32
     }
 
     /// The same zone with every line lengthened by `before` characters at its start and `after`

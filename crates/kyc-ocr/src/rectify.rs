@@ -49,10 +49,7 @@ pub fn rectify(grey: &GrayImage, location: &MrzLocation) -> Vec<LineImage> {
 
 /// Warps one line quad (corners in reading order) to a [`LineImage`] with the contract's margins.
 pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
-    let [tl, tr, br, bl] = quad.0;
-    let height = (dist(tl, bl) + dist(tr, br)) / 2.0;
-    let length = (dist(tl, tr) + dist(bl, br)) / 2.0;
-    let (height, length) = (height.max(1.0), length.max(1.0));
+    let (height, length) = (quad.height().max(1.0), quad.length().max(1.0));
     // Margins in the quad's own (s, t) coordinates; bilinear extrapolation keeps perspective.
     let ex = H_MARGIN * height / length;
     let src = [
@@ -105,10 +102,6 @@ pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
         imageops::resize(&out, width, LINE_HEIGHT, imageops::FilterType::Triangle)
     };
     LineImage { image }
-}
-
-fn dist(a: Point, b: Point) -> f32 {
-    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
 fn bilinear(quad: &Quad, s: f32, t: f32) -> Point {

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context};
 use kyc_ocr::compare::{
-    self, CheckOptions, DateOrder, FieldStatus, FormError, NextStep, RawForm, Report, Verdict,
+    self, CheckOptions, DateOrder, FieldStatus, FormError, RawForm, Report, Verdict,
 };
 use kyc_ocr::mrz::{self, ParseOptions};
 use serde_json::json;
@@ -187,7 +187,7 @@ pub fn run(args: Args) -> crate::Outcome {
             // Shared with `read`: the same file-naming errors, and the debug image when asked.
             let out = crate::cmd::read::read_file(&engine, &path, args.debug_image.as_deref())?;
             let hint = out.capture_hint();
-            let mut report = match (out.mrz, out.location, out.parse_error) {
+            let report = match (out.mrz, out.location, out.parse_error) {
                 (Some(m), _, _) => compare::check(&m, &form, &options),
                 (None, None, _) => {
                     Report::unreadable_without_mrz("no mrz found in the image".to_string())
@@ -198,13 +198,7 @@ pub fn run(args: Args) -> crate::Outcome {
                 )),
             };
             // Where the check could not settle it, say what a new image should do better.
-            if report.verdict != Verdict::Consistent && hint.is_some() {
-                report.capture_hint = hint;
-                if !report.options.contains(&NextStep::NewImage) {
-                    report.options.insert(0, NextStep::NewImage);
-                }
-            }
-            report
+            report.with_capture_hint(hint)
         }
     };
     // anstream strips the human output's colour when stdout is not a terminal (or --color never).

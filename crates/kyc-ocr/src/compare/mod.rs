@@ -731,6 +731,32 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_hint_joins_only_an_unsettled_report() {
+        let hint = CaptureHint::for_unsure_read(10.0);
+        let unread =
+            Report::unreadable_without_mrz("no mrz could be read").with_capture_hint(hint.clone());
+        assert_eq!(unread.capture_hint, hint);
+        assert_eq!(
+            unread.options,
+            [NextStep::NewImage, NextStep::GoForManualVerification]
+        );
+        let mut prompt = Report::unreadable_without_mrz("x");
+        prompt.verdict = Verdict::Prompt;
+        prompt.options = vec![NextStep::DoubleCheckAndResubmit];
+        let prompt = prompt.with_capture_hint(hint.clone());
+        assert_eq!(
+            prompt.options,
+            [NextStep::NewImage, NextStep::DoubleCheckAndResubmit]
+        );
+        let mut consistent = Report::unreadable_without_mrz("x");
+        consistent.verdict = Verdict::Consistent;
+        consistent.options = Vec::new();
+        let consistent = consistent.with_capture_hint(hint);
+        assert_eq!(consistent.capture_hint, None);
+        assert!(consistent.options.is_empty());
+    }
+
+    #[test]
     fn unreadable_constructor_offers_a_new_image() {
         let r = Report::unreadable_without_mrz("no mrz was found in the image");
         assert_eq!(r.verdict, Verdict::Unreadable);

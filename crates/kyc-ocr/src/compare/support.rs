@@ -171,8 +171,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
         put(span, text, Kind::Letters);
     }
     // A field a check digit protects takes that digit too, computed from the typed value: the
-    // digit's own reading then needs the image's support like any typed character, and a doubt
-    // between characters of the same value (`<` and `0`) no longer leaves the field uncertain.
+    // digit's own reading then needs the image's support like any typed character.
     let mut put_checked = |field: CheckedField, span: Span, text: String, kind: Kind| {
         let digit = mrz
             .checks

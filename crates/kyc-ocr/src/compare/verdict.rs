@@ -356,6 +356,19 @@ impl Report {
         }
     }
 
+    /// Attaches what a new image should do better (the engine's `ReadOutput::capture_hint` for
+    /// the image the MRZ came from) where the check did not come out consistent, and then offers
+    /// a new image first; a consistent report stays as it is.
+    pub fn with_capture_hint(mut self, hint: Option<CaptureHint>) -> Report {
+        if self.verdict != Verdict::Consistent && hint.is_some() {
+            self.capture_hint = hint;
+            if !self.options.contains(&NextStep::NewImage) {
+                self.options.insert(0, NextStep::NewImage);
+            }
+        }
+        self
+    }
+
     /// The report as JSON (one line).
     pub fn to_json(&self) -> String {
         // Every type in a report serialises infallibly (no maps with non-string keys, no floats).
