@@ -547,30 +547,41 @@ class Shadow:
     """A second model trained from scratch on the main model's batches, so that one run (one rendered
     data stream, the expensive part) compares two layouts. Keeps its own EMA and best checkpoint."""
 
-    def __init__(self, arch, dev, lr, work):
-        self.arch, self.work = arch, work
-        self.model = CRNN(arch=arch).to(dev)
+    def __init__(self, arch, dev, lr, work, init=None, lr_scale=1.0, name=None, freeze_bn=False):
+        self.arch, self.work, self.lr_scale = arch, work, lr_scale
+        self.name = name or arch
+        self.model = CRNN(arch=arch)
+        if init is not None:
+            # A fine-tuning shadow: the same start as the main model at another learning rate, so one
+            # data stream also tells whether a gentler (or bolder) fine-tune keeps more of the start.
+            init(self.model)
+        train_mode(self.model, freeze_bn)
+        self.model.to(dev)
         self.ema = ema_copy(self.model, arch, dev)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=1e-4)
         self.best = None
         self.history = []
-        log("shadow model %s params: %d" % (arch, sum(p.numel() for p in self.model.parameters())))
+        log("shadow model %s params: %d" % (self.name, sum(p.numel() for p in self.model.parameters())))
 
     def train_step(self, x, targets, lr, ctc, step):
-        ctc_step(self.model, self.opt, ctc, x, targets, lr)
+        ctc_step(self.model, self.opt, ctc, x, targets, lr * self.lr_scale)
         ema_update(self.ema, self.model, step)
+
+    def save_last(self, step):
+        torch.save({"model": self.ema.state_dict(), "arch": self.arch, "step": step, "history": self.history},
+                   os.path.join(self.work, "shadow_%s_last.pt" % self.name))
 
     def evaluate(self, real_val, step):
         res = evaluate(torch_fn(self.ema), real_val, None)
         r = res["real_heldout"]
         key = (r["line_exact_pct"], -r["cer_pct"])
         log("SHADOW %s step %d: real exact %.2f%% cer %.3f%% top %s" % (
-            self.arch, step, r["line_exact_pct"], r["cer_pct"], r["top_substitutions"][:5]))
+            self.name, step, r["line_exact_pct"], r["cer_pct"], r["top_substitutions"][:5]))
         self.history.append({"step": step, "real_exact": r["line_exact_pct"], "real_cer": r["cer_pct"]})
         if self.best is None or key >= self.best:
             self.best = key
             torch.save({"model": self.ema.state_dict(), "arch": self.arch, "step": step, "metrics": res,
-                        "history": self.history}, os.path.join(self.work, "shadow_%s_best.pt" % self.arch))
+                        "history": self.history}, os.path.join(self.work, "shadow_%s_best.pt" % self.name))
 
 
 def lr_at(frac, peak, warm=0.03, floor=0.01):
@@ -616,6 +627,9 @@ def main():
     ap.add_argument("--shadow-arch", action="append", default=[], choices=sorted(ARCHS),
                     help="also train a model of this layout from scratch on the same batches (repeatable; "
                          "its best checkpoint goes to <work>/shadow_<arch>_best.pt)")
+    ap.add_argument("--shadow-finetune", action="append", default=[], type=float, metavar="LR_SCALE",
+                    help="also fine-tune a copy of the --init/--init-onnx start at LR_SCALE times the main "
+                         "learning rate on the same batches (repeatable; <work>/shadow_ft<LR_SCALE>_best.pt)")
     ap.add_argument("--write-heldout", default=None, metavar="DIR",
                     help="write DIR/lines.tsv listing the held-out real crops (absolute paths) for "
                          "`kyc-ocr eval DIR`, and exit")
@@ -694,6 +708,18 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     shadows = [Shadow(a, dev, args.lr, work) for a in args.shadow_arch]
+    if args.shadow_finetune and not (args.init or args.init_onnx):
+        raise SystemExit("--shadow-finetune needs --init or --init-onnx")
+
+    def init_like_main(m):
+        if args.init:
+            m.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+        if args.init_onnx:
+            load_onnx_weights(m, args.init_onnx)
+
+    shadows += [Shadow(args.arch, dev, args.lr * k, work, init=init_like_main, lr_scale=k, name="ft%g" % k,
+                       freeze_bn=args.freeze_bn)
+                for k in args.shadow_finetune]
     real_w = pipe_w = None
     if args.hard_mining > 0:
         real_w, rl = hard_weights(model, real_train, lambda it: RL.real_to_input(it[0]), args.hard_mining)
@@ -779,6 +805,12 @@ def main():
                 onnx_res["synthetic_val"]["line_exact_pct"], onnx_res["synthetic_val"]["cer_pct"],
                 onnx_res["real_heldout"]["lt_letter_confusions"], onnx_res["synthetic_val"]["lt_letter_confusions"]))
 
+    if args.init or args.init_onnx:
+        # The starting model's own score: a fine-tune that never beats it keeps it as best.pt.
+        model.eval()
+        do_eval()
+        for sh in shadows:
+            sh.evaluate(real_val, step)
     train_mode(model, args.freeze_bn)
     for x, targets, texts in dl:
         now = time.time()
@@ -813,6 +845,7 @@ def main():
     do_eval(final=True)
     for sh in shadows:
         sh.evaluate(real_val, step)
+        sh.save_last(step)
     try:
         do_export(final=True)
     except Exception as e:  # an exporter that fails on this torch build must not lose best.pt
