@@ -38,9 +38,8 @@ pub struct Args {
     /// Descend into subdirectories of the directories given.
     #[arg(long, short = 'r')]
     pub recursive: bool,
-    /// Recogniser model file to use instead of the built-in one.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: read::EngineFlags,
 }
 
 /// Validated flags.
@@ -155,7 +154,7 @@ impl Tally {
 pub fn run(args: Args) -> crate::Outcome {
     let plan = plan(&args)?;
     let t = Instant::now();
-    let engine = read::engine(args.model.clone(), false, None, false)?;
+    let engine = args.engine.build()?;
     log::info!(
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
@@ -369,7 +368,7 @@ mod tests {
             jobs: Some(0),
             json: false,
             recursive: false,
-            model: None,
+            engine: read::EngineFlags::default(),
         };
         let e = plan(&args).err().expect("error");
         assert_eq!(e.to_string(), "--jobs must be at least 1");
@@ -387,7 +386,7 @@ mod tests {
             jobs: Some(2),
             json: false,
             recursive: false,
-            model: None,
+            engine: read::EngineFlags::default(),
         };
         let p = plan(&args).unwrap();
         assert_eq!(

@@ -22,9 +22,9 @@ pub struct Args {
     /// MRZ text, lines separated by newlines or `|`.
     #[arg(long, value_name = "TEXT")]
     pub mrz: Option<String>,
-    /// Recogniser model file to use instead of the built-in one (with IMAGE).
-    #[arg(long)]
-    pub model: Option<std::path::PathBuf>,
+    /// How to read IMAGE (ignored with --mrz).
+    #[command(flatten)]
+    pub engine: crate::cmd::read::EngineFlags,
     /// Write IMAGE with the located zone, line boxes and recognised characters (low confidence in
     /// red) to this PNG file.
     #[arg(long, value_name = "OUT.png")]
@@ -175,15 +175,13 @@ pub fn run(args: Args) -> crate::Outcome {
             }
         }
         MrzSource::Image(path) => {
-            let engine = kyc_ocr::engine::Engine::new(kyc_ocr::engine::EngineParams {
-                model_path: args.model.clone(),
+            let engine = crate::cmd::read::build(kyc_ocr::engine::EngineParams {
                 parse: ParseOptions {
                     today: options.today,
                     ..ParseOptions::default()
                 },
-                ..kyc_ocr::engine::EngineParams::default()
-            })
-            .context("cannot start the reading engine")?;
+                ..args.engine.params()
+            })?;
             // Shared with `read`: the same file-naming errors, and the debug image when asked.
             let out = crate::cmd::read::read_file(&engine, &path, args.debug_image.as_deref())?;
             let hint = out.capture_hint();

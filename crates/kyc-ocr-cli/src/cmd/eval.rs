@@ -34,19 +34,8 @@ pub struct Args {
     /// Print the report as JSON (schema kyc-ocr/eval/v1).
     #[arg(long)]
     pub json: bool,
-    /// Recogniser model file to use instead of the built-in one.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Classical localiser only: never run the learned MRZ detector (to measure what it adds).
-    #[arg(long)]
-    pub no_detector: bool,
-    /// MRZ detection model file to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub detector_model: Option<PathBuf>,
-    /// Take the first reading of an unsure zone as it is: no second look from two more cuts (to
-    /// measure what it adds).
-    #[arg(long)]
-    pub no_second_look: bool,
+    #[command(flatten)]
+    pub engine: crate::cmd::read::EngineFlags,
     /// Also check each read against forms built from its truth: the holder's own (a prompt is
     /// needless), one with a surname typo, one with a look-alike letter and one with the birth
     /// date a day off (a "consistent" there is a compliance failure).
@@ -128,12 +117,7 @@ impl Tally {
 
 /// Runs the command: 0 after a complete evaluation, 2 (as an error) when the folder is unusable.
 pub fn run(args: Args) -> crate::Outcome {
-    let engine = crate::cmd::read::engine(
-        args.model.clone(),
-        args.no_detector,
-        args.detector_model.clone(),
-        args.no_second_look,
-    )?;
+    let engine = args.engine.build()?;
     let truth = args.dir.join("truth.jsonl");
     let tsv = args.dir.join("lines.tsv");
     let report = if truth.is_file() {

@@ -21,43 +21,58 @@ pub struct Args {
     /// Print one JSON object per image (JSON Lines, schema kyc-ocr/read/v1).
     #[arg(long)]
     pub json: bool,
-    /// Recogniser model file to use instead of the built-in one.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Classical localiser only: never run the learned MRZ detector.
-    #[arg(long)]
-    pub no_detector: bool,
-    /// MRZ detection model file to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub detector_model: Option<PathBuf>,
-    /// Take the first reading of an unsure zone as it is: no second look from two more cuts.
-    #[arg(long)]
-    pub no_second_look: bool,
+    #[command(flatten)]
+    pub engine: EngineFlags,
     /// Write the image with the located zone, line boxes and recognised characters (low
     /// confidence in red) to this PNG file; one image only.
     #[arg(long, value_name = "OUT.png")]
     pub debug_image: Option<PathBuf>,
 }
 
-/// Builds the engine from the common flags.
-pub(crate) fn engine(
-    model: Option<PathBuf>,
-    no_detector: bool,
-    detector_model: Option<PathBuf>,
-    no_second_look: bool,
-) -> anyhow::Result<Engine> {
-    Engine::new(EngineParams {
-        model_path: model,
-        detector_path: detector_model,
-        detector: if no_detector {
-            DetectorUse::Off
-        } else {
-            DetectorUse::Fallback
-        },
-        second_look: !no_second_look,
-        ..EngineParams::default()
-    })
-    .context("cannot start the reading engine")
+/// The flags that choose the engine's models and optional stages, shared by every command that
+/// reads images (read, check, batch, eval), so each takes the same model under the same name.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EngineFlags {
+    /// Recogniser model file to use instead of the built-in one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Classical localiser only: never run the learned MRZ detector (to measure what it adds).
+    #[arg(long)]
+    pub no_detector: bool,
+    /// MRZ detection model file to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub detector_model: Option<PathBuf>,
+    /// Take the first reading of an unsure zone as it is: no second look from two more cuts (to
+    /// measure what it adds).
+    #[arg(long)]
+    pub no_second_look: bool,
+}
+
+impl EngineFlags {
+    /// The engine parameters these flags ask for; the rest are the defaults.
+    pub(crate) fn params(&self) -> EngineParams {
+        EngineParams {
+            model_path: self.model.clone(),
+            detector_path: self.detector_model.clone(),
+            detector: if self.no_detector {
+                DetectorUse::Off
+            } else {
+                DetectorUse::Fallback
+            },
+            second_look: !self.no_second_look,
+            ..EngineParams::default()
+        }
+    }
+
+    /// Builds the engine these flags ask for.
+    pub(crate) fn build(&self) -> anyhow::Result<Engine> {
+        build(self.params())
+    }
+}
+
+/// Builds an engine, naming what failed (an unreadable model file, say).
+pub(crate) fn build(params: EngineParams) -> anyhow::Result<Engine> {
+    Engine::new(params).context("cannot start the reading engine")
 }
 
 /// The JSON object of one read (schema kyc-ocr/read/v1).
@@ -91,12 +106,7 @@ pub fn run(args: Args) -> crate::Outcome {
         anyhow::bail!("--debug-image takes one image, got {}", args.images.len());
     }
     let t = std::time::Instant::now();
-    let engine = engine(
-        args.model,
-        args.no_detector,
-        args.detector_model,
-        args.no_second_look,
-    )?;
+    let engine = args.engine.build()?;
     log::info!(
         "engine built in {:.0} ms",
         t.elapsed().as_secs_f64() * 1000.0
