@@ -677,7 +677,9 @@ def main():
     if args.export_ckpt:
         ck = torch.load(args.export_ckpt, map_location="cpu")
         m = CRNN(arch=ck.get("arch", "base"))
-        m.load_state_dict(ck["model"])
+        # last.pt holds the raw weights and their moving average; the average is what the
+        # evaluations during training scored, so it is what gets exported.
+        m.load_state_dict(ck.get("ema", ck["model"]))
         path = os.path.join(out_dir, "mrz-rec.onnx")
         info = export_onnx(m, path)
         res = evaluate(onnx_fn(path), real_val, synth_val)
@@ -764,7 +766,7 @@ def main():
             torch.save({"model": ema.state_dict(), "arch": args.arch, "step": step, "metrics": res},
                        os.path.join(work, "best.pt"))
             log("  new best -> %s" % os.path.join(work, "best.pt"))
-        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "step": step},
+        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "arch": args.arch, "step": step},
                    os.path.join(work, "last.pt"))
 
     def do_export(final=False):
