@@ -264,8 +264,8 @@ fn end_to_end(c: &mut Criterion) {
             })
         });
     }
-    // The slow path of an unsure zone: a hard photo (`fixtures/check`) whose surname the first
-    // cut reads with a look-alike, read with the second look (two more cuts, fused) and without.
+    // The slow path of an unsure zone: a hard photo (`fixtures/check`) whose names the first cut
+    // reads with a look-alike, read with the second look (two more cuts, fused) and without.
     let hard = std::fs::read(bench_dir().join("../check/look-alike-surname.jpg"))
         .expect("the hard photo fixture is readable");
     let want_line_2 = "FM71707500JOR5906093X2809078<<<<<<<<<<<<<<<0";

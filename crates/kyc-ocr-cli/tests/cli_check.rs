@@ -225,11 +225,11 @@ fn newline_separated_mrz_and_month_first_dates() {
     );
 }
 
-/// A hard photo (generator seed 10016, image 50) whose surname `AL OTAIBI` the recogniser reads as
-/// `AL OTAIOI`: `O` 64%, `B` 27% at that position.
+/// A hard photo of an MRV-A visa (generator seed 10013, image 28) whose surname `WEISS` the
+/// recogniser reads as `VEISS`: `W` has 41% at that position.
 const LOOK_ALIKE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/check/look-alike-surname.jpg"
+    "/../../fixtures/check/look-alike-visa.jpg"
 );
 
 fn check_image(surname: &str, extra: &[&str]) -> Output {
@@ -238,10 +238,11 @@ fn check_image(surname: &str, extra: &[&str]) -> Output {
         "--json",
         "--today",
         "2026-01-01",
+        "--allow-other-documents",
         "--surname",
         surname,
         "--given-names",
-        "Abdul Rahman",
+        "Anna Lena",
     ];
     args.extend_from_slice(extra);
     kyc(&args)
@@ -249,7 +250,7 @@ fn check_image(surname: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
-    let out = check_image("Al-Otaibi", &[]);
+    let out = check_image("Weiss", &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -262,15 +263,15 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
     assert_eq!(typed.len(), 1, "{typed:?}");
     assert_eq!(
         (&typed[0]["read"], &typed[0]["typed"], &typed[0]["line"]),
-        (&Value::from("O"), &Value::from("B"), &Value::from(0))
+        (&Value::from("V"), &Value::from("W"), &Value::from(0))
     );
     let percent = typed[0]["percent"].as_u64().expect("percent");
-    assert!((10..50).contains(&percent), "{percent}");
+    assert!((20..60).contains(&percent), "{percent}");
     // Its lines are large enough: a consistent check asks for no new image.
     assert!(v["capture_hint"].is_null(), "{}", v["capture_hint"]);
 
     // As read, the same form prompts; a typo the image does not support prompts either way.
-    for (surname, extra) in [("Al-Otaibi", &["--as-read"][..]), ("Al Otaini", &[][..])] {
+    for (surname, extra) in [("Weiss", &["--as-read"][..]), ("Zeiss", &[][..])] {
         let out = check_image(surname, extra);
         assert_eq!(out.status.code(), Some(1), "{surname} {extra:?}");
         let v = json_of(&out);

@@ -20,10 +20,12 @@ use crate::mrz::{
 use crate::translit::{Spelling, MAX_VARIANTS};
 
 /// The least probability the recogniser must have given each typed character (among the
-/// characters its field may hold) for the image to support it. At 10% the stage-4 recogniser let
-/// two look-alike forms of 500 hard generator documents pass (F typed E at 13%, O typed D at
-/// 14%); at 15% none pass and no holder's own form lost its "consistent" (`kyc-ocr eval --check`).
-pub const TYPED_SUPPORT: f32 = 0.15;
+/// characters its field may hold) for the image to support it. On 500 hard generator documents
+/// (`kyc-ocr eval --check`) the stage-4 recogniser let two look-alike forms pass at 10% (F typed
+/// E at 13%, O typed D at 14%), and at 15% still the second of them without the second look's
+/// median (D at 15-20% in a single cut); at 20% none pass either way, for 1% more needless
+/// prompts on those hard captures and none on the photo, scan and real sets.
+pub const TYPED_SUPPORT: f32 = 0.2;
 
 /// Where a typed character differs from the one read, the two together must hold at least this
 /// much of the position's probability: the image is torn between those two characters. A position
@@ -414,9 +416,9 @@ mod tests {
         let r = check(&m, &form("Eripsson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Prompt);
         assert!(r.flags.typed_over_read.is_empty());
-        // Under the threshold: K at 5% is not support, nor at 12% (a look-alike's usual share
+        // Under the threshold: K at 5% is not support, nor at 15% (a look-alike's usual share
         // on a blurred capture).
-        for k in [0.05, 0.12] {
+        for k in [0.05, 0.15] {
             let m = read(&[(0, 8, &[('X', 1.0 - k), ('K', k)])]);
             let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
             assert_eq!(r.verdict, Verdict::Prompt, "K at {k}");
@@ -426,9 +428,9 @@ mod tests {
 
     #[test]
     fn a_position_read_as_nothing_in_particular_supports_no_typo() {
-        // ERIKSSON's E read as N 35%, H 18%, B 10%, R 9%: H has 18% but the image is not torn
+        // ERIKSSON's E read as N 35%, H 22%, B 10%, R 9%: H has 22% but the image is not torn
         // between N and H, so a surname typed HRIKSSON prompts.
-        let garbled: &[(char, f32)] = &[('N', 0.35), ('H', 0.18), ('B', 0.10), ('R', 0.09)];
+        let garbled: &[(char, f32)] = &[('N', 0.35), ('H', 0.22), ('B', 0.10), ('R', 0.09)];
         let m = read(&[(0, 5, garbled)]);
         let r = check(&m, &form("Hriksson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Prompt);
