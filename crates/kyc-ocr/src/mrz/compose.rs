@@ -17,7 +17,7 @@ pub fn compose(doc: &MrzData) -> Result<Vec<String>, MrzError> {
     let len = f.line_len();
     let mut lines = vec![vec![b'<'; len]; f.line_count()];
 
-    let code = clean("document code", &doc.document_code, false)?;
+    let code = clean("document code", &doc.document_code, true)?;
     put(&mut lines, layout.code, &code, "document code")?;
     let issuing = clean("issuing state", &doc.issuing_state, false)?;
     put(&mut lines, layout.issuing, &issuing, "issuing state")?;

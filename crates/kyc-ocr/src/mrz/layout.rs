@@ -299,7 +299,9 @@ impl Layout {
             }
         };
         let one = |(l, p): (usize, usize)| sp(l, p, p + 1);
-        set(self.code, Class::Alpha, "document_code");
+        // The second character is the issuer's choice (ICAO 9303 Parts 4-7): a letter or `<` on
+        // most documents, a digit on some (the US passport card's `C1`).
+        set(self.code, Class::Alnum, "document_code");
         let first = sp(self.code.line, self.code.start, self.code.start + 1);
         set(first, kind_class(self.format), "document_code");
         set(self.issuing, Class::Alpha, "issuing_state");

@@ -867,6 +867,42 @@ mod tests {
         assert!(mrz.is_confident(), "{:?}", mrz.confidence);
     }
 
+    #[test]
+    fn a_document_code_may_end_in_a_digit() {
+        // A US passport card (TD1): its code is C1, which a letters-only class once read as CI.
+        let card = [
+            "C1USAC030059887<<<<<<<<<<<<<<<",
+            "7408122F3004157USA<<<<<<<<<<<2",
+            "DOE<<JANE<<<<<<<<<<<<<<<<<<<<<",
+        ];
+        let readings: Vec<LineReading> = card.iter().map(|l| LineReading::from_text(l)).collect();
+        let mrz = parse_reading(&readings, &opts()).unwrap();
+        assert_eq!(mrz.format, MrzFormat::Td1);
+        assert_eq!(mrz.fields.document_code.value, "C1");
+        assert_eq!(mrz.lines[0], card[0]);
+        assert!(
+            mrz.is_valid() && mrz.repairs.is_empty(),
+            "{:?}",
+            mrz.repairs
+        );
+        // Composed from fields, the code keeps its digit.
+        let data = crate::mrz::MrzData {
+            format: MrzFormat::Td1,
+            document_code: "C1".into(),
+            issuing_state: "USA".into(),
+            surname: "DOE".into(),
+            given_names: "JANE".into(),
+            document_number: "C03005988".into(),
+            nationality: "USA".into(),
+            birth_date: "740812".into(),
+            sex: 'F',
+            expiry_date: "300415".into(),
+            optional_data: String::new(),
+            optional_data_2: String::new(),
+        };
+        assert_eq!(crate::mrz::compose(&data).unwrap(), card);
+    }
+
     /// Reads `lines` as certain text except the first character, given as candidates.
     fn first_char_in_doubt(lines: &[&str], first: &[(char, f32)]) -> Vec<LineReading> {
         let mut r: Vec<LineReading> = lines.iter().map(|l| LineReading::from_text(l)).collect();
