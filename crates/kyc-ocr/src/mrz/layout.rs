@@ -45,20 +45,42 @@ impl Class {
             Class::Digit => "digits and <",
             Class::Alnum => "letters, digits and <",
             Class::Sex => "M, F, X or <",
-            Class::Kind(b"P") => "P",
-            Class::Kind(b"V") => "V",
-            Class::Kind(_) => "A, C or I",
+            Class::Kind(kinds) => DOCUMENT_KINDS
+                .iter()
+                .find(|k| k.codes == kinds)
+                .map_or("a document kind", |k| k.described),
         }
     }
 }
 
+/// The first characters of a document code that each layout admits, and how messages name them.
+struct DocumentKinds {
+    codes: &'static [u8],
+    described: &'static str,
+}
+
+const PASSPORT: DocumentKinds = DocumentKinds {
+    codes: b"P",
+    described: "P",
+};
+const VISA: DocumentKinds = DocumentKinds {
+    codes: b"V",
+    described: "V",
+};
+const CARD: DocumentKinds = DocumentKinds {
+    codes: b"ACI",
+    described: "A, C or I",
+};
+const DOCUMENT_KINDS: [DocumentKinds; 3] = [PASSPORT, VISA, CARD];
+
 /// What the first character of `format`'s document code may be.
 pub(crate) fn kind_class(format: MrzFormat) -> Class {
-    match format {
-        MrzFormat::Td3 => Class::Kind(b"P"),
-        MrzFormat::MrvA | MrzFormat::MrvB => Class::Kind(b"V"),
-        MrzFormat::Td1 | MrzFormat::Td2 => Class::Kind(b"ACI"),
-    }
+    let kinds = match format {
+        MrzFormat::Td3 => PASSPORT,
+        MrzFormat::MrvA | MrzFormat::MrvB => VISA,
+        MrzFormat::Td1 | MrzFormat::Td2 => CARD,
+    };
+    Class::Kind(kinds.codes)
 }
 
 /// A span on one line, 0-based, `[start, end)`.
@@ -396,6 +418,22 @@ mod tests {
         ];
         for (l1, run) in cases {
             assert_eq!(td1.long_number_run(&lines(l1)), run, "{l1}");
+        }
+    }
+
+    #[test]
+    fn each_layout_names_the_document_kinds_it_admits() {
+        let cases = [
+            (MrzFormat::Td3, "P", b'P', b'I'),
+            (MrzFormat::MrvA, "V", b'V', b'P'),
+            (MrzFormat::MrvB, "V", b'V', b'P'),
+            (MrzFormat::Td1, "A, C or I", b'C', b'P'),
+            (MrzFormat::Td2, "A, C or I", b'I', b'V'),
+        ];
+        for (format, described, admitted, refused) in cases {
+            let kind = kind_class(format);
+            assert_eq!(kind.describe(), described, "{format}");
+            assert!(kind.allows(admitted) && !kind.allows(refused), "{format}");
         }
     }
 }
