@@ -11,6 +11,8 @@
 # render_lines.alt_fonts(), the real crops (never committed) and pipeline-cut lines as JPEG (q90).
 set -eu
 cd "$(dirname "$0")/.."
+# The preset of the i-th seed of a run: 7 in 10 hard, 2 photo, 1 scan.
+preset() { case $(($1 % 10)) in 7|8) echo photo;; 9) echo scan;; *) echo hard;; esac; }
 case "${1:-}" in
 prepare)
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
@@ -30,7 +32,7 @@ PY
   # Seeds 40100-40139, 50 documents each (7 in 10 hard, 2 photo, 1 scan): about 4,000 lines, the
   # most that fits the call's 64 MiB beside the repository.
   for i in $(seq 0 39); do
-    s=$((40100 + i)); case $((i % 10)) in 7|8) p=photo;; 9) p=scan;; *) p=hard;; esac
+    s=$((40100 + i)); p=$(preset "$i")
     d=l${s}_$p; t=$(mktemp -d)
     .gpu/bin/kyc-ocr synth --out "$t/$d" --count 50 --seed $s --format mixed --preset $p >/dev/null
     .gpu/bin/dump_lines "$t/$d" "$t/lines"
@@ -58,8 +60,7 @@ train)
   G=/tmp/gpugen; P=/tmp/gpupipe; rm -rf $G $P; mkdir -p $G $P
   # Seeds 40000-40047, 24 documents each, cut on 16 cores in about a minute.
   for i in $(seq 0 47); do
-    s=$((40000 + i)); case $((i % 10)) in 7|8) p=photo;; 9) p=scan;; *) p=hard;; esac
-    echo "$s $p"
+    echo "$((40000 + i)) $(preset "$i")"
   done | RAYON_NUM_THREADS=1 xargs -P 16 -L 1 sh -c \
     ".gpu/bin/kyc-ocr synth --out $G/g\$0_\$1 --count 24 --seed \$0 --format mixed --preset \$1 >/dev/null && .gpu/bin/dump_lines $G/g\$0_\$1 $P/g\$0_\$1"
   PD=""; for d in $P/* .gpu/pipe/*; do PD="$PD --pipeline-dir $d"; done

@@ -544,8 +544,9 @@ def ema_update(ema, model, step):
 
 
 class Shadow:
-    """A second model trained from scratch on the main model's batches, so that one run (one rendered
-    data stream, the expensive part) compares two layouts. Keeps its own EMA and best checkpoint."""
+    """A second model trained on the main model's batches, so that one run (one rendered data stream,
+    the expensive part) compares two layouts (from scratch) or two learning rates (from the main
+    model's start, `init`). Keeps its own EMA, best and last checkpoints."""
 
     def __init__(self, arch, dev, lr, work, init=None, lr_scale=1.0, name=None, freeze_bn=False):
         self.arch, self.work, self.lr_scale = arch, work, lr_scale
@@ -696,11 +697,17 @@ def main():
         pipeline += RL.load_lines(d)
     log("pipeline-cut lines: %d from %s" % (len(pipeline), args.pipeline_dir))
     dev = torch.device(args.device)
+    def init_like_main(m):
+        """Loads the --init checkpoint or the --init-onnx model into `m` (the main model, or a
+        fine-tuning shadow that starts where it starts)."""
+        if args.init:
+            m.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+        if args.init_onnx:
+            load_onnx_weights(m, args.init_onnx)
+
     model = CRNN(arch=args.arch)
-    if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    init_like_main(model)
     if args.init_onnx:
-        load_onnx_weights(model, args.init_onnx)
         args.freeze_bn = True
     model.to(dev)
     nparams = sum(p.numel() for p in model.parameters())
@@ -712,13 +719,6 @@ def main():
     shadows = [Shadow(a, dev, args.lr, work) for a in args.shadow_arch]
     if args.shadow_finetune and not (args.init or args.init_onnx):
         raise SystemExit("--shadow-finetune needs --init or --init-onnx")
-
-    def init_like_main(m):
-        if args.init:
-            m.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
-        if args.init_onnx:
-            load_onnx_weights(m, args.init_onnx)
-
     shadows += [Shadow(args.arch, dev, args.lr * k, work, init=init_like_main, lr_scale=k, name="ft%g" % k,
                        freeze_bn=args.freeze_bn)
                 for k in args.shadow_finetune]

@@ -17,12 +17,12 @@ use support::quad;
 
 use kyc_ocr::decode::{decode, DecodeLimits};
 use kyc_ocr::locate::{locate, LocateParams, Point, Quad};
+use kyc_ocr::rectify::rectify;
 
 /// The shortest located line kept, as a share of its truth quad's length (the truth quad bounds
 /// the ink; a whole located line measures about 0.97-1.09 of it, one cut by a character or
 /// more 0.96 or less).
 const MIN_LENGTH_RATIO: f32 = 0.97;
-use kyc_ocr::rectify::rectify;
 
 fn dist(a: Point, b: Point) -> f32 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()

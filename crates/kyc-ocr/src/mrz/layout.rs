@@ -17,7 +17,7 @@ pub(crate) enum Class {
     Sex,
     /// The first character of a document code, which names the document kind (ICAO 9303
     /// Parts 4-7): `P` on a passport (TD3), `V` on a visa, `A`, `C` or `I` on a card (TD1, TD2).
-    Kind(&'static [u8]),
+    Kind(&'static DocumentKinds),
 }
 
 impl Class {
@@ -27,14 +27,14 @@ impl Class {
             Class::Digit => c.is_ascii_digit() || c == b'<',
             Class::Alnum => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<',
             Class::Sex => matches!(c, b'M' | b'F' | b'X' | b'<'),
-            Class::Kind(kinds) => kinds.contains(&c),
+            Class::Kind(kinds) => kinds.codes.contains(&c),
         }
     }
 
     /// The one character the class admits, if it admits only one.
     pub(crate) fn only(self) -> Option<u8> {
         match self {
-            Class::Kind([c]) => Some(*c),
+            Class::Kind(DocumentKinds { codes: [c], .. }) => Some(*c),
             _ => None,
         }
     }
@@ -45,16 +45,14 @@ impl Class {
             Class::Digit => "digits and <",
             Class::Alnum => "letters, digits and <",
             Class::Sex => "M, F, X or <",
-            Class::Kind(kinds) => DOCUMENT_KINDS
-                .iter()
-                .find(|k| k.codes == kinds)
-                .map_or("a document kind", |k| k.described),
+            Class::Kind(kinds) => kinds.described,
         }
     }
 }
 
 /// The first characters of a document code that each layout admits, and how messages name them.
-struct DocumentKinds {
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DocumentKinds {
     codes: &'static [u8],
     described: &'static str,
 }
@@ -71,16 +69,14 @@ const CARD: DocumentKinds = DocumentKinds {
     codes: b"ACI",
     described: "A, C or I",
 };
-const DOCUMENT_KINDS: [DocumentKinds; 3] = [PASSPORT, VISA, CARD];
 
 /// What the first character of `format`'s document code may be.
 pub(crate) fn kind_class(format: MrzFormat) -> Class {
-    let kinds = match format {
-        MrzFormat::Td3 => PASSPORT,
-        MrzFormat::MrvA | MrzFormat::MrvB => VISA,
-        MrzFormat::Td1 | MrzFormat::Td2 => CARD,
-    };
-    Class::Kind(kinds.codes)
+    Class::Kind(match format {
+        MrzFormat::Td3 => &PASSPORT,
+        MrzFormat::MrvA | MrzFormat::MrvB => &VISA,
+        MrzFormat::Td1 | MrzFormat::Td2 => &CARD,
+    })
 }
 
 /// A span on one line, 0-based, `[start, end)`.
