@@ -816,6 +816,21 @@ prop_compose! {
     }
 }
 
+/// Whether `doc`'s surname, `<<` and given names fit its layout's name field (30 characters on a
+/// TD1 card's third line, the line less its first five elsewhere).
+fn name_fits(doc: &MrzData) -> bool {
+    let field = match doc.format {
+        MrzFormat::Td1 => 30,
+        f => f.line_len() - 5,
+    };
+    let given = if doc.given_names.is_empty() {
+        0
+    } else {
+        2 + doc.given_names.len()
+    };
+    doc.surname.len() + given <= field
+}
+
 fn protected_positions(m: &Mrz) -> Vec<(usize, usize)> {
     let f = &m.fields;
     let mut v = Vec::new();
@@ -835,6 +850,9 @@ proptest! {
 
     #[test]
     fn compose_parse_round_trip(doc in doc_strategy()) {
+        // Names longer than the layout's name field are truncated by design (tested apart), so
+        // only those that fit can come back as they went in.
+        prop_assume!(name_fits(&doc));
         let lines = compose(&doc).unwrap();
         let m = parse_lines(&lines, &opts()).unwrap();
         prop_assert_eq!(m.format, doc.format);
