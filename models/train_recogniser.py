@@ -187,7 +187,7 @@ def hard_weights(model, items, to_input, alpha):
         for i in range(0, len(items), 32):
             chunk = items[i : i + 32]
             x, tg = make_batch([to_input(it) for it in chunk], [it[1] for it in chunk])
-            logp = model(x)
+            logp = model(x.to(next(model.parameters()).device)).cpu()
             in_lens = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
             tg_lens = torch.tensor([len(t) for t in tg], dtype=torch.long)
             loss = ctc(logp.float(), torch.cat(tg), in_lens, tg_lens) / tg_lens.float()
