@@ -54,7 +54,7 @@ pub use form::{
     AccountType, DocumentType, FormError, FormErrorKind, RawForm, TypedForm, MAX_FIELD_CHARS,
 };
 pub use policy::Policy;
-pub use support::{TWO_WAY, TYPED_SUPPORT};
+pub use support::{NAME_OVERRIDE_SUPPORT, TWO_WAY, TYPED_SUPPORT};
 pub use typed_date::DateOrder;
 pub use verdict::{
     CaptureHint, FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary,
@@ -95,7 +95,9 @@ impl Default for CheckOptions {
 ///
 /// A zone read from an image that prompts or stays unreadable as read is read once more with the
 /// typed values in place of the fields they fill: where the recogniser gave every typed character
-/// at least [`TYPED_SUPPORT`] (and, where it read another, the two hold [`TWO_WAY`] together) and
+/// at least [`TYPED_SUPPORT`] (and, where it read another, the two hold [`TWO_WAY`] together, and
+/// a letter that overrules the reading in a field no check digit covers has
+/// [`NAME_OVERRIDE_SUPPORT`]) and
 /// the check digits then hold, the image is consistent with the form, and the report lists the
 /// characters taken from it ([`Flags::typed_over_read`]).
 pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
