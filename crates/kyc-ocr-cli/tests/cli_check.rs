@@ -225,14 +225,14 @@ fn newline_separated_mrz_and_month_first_dates() {
     );
 }
 
-/// A hard photo of an MRV-A visa (generator seed 10013, image 28) whose surname `WEISS` the
-/// recogniser reads as `VEISS`: `W` has 41% at that position.
+/// A hard photo of an MRV-B visa (generator seed 60001, image 44) whose given name `GUENTHER`
+/// the recogniser reads as `GUENTHEH`: `R` has 43% at that position.
 const LOOK_ALIKE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/check/look-alike-visa.jpg"
+    "/../../fixtures/check/look-alike-given-name.jpg"
 );
 
-fn check_image(surname: &str, extra: &[&str]) -> Output {
+fn check_image(given_names: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         LOOK_ALIKE,
         "--json",
@@ -240,9 +240,9 @@ fn check_image(surname: &str, extra: &[&str]) -> Output {
         "2026-01-01",
         "--allow-other-documents",
         "--surname",
-        surname,
+        "Koehler",
         "--given-names",
-        "Anna Lena",
+        given_names,
     ];
     args.extend_from_slice(extra);
     kyc(&args)
@@ -250,7 +250,7 @@ fn check_image(surname: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
-    let out = check_image("Weiss", &[]);
+    let out = check_image("Guenther Juergen", &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -263,19 +263,23 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
     assert_eq!(typed.len(), 1, "{typed:?}");
     assert_eq!(
         (&typed[0]["read"], &typed[0]["typed"], &typed[0]["line"]),
-        (&Value::from("V"), &Value::from("W"), &Value::from(0))
+        (&Value::from("H"), &Value::from("R"), &Value::from(0))
     );
     let percent = typed[0]["percent"].as_u64().expect("percent");
-    assert!((20..60).contains(&percent), "{percent}");
+    // Over the 30% a letter needs to overrule the reading in a name.
+    assert!((30..60).contains(&percent), "{percent}");
     // Its lines are large enough: a consistent check asks for no new image.
     assert!(v["capture_hint"].is_null(), "{}", v["capture_hint"]);
 
     // As read, the same form prompts; a typo the image does not support prompts either way.
-    for (surname, extra) in [("Weiss", &["--as-read"][..]), ("Zeiss", &[][..])] {
-        let out = check_image(surname, extra);
-        assert_eq!(out.status.code(), Some(1), "{surname} {extra:?}");
+    for (given, extra) in [
+        ("Guenther Juergen", &["--as-read"][..]),
+        ("Guenthez Juergen", &[][..]),
+    ] {
+        let out = check_image(given, extra);
+        assert_eq!(out.status.code(), Some(1), "{given} {extra:?}");
         let v = json_of(&out);
-        assert_eq!(v["verdict"], "prompt", "{surname} {extra:?}");
+        assert_eq!(v["verdict"], "prompt", "{given} {extra:?}");
         assert_eq!(v["flags"]["typed_over_read"], serde_json::json!([]));
     }
 }
