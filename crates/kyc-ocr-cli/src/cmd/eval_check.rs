@@ -49,6 +49,9 @@ pub struct CheckTally {
     /// The perturbed forms found consistent, with their image: `image: typed (true)` for a
     /// surname, `image: birth date D` for a date.
     pub wrongly_consistent: Vec<String>,
+    /// The holder's own forms that prompted, with their image and the fields that differed
+    /// (`image: surname, given_names`): where to look when tuning the check.
+    pub needless_prompts: Vec<String>,
 }
 
 impl CheckTally {
@@ -64,6 +67,8 @@ impl CheckTally {
         self.look_alike_consistent += o.look_alike_consistent;
         self.wrongly_consistent
             .extend(o.wrongly_consistent.iter().cloned());
+        self.needless_prompts
+            .extend(o.needless_prompts.iter().cloned());
     }
 
     pub fn summary(&self) -> Value {
@@ -151,7 +156,7 @@ pub fn check_document(
     if raw.parse(&opts).is_err() {
         raw.nationality = None;
     }
-    raw.parse(&opts).ok()?;
+    let holders = raw.parse(&opts).ok()?;
     let verdict = |form: &RawForm| -> Verdict {
         let Some(m) = read else {
             return Verdict::Unreadable;
@@ -165,10 +170,19 @@ pub fn check_document(
         items: 1,
         ..CheckTally::default()
     };
-    match verdict(&raw) {
-        Verdict::Consistent => t.truthful_consistent = 1,
-        Verdict::Unreadable => t.truthful_unreadable = 1,
-        _ => t.truthful_prompt = 1,
+    match read.map(|m| compare::check(m, &holders, &opts)) {
+        None => t.truthful_unreadable = 1,
+        Some(r) => match r.verdict {
+            Verdict::Consistent => t.truthful_consistent = 1,
+            Verdict::Unreadable => t.truthful_unreadable = 1,
+            _ => {
+                t.truthful_prompt = 1;
+                let fields: Vec<String> =
+                    r.mismatches.iter().map(|m| m.field.to_string()).collect();
+                t.needless_prompts
+                    .push(format!("{name}: {}", fields.join(", ")));
+            }
+        },
     }
     let s = seed(name);
     let with = |at: usize, c: char| -> String {
@@ -267,6 +281,7 @@ mod tests {
         let read = kyc_ocr::mrz::parse_lines(&misread, &ParseOptions::default()).unwrap();
         let t = check_document(Some(&read), &truth, "a.jpg").unwrap();
         assert_eq!((t.truthful_consistent, t.truthful_prompt), (0, 1));
+        assert_eq!(t.needless_prompts, ["a.jpg: surname"]);
         let t = check_document(None, &truth, "a.jpg").unwrap();
         assert_eq!(t.truthful_unreadable, 1);
     }
