@@ -173,17 +173,17 @@ fn text_stages(c: &mut Criterion) {
             log_prob: 0.35f32.ln(),
         },
     ];
-    // A surname read with a look-alike (X for K at 65%, K at 35%): the check reads the zone again
+    // A surname read with a look-alike (X for K at 55%, K at 45%): the check reads the zone again
     // with the typed values, which the image supports.
     let mut look_alike = readings_of(&TD3);
     look_alike[0].positions[8] = vec![
         CharCandidate {
             ch: 'X',
-            log_prob: 0.65f32.ln(),
+            log_prob: 0.55f32.ln(),
         },
         CharCandidate {
             ch: 'K',
-            log_prob: 0.35f32.ln(),
+            log_prob: 0.45f32.ln(),
         },
     ];
     let form = RawForm {

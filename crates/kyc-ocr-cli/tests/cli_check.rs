@@ -239,6 +239,9 @@ fn check_image(given_names: &str, extra: &[&str]) -> Output {
         "--today",
         "2026-01-01",
         "--allow-other-documents",
+        // The float build everywhere: the 8-bit one, where this CPU runs it, reads the name right.
+        "--precision",
+        "f32",
         "--surname",
         "Koehler",
         "--given-names",
@@ -266,8 +269,8 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
         (&Value::from("H"), &Value::from("R"), &Value::from(0))
     );
     let percent = typed[0]["percent"].as_u64().expect("percent");
-    // Over the 30% a letter needs to overrule the reading in a name.
-    assert!((30..60).contains(&percent), "{percent}");
+    // Over the 40% a letter needs to overrule the reading in a name.
+    assert!((40..60).contains(&percent), "{percent}");
     // Its lines are large enough: a consistent check asks for no new image.
     assert!(v["capture_hint"].is_null(), "{}", v["capture_hint"]);
 

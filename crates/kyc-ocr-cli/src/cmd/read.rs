@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use kyc_ocr::engine::{DetectorUse, Engine, EngineParams, ReadOutput};
+use kyc_ocr::engine::{DetectorUse, Engine, EngineParams, Precision, ReadOutput};
 use serde_json::{json, Value};
 
 use crate::cmd::parse;
@@ -36,6 +36,10 @@ pub struct EngineFlags {
     /// Recogniser model file to use instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Which build of the built-in recogniser runs: int8 where this CPU computes 8-bit products
+    /// exactly (AVX-512 VNNI, aarch64) and f32 elsewhere (auto), or always one of them.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
+    pub precision: PrecisionArg,
     /// Classical localiser only: never run the learned MRZ detector (to measure what it adds).
     #[arg(long)]
     pub no_detector: bool,
@@ -48,11 +52,25 @@ pub struct EngineFlags {
     pub no_second_look: bool,
 }
 
+/// `--precision`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    #[default]
+    Auto,
+    F32,
+    Int8,
+}
+
 impl EngineFlags {
     /// The engine parameters these flags ask for; the rest are the defaults.
     pub(crate) fn params(&self) -> EngineParams {
         EngineParams {
             model_path: self.model.clone(),
+            precision: match self.precision {
+                PrecisionArg::Auto => Precision::Auto,
+                PrecisionArg::F32 => Precision::Float32,
+                PrecisionArg::Int8 => Precision::Int8,
+            },
             detector_path: self.detector_model.clone(),
             detector: if self.no_detector {
                 DetectorUse::Off

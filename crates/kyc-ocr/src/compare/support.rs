@@ -34,11 +34,14 @@ pub const TYPED_SUPPORT: f32 = 0.2;
 pub const TWO_WAY: f32 = 0.8;
 
 /// The least probability a typed letter needs to overrule the one read in a name, nationality or
-/// sex. No check digit covers those fields, so nothing after this confirms the typed letter. On 500 hard generator
-/// documents the stage-5 recogniser gave a look-alike (`LE GOFE` typed for `LE GOFF`, the last
-/// F half under glare) 28% at 20% typed support; at 30% it prompts, and every holder's own form
-/// that passed before still passes (one real held-out zone, `kyc-ocr eval --check`, now prompts).
-pub const NAME_OVERRIDE_SUPPORT: f32 = 0.3;
+/// sex. No check digit covers those fields, so nothing after this confirms the typed letter. On
+/// 500 hard generator documents (`kyc-ocr eval --check`) a look-alike form (`LE GOFE` typed for
+/// `LE GOFF`, the last F half under glare) has E at 28% from the float recogniser and 34% from
+/// the 8-bit one, and passed the 20% typed support; at 40% it prompts with a margin, for one
+/// needless prompt more on those documents (float; none with 8 bits) than at 30%. The same
+/// doubt on a real held-out zone (`JENNIFER` read `JFNNIFER` on a binarised crop, E at 28%)
+/// prompts too: the image does not say which letter it is.
+pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 
 /// Typed name spellings tried at most (splits of a full name times transliteration variants).
 const MAX_SPELLINGS: usize = 1024;
@@ -373,8 +376,8 @@ mod tests {
 
     #[test]
     fn a_look_alike_the_image_supports_takes_the_typed_letter() {
-        // ERIKSSON's K read as X at 65%, K at 35%: the name reads ERIXSSON.
-        let m = read(&[(0, 8, &[('X', 0.65), ('K', 0.35)])]);
+        // ERIKSSON's K read as X at 55%, K at 45%: the name reads ERIXSSON.
+        let m = read(&[(0, 8, &[('X', 0.55), ('K', 0.45)])]);
         assert_eq!(m.fields.surname.value, "ERIXSSON");
         let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
@@ -388,7 +391,7 @@ mod tests {
                 t[0].typed,
                 t[0].percent
             ),
-            (0, 8, 'X', 'K', 35)
+            (0, 8, 'X', 'K', 45)
         );
         // Switched off, the zone is checked as read.
         let as_read = CheckOptions {
@@ -401,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_full_name_in_either_order_finds_its_supported_spelling() {
-        let m = read(&[(0, 8, &[('X', 0.65), ('K', 0.35)])]);
+        let m = read(&[(0, 8, &[('X', 0.55), ('K', 0.45)])]);
         for name in [
             "Anna Maria Eriksson",
             "ERIKSSON, Anna Maria",
@@ -422,14 +425,14 @@ mod tests {
     #[test]
     fn a_typo_the_image_does_not_support_still_prompts() {
         // The same doubt, but the customer typed ERIPSSON: P has no support there.
-        let m = read(&[(0, 8, &[('X', 0.65), ('K', 0.35)])]);
+        let m = read(&[(0, 8, &[('X', 0.55), ('K', 0.45)])]);
         let r = check(&m, &form("Eripsson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Prompt);
         assert!(r.flags.typed_over_read.is_empty());
         // Under the threshold: K at 5% is not support, nor at 15% (a look-alike's usual share
-        // on a blurred capture). At 25% K has the support of a typed character, but not enough
-        // to overrule the letter read in a name, which no check digit confirms.
-        for k in [0.05, 0.15, 0.25] {
+        // on a blurred capture). At 25% and 35% K has the support of a typed character, but not
+        // enough to overrule the letter read in a name, which no check digit confirms.
+        for k in [0.05, 0.15, 0.25, 0.35] {
             let m = read(&[(0, 8, &[('X', 1.0 - k), ('K', k)])]);
             let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
             assert_eq!(r.verdict, Verdict::Prompt, "K at {k}");
@@ -446,7 +449,7 @@ mod tests {
         let r = check(&m, &form("Hriksson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Prompt);
         // Torn between two letters, the typed one is supported.
-        let m = read(&[(0, 5, &[('N', 0.62), ('E', 0.33)])]);
+        let m = read(&[(0, 5, &[('N', 0.52), ('E', 0.43)])]);
         let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
     }
@@ -466,7 +469,7 @@ mod tests {
 
     #[test]
     fn odd_typed_names_on_a_doubtful_reading() {
-        let m = read(&[(0, 8, &[('X', 0.65), ('K', 0.35)])]);
+        let m = read(&[(0, 8, &[('X', 0.55), ('K', 0.45)])]);
         let long = "Eriksson ".repeat(40);
         // (typed surname, verdict; None where the form itself is refused)
         let cases = [

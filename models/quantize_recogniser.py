@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Quantizes the recogniser's convolutions to 8 bits for the engine (`models/mrz-rec-int8.onnx`).
+
+    python3 models/quantize_recogniser.py            # models/mrz-rec.onnx -> models/mrz-rec-int8.onnx
+
+The float model (`mrz-rec.onnx`) stays the training master: fine-tunes start from it
+(`--init-onnx`). This script derives the file the engine embeds from it:
+
+- Convolutions 2-6 get int8 weights, one scale per output channel, and their inputs are
+  quantized to uint8 per call (onnxruntime's `quantize_dynamic`, DynamicQuantizeLinear +
+  ConvInteger). They are about 95% of the recogniser's time in rten, and rten runs uint8 x int8
+  products four to a lane (AVX-512 VNNI) where float runs one.
+- Weights are held to 7 bits (`reduce_range`): on x86 CPUs without VNNI, rten's AVX2 kernel adds
+  pairs of uint8 x int8 products in 16 bits, which 8-bit weights can overflow.
+- The first convolution stays float: one input channel (9 products per output), where the
+  paper/ink contrast of a faint line is worth its full precision and the time is small.
+- Padding becomes an explicit float Pad (value 0) before each convolution. rten 0.26 pads a
+  ConvInteger's input with the integer 0, not with the input's zero point, so the border columns
+  and rows (a third of the rows at height 4) would read as strongly negative. A float 0 quantizes
+  exactly to the zero point, so the padded graph means what the float one means.
+
+It then checks the result with onnxruntime against the float model on the held-out real crops
+and writes `mrz-rec-int8.json` with the figures. The end-to-end figures are `kyc-ocr eval`'s
+(models/README.md).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "models"))
+
+
+def explicit_padding(model):
+    """Moves every Conv's `pads` into a float Pad node in front of it."""
+    g = model.graph
+    nodes = []
+    for n in g.node:
+        if n.op_type == "Conv":
+            attr = next((a for a in n.attribute if a.name == "pads"), None)
+            pads = list(attr.ints) if attr is not None else [0, 0, 0, 0]
+            if any(pads):
+                top, left, bottom, right = pads
+                name = n.name + "_pads"
+                g.initializer.append(numpy_helper.from_array(
+                    np.array([0, 0, top, left, 0, 0, bottom, right], np.int64), name))
+                padded = n.name.strip("/").replace("/", "_") + "_padded_input"
+                nodes.append(helper.make_node("Pad", [n.input[0], name], [padded], mode="constant",
+                                              name=n.name + "_pad"))
+                n.input[0] = padded
+                del attr.ints[:]
+                attr.ints.extend([0, 0, 0, 0])
+        nodes.append(n)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
+
+
+def sha256(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--src", default=os.path.join(REPO_ROOT, "models", "mrz-rec.onnx"))
+    ap.add_argument("--out", default=os.path.join(REPO_ROOT, "models", "mrz-rec-int8.onnx"))
+    ap.add_argument("--real-dir", default=os.path.join(REPO_ROOT, "..", "shared", "data", "mrz-lines-real"))
+    args = ap.parse_args()
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import onnxruntime
+
+    padded = args.out + ".padded.tmp"
+    onnx.save(explicit_padding(onnx.load(args.src)), padded)
+    convs = [n.name for n in onnx.load(padded).graph.node if n.op_type == "Conv"]
+    quantize_dynamic(padded, args.out, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
+                     per_channel=True, reduce_range=True, nodes_to_exclude=convs[:1])
+    os.remove(padded)
+    ops = sorted({n.op_type for n in onnx.load(args.out).graph.node})
+
+    # The same held-out real crops as train_recogniser.py's metrics, through onnxruntime.
+    import render_lines as RL
+    import train_recogniser as TR
+
+    real = RL.load_real(args.real_dir) if os.path.isdir(args.real_dir) else []
+    _, real_val = TR.split_real(real)
+    res = {}
+    for name, path in (("float", args.src), ("int8", args.out)):
+        res[name] = TR.evaluate(TR.onnx_fn(path), real_val, None)["real_heldout"]
+    meta = {
+        "model_file": os.path.basename(args.out),
+        "quantized_from": {"file": os.path.basename(args.src), "sha256": sha256(args.src)},
+        "method": "onnxruntime.quantization.quantize_dynamic(weight_type=QInt8, op_types_to_quantize=[Conv], "
+                  "per_channel=True, reduce_range=True, nodes_to_exclude=[first Conv]) after moving every Conv's "
+                  "padding into a float Pad node",
+        "onnxruntime": onnxruntime.__version__,
+        "ops": ops,
+        "contract": "as mrz-rec.json: input line_image [N, 1, 32, W] float32, output log_probs [T, N, 38]",
+        "bytes": os.path.getsize(args.out),
+        "real_heldout_onnxruntime": {k: {m: v[m] for m in ("lines", "line_exact_pct", "cer_pct")}
+                                     for k, v in res.items()},
+    }
+    json.dump(meta, open(os.path.splitext(args.out)[0] + ".json", "w"), indent=2)
+    print(json.dumps(meta, indent=2))
+
+
+if __name__ == "__main__":
+    main()
