@@ -5,9 +5,9 @@
 //!
 //! Each image is scaled to the model's height of 32 (aspect kept) and all go in one batch, as the
 //! engine packs them; without images, a batch of two 800-pixel-wide striped lines (a 44-character
-//! line is about 800 pixels wide) stands in. For the 8-bit model only the timing of a batch of
-//! two or more means anything: rten 0.26's ConvInteger is wrong for such batches (the engine runs
-//! one line at a time).
+//! line is about 800 pixels wide) stands in. With the 8-bit model and two or more lines, only
+//! the timing is meaningful: rten 0.26's ConvInteger gives wrong outputs for such batches, which
+//! is why the engine runs one line at a time.
 
 use std::error::Error;
 use std::sync::Arc;

@@ -150,38 +150,8 @@ impl RtenModel {
             pool,
         })
     }
-}
 
-impl LineModel for RtenModel {
-    /// Runs each line of the batch on its own and stacks the outputs. rten 0.26's ConvInteger
-    /// (the 8-bit convolutions of `mrz-rec-int8.onnx`) is wrong for a batch of more than one:
-    /// it then packs the kernel once for all items and loses the zero-point correction. Batching
-    /// saved only that packing: every line is still its own matrix product.
-    fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError> {
-        let n = input.size(0);
-        if n <= 1 {
-            return self.run_batch(input);
-        }
-        let mut out: Option<NdTensor<f32, 3>> = None;
-        for i in 0..n {
-            let one = self.run_batch(input.slice(i..i + 1).to_tensor())?;
-            let [t, _, c] = one.shape();
-            let all = out.get_or_insert_with(|| NdTensor::zeros([t, n, c]));
-            if all.size(0) != t || all.size(2) != c {
-                return Err(RecogniseError::new(
-                    RecogniseErrorKind::Run,
-                    "recogniser output shape differs between the lines of one batch",
-                    None,
-                ));
-            }
-            all.slice_mut((.., i, ..))
-                .copy_from(&one.slice((.., 0, ..)));
-        }
-        Ok(out.unwrap_or_else(|| NdTensor::zeros([0, 0, ALPHABET.len() + 1])))
-    }
-}
-
-impl RtenModel {
+    /// One run of the model on `input` as it is.
     fn run_batch(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError> {
         let run_err = |e: Box<dyn std::error::Error + Send + Sync>| {
             RecogniseError::new(
@@ -211,6 +181,36 @@ impl RtenModel {
             )
         })?;
         Ok(out)
+    }
+}
+
+impl LineModel for RtenModel {
+    /// Runs each line of the batch on its own and stacks the outputs along the batch axis. rten
+    /// 0.26's ConvInteger (the 8-bit convolutions of `mrz-rec-int8.onnx`) gives wrong results for
+    /// a batch of more than one (checked against onnxruntime on a one-convolution graph), and
+    /// batching saved little: each line is its own matrix product either way.
+    fn run(&self, input: NdTensor<f32, 4>) -> Result<NdTensor<f32, 3>, RecogniseError> {
+        let n = input.size(0);
+        if n <= 1 {
+            return self.run_batch(input);
+        }
+        let outs = (0..n)
+            .map(|i| self.run_batch(input.slice(i..i + 1).to_tensor()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let [t, _, c] = outs[0].shape();
+        if outs.iter().any(|o| o.shape() != [t, 1, c]) {
+            return Err(RecogniseError::new(
+                RecogniseErrorKind::Run,
+                "recogniser output shape differs between the lines of one batch",
+                None,
+            ));
+        }
+        let mut all = NdTensor::zeros([t, n, c]);
+        for (i, one) in outs.iter().enumerate() {
+            all.slice_mut((.., i, ..))
+                .copy_from(&one.slice((.., 0, ..)));
+        }
+        Ok(all)
     }
 }
 
