@@ -338,39 +338,59 @@ pub(crate) fn downscale(grey: &GrayImage, w: u32, h: u32) -> GrayImage {
     let (sw, sh, w, h) = (sw as usize, sh as usize, w as usize, h as usize);
     let hx = AreaWeights::new(sw, w);
     let hy = AreaWeights::new(sh, h);
-    // Horizontal pass into 16-bit fixed point (weights sum to 256 per output pixel).
-    let mut mid = vec![0u16; w * sh];
-    for (row, out) in src.chunks_exact(sw).zip(mid.chunks_exact_mut(w)) {
-        for (o, (&start, ws)) in out
-            .iter_mut()
-            .zip(hx.starts.iter().zip(hx.weights.chunks_exact(hx.taps)))
-        {
-            let px = &row[start..start + hx.taps];
-            let acc: u32 = px.iter().zip(ws).map(|(&p, &wt)| u32::from(p) * wt).sum();
-            *o = acc.min(u32::from(u16::MAX)) as u16;
-        }
-    }
-    // Vertical pass: rows of `mid` weighted and summed, then back to 8 bits.
-    let mut acc = vec![0u32; w];
+    // Vertical pass first, on whole rows (straight slices the compiler vectorises), into 16-bit
+    // fixed point: weights sum to 256, so a sum is at most 255 * 256 and fits. The horizontal
+    // pass, which has to gather, then runs on the fewer output rows.
+    let mut mid = vec![0u16; sw];
     let mut out = vec![0u8; w * h];
-    for (y, &start) in hy.starts.iter().enumerate() {
-        acc.iter_mut().for_each(|a| *a = 0);
-        let ws = &hy.weights[y * hy.taps..(y + 1) * hy.taps];
+    for (y, (&start, ws)) in hy
+        .starts
+        .iter()
+        .zip(hy.weights.chunks_exact(hy.taps))
+        .enumerate()
+    {
+        mid.iter_mut().for_each(|m| *m = 0);
         for (k, &wt) in ws.iter().enumerate() {
             if wt == 0 {
                 continue;
             }
-            let row = &mid[(start + k) * w..(start + k + 1) * w];
-            for (a, &v) in acc.iter_mut().zip(row) {
-                *a += u32::from(v) * wt;
+            let wt = wt as u16;
+            let row = &src[(start + k) * sw..(start + k + 1) * sw];
+            for (m, &p) in mid.iter_mut().zip(row) {
+                *m += u16::from(p) * wt;
             }
         }
-        for (o, &a) in out[y * w..(y + 1) * w].iter_mut().zip(&acc) {
-            *o = ((a + 32768) >> 16).min(255) as u8;
+        // Horizontal pass: the same weights along the row, then back to 8 bits. The tap counts of
+        // the usual scales get their own loop with the taps unrolled.
+        let out_row = &mut out[y * w..(y + 1) * w];
+        match hx.taps {
+            2 => horizontal_taps::<2>(&mid, &hx, out_row),
+            3 => horizontal_taps::<3>(&mid, &hx, out_row),
+            4 => horizontal_taps::<4>(&mid, &hx, out_row),
+            5 => horizontal_taps::<5>(&mid, &hx, out_row),
+            6 => horizontal_taps::<6>(&mid, &hx, out_row),
+            _ => horizontal_taps::<0>(&mid, &hx, out_row),
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out)
         .unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+}
+
+/// One output row of [`downscale`]'s horizontal pass with `N` taps per output pixel (`N = 0`: any
+/// number, from `weights`).
+fn horizontal_taps<const N: usize>(mid: &[u16], weights: &AreaWeights, out: &mut [u8]) {
+    let taps = if N == 0 { weights.taps } else { N };
+    debug_assert_eq!(taps, weights.taps);
+    for (o, (&start, ws)) in out.iter_mut().zip(
+        weights
+            .starts
+            .iter()
+            .zip(weights.weights.chunks_exact(taps)),
+    ) {
+        let px = &mid[start..start + taps];
+        let acc: u32 = px.iter().zip(ws).map(|(&p, &wt)| u32::from(p) * wt).sum();
+        *o = ((acc + 32768) >> 16).min(255) as u8;
+    }
 }
 
 /// Area-averaging weights from `src` cells to fewer `dst` cells, in a flat table with the same
@@ -462,37 +482,78 @@ fn binarise(grey: &GrayImage, ink: &Ink) -> GrayImage {
     };
     let (w, h) = grey.dimensions();
     let (wu, hu) = (w as usize, h as usize);
-    // Integral image for an O(1) local mean per pixel.
-    let mut integral = vec![0u32; (wu + 1) * (hu + 1)];
+    let src = grey.as_raw();
+    let stride = wu + 1;
+    // Integral image for an O(1) local mean per pixel: each row's prefix sum plus the row above.
+    // Wrapping arithmetic: a window's sum, below 2^32 itself, comes out exact from sums that
+    // wrapped, so no image size can overflow it.
+    let mut integral = vec![0u32; stride * (hu + 1)];
     for y in 0..hu {
-        let mut row = 0u32;
-        for x in 0..wu {
-            row += u32::from(grey.as_raw()[y * wu + x]);
-            integral[(y + 1) * (wu + 1) + x + 1] = integral[y * (wu + 1) + x + 1] + row;
+        let (above, below) = integral.split_at_mut((y + 1) * stride);
+        let above = &above[y * stride + 1..];
+        let mut run = 0u32;
+        for ((o, &a), &p) in below[1..stride].iter_mut().zip(above).zip(&src[y * wu..]) {
+            run = run.wrapping_add(u32::from(p));
+            *o = a.wrapping_add(run);
         }
     }
     // The radius spans a few strokes of the largest expected characters, so a character's own
     // ink does not pull the mean down enough to lose it.
     let r = (w.max(h) / 60).clamp(8, 24) as usize;
-    let mut out = GrayImage::new(w, h);
+    let (rel, abs) = (ink.rel, ink.abs);
+    // Darker than the neighbourhood by a fraction of its mean and a few grey levels (`n` pixels
+    // in the window, at most 49 x 49, so no product here overflows).
+    let is_ink = |p: u8, sum: u32, n: u32| {
+        let p = u32::from(p);
+        p * n * 100 < sum * rel && sum - p * n > abs * n
+    };
+    let window = |bottom: &[u32], top: &[u32], x0: usize, x1: usize| {
+        bottom[x1]
+            .wrapping_sub(bottom[x0])
+            .wrapping_sub(top[x1])
+            .wrapping_add(top[x0])
+    };
+    // Columns whose window the left or right edge cuts, and the rest.
+    let inner_start = r.min(wu);
+    let inner_end = wu.saturating_sub(r).max(inner_start);
+    let mut out = vec![0u8; wu * hu];
     for y in 0..hu {
         let y0 = y.saturating_sub(r);
         let y1 = (y + r + 1).min(hu);
-        for x in 0..wu {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(wu);
-            let sum = integral[y1 * (wu + 1) + x1] + integral[y0 * (wu + 1) + x0]
-                - integral[y0 * (wu + 1) + x1]
-                - integral[y1 * (wu + 1) + x0];
-            let n = ((y1 - y0) * (x1 - x0)) as u32;
-            let p = u32::from(grey.as_raw()[y * wu + x]);
-            // Darker than the neighbourhood by a fraction of its mean and a few grey levels.
-            if p * n * 100 < sum * ink.rel && (sum - p * n) > ink.abs * n {
-                out.put_pixel(x as u32, y as u32, Luma([255]));
+        let top = &integral[y0 * stride..(y0 + 1) * stride];
+        let bottom = &integral[y1 * stride..(y1 + 1) * stride];
+        let row = &src[y * wu..(y + 1) * wu];
+        let out_row = &mut out[y * wu..(y + 1) * wu];
+        let rows = (y1 - y0) as u32;
+        for x in (0..inner_start).chain(inner_end..wu) {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(wu));
+            let sum = window(bottom, top, x0, x1);
+            out_row[x] = if is_ink(row[x], sum, rows * (x1 - x0) as u32) {
+                255
+            } else {
+                0
+            };
+        }
+        if inner_end > inner_start {
+            // Full windows, as straight slices the compiler can vectorise.
+            let n = rows * (2 * r + 1) as u32;
+            let (lo, hi) = (inner_start - r, inner_start + r + 1);
+            let span = inner_end - inner_start;
+            let cols = bottom[hi..hi + span]
+                .iter()
+                .zip(&bottom[lo..lo + span])
+                .zip(top[hi..hi + span].iter().zip(&top[lo..lo + span]));
+            for ((o, &p), ((&bh, &bl), (&th, &tl))) in out_row[inner_start..inner_end]
+                .iter_mut()
+                .zip(&row[inner_start..inner_end])
+                .zip(cols)
+            {
+                let sum = bh.wrapping_sub(bl).wrapping_sub(th).wrapping_add(tl);
+                *o = if is_ink(p, sum, n) { 255 } else { 0 };
             }
         }
     }
-    out
+    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
 }
 
 /// 3x3 mean (edges use the pixels that exist).
@@ -520,68 +581,119 @@ fn box3(grey: &GrayImage) -> GrayImage {
 
 type Labels = image::ImageBuffer<Luma<u32>, Vec<u32>>;
 
-/// 8-connected components of the ink, with their moments, by a flood fill that accumulates as it
-/// labels (one pass; imageproc's labelling plus a second pass cost several times more).
+/// 8-connected components of the ink, with their moments. Works on runs of ink along each row:
+/// runs that touch a run of the row above (diagonals included) are joined in a union-find, and a
+/// run adds its moments in closed form, so no pixel is visited twice. Labels number the components
+/// in the raster order of their first pixel, as a flood fill from each unlabelled pixel would.
 fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
     #[derive(Clone, Default)]
     struct Acc {
-        n: u32,
-        sx: f64,
-        sy: f64,
-        sxx: f64,
-        syy: f64,
-        sxy: f64,
+        n: u64,
+        // Exact integer sums: converted once, they give the same moments as pixel-by-pixel sums.
+        sx: u64,
+        sy: u64,
+        sxx: u64,
+        syy: u64,
+        sxy: u64,
         x0: u32,
         x1: u32,
         y0: u32,
         y1: u32,
     }
+    /// Columns `x0..x1` of row `y`.
+    struct Run {
+        y: u32,
+        x0: u32,
+        x1: u32,
+    }
+    fn root(parent: &mut [u32], mut i: u32) -> u32 {
+        while parent[i as usize] != i {
+            let up = parent[parent[i as usize] as usize];
+            parent[i as usize] = up;
+            i = up;
+        }
+        i
+    }
     let (w, h) = binary.dimensions();
     let (wu, hu) = (w as usize, h as usize);
     let ink = binary.as_raw();
-    let mut lab = vec![0u32; wu * hu];
-    let mut accs: Vec<Acc> = vec![Acc::default()];
-    let mut stack: Vec<usize> = Vec::new();
-    for start in 0..wu * hu {
-        if ink[start] == 0 || lab[start] != 0 {
-            continue;
+    let mut runs: Vec<Run> = Vec::new();
+    let mut parent: Vec<u32> = Vec::new();
+    let mut above = 0..0;
+    for y in 0..hu {
+        let row = &ink[y * wu..(y + 1) * wu];
+        let first = runs.len();
+        let mut x = 0;
+        while x < wu {
+            if row[x] == 0 {
+                x += 1;
+                continue;
+            }
+            let x0 = x;
+            while x < wu && row[x] != 0 {
+                x += 1;
+            }
+            runs.push(Run {
+                y: y as u32,
+                x0: x0 as u32,
+                x1: x as u32,
+            });
+            parent.push((runs.len() - 1) as u32);
         }
-        let l = accs.len() as u32;
-        let (sx, sy) = ((start % wu) as u32, (start / wu) as u32);
-        let mut a = Acc {
-            x0: sx,
-            x1: sx,
-            y0: sy,
-            y1: sy,
-            ..Acc::default()
-        };
-        lab[start] = l;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % wu, i / wu);
-            let (xu, yu) = (x as u32, y as u32);
-            a.n += 1;
-            let (xf, yf) = (x as f64, y as f64);
-            a.sx += xf;
-            a.sy += yf;
-            a.sxx += xf * xf;
-            a.syy += yf * yf;
-            a.sxy += xf * yf;
-            a.x0 = a.x0.min(xu);
-            a.x1 = a.x1.max(xu);
-            a.y0 = a.y0.min(yu);
-            a.y1 = a.y1.max(yu);
-            for ny in y.saturating_sub(1)..=(y + 1).min(hu - 1) {
-                for nx in x.saturating_sub(1)..=(x + 1).min(wu - 1) {
-                    let j = ny * wu + nx;
-                    if ink[j] != 0 && lab[j] == 0 {
-                        lab[j] = l;
-                        stack.push(j);
-                    }
-                }
+        // Join each new run with the runs above it that it touches; the lower index is the root,
+        // so a component's root is its first run in raster order.
+        let mut k = above.start;
+        for i in first..runs.len() {
+            while k < above.end && runs[k].x1 < runs[i].x0 {
+                k += 1;
+            }
+            let mut j = k;
+            while j < above.end && runs[j].x0 <= runs[i].x1 {
+                let (a, b) = (root(&mut parent, i as u32), root(&mut parent, j as u32));
+                let (lo, hi) = (a.min(b), a.max(b));
+                parent[hi as usize] = lo;
+                j += 1;
             }
         }
-        accs.push(a);
+        above = first..runs.len();
+    }
+    // Labels 1.. in the order of each component's first run; moments per component.
+    let mut label_of_root = vec![0u32; runs.len()];
+    let mut accs: Vec<Acc> = vec![Acc::default()];
+    let mut lab = vec![0u32; wu * hu];
+    for i in 0..runs.len() {
+        let r = root(&mut parent, i as u32) as usize;
+        if label_of_root[r] == 0 {
+            label_of_root[r] = accs.len() as u32;
+            let run = &runs[r];
+            accs.push(Acc {
+                x0: run.x0,
+                x1: run.x1 - 1,
+                y0: run.y,
+                y1: run.y,
+                ..Acc::default()
+            });
+        }
+        let l = label_of_root[r];
+        let run = &runs[i];
+        let a = &mut accs[l as usize];
+        let (x0, x1, y) = (u64::from(run.x0), u64::from(run.x1), u64::from(run.y));
+        let n = x1 - x0;
+        // Sums of x and x^2 over x0..x1, from the sums up to each end.
+        let sum_sq = |m: u64| m * (m + 1) * (2 * m + 1) / 6;
+        let sx = (x0 + x1 - 1) * n / 2;
+        let sxx = sum_sq(x1 - 1) - if x0 > 0 { sum_sq(x0 - 1) } else { 0 };
+        a.n += n;
+        a.sx += sx;
+        a.sy += y * n;
+        a.sxx += sxx;
+        a.syy += y * y * n;
+        a.sxy += y * sx;
+        a.x0 = a.x0.min(run.x0);
+        a.x1 = a.x1.max(run.x1 - 1);
+        a.y0 = a.y0.min(run.y);
+        a.y1 = a.y1.max(run.y);
+        lab[run.y as usize * wu + run.x0 as usize..run.y as usize * wu + run.x1 as usize].fill(l);
     }
     let labels = Labels::from_raw(w, h, lab).unwrap_or_else(|| Labels::new(w, h));
     let max_size = (binary.width().max(binary.height()) / 12) as f32;
@@ -590,8 +702,8 @@ fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
         .enumerate()
         .filter(|(_, a)| a.n >= 4)
         .filter_map(|(label, a)| {
-            let n = f64::from(a.n);
-            let (mx, my) = (a.sx / n, a.sy / n);
+            let n = a.n as f64;
+            let (mx, my) = (a.sx as f64 / n, a.sy as f64 / n);
             let size = ((a.x1 - a.x0 + 1).max(a.y1 - a.y0 + 1)) as f32;
             let fill = a.n as f32 / ((a.x1 - a.x0 + 1) * (a.y1 - a.y0 + 1)) as f32;
             // Characters are thin strokes of bounded size: big filled regions and specks are not.
@@ -600,9 +712,9 @@ fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
             }
             Some(Blob {
                 c: Point::new(mx as f32, my as f32),
-                sxx: (a.sxx / n - mx * mx) as f32,
-                syy: (a.syy / n - my * my) as f32,
-                sxy: (a.sxy / n - mx * my) as f32,
+                sxx: (a.sxx as f64 / n - mx * mx) as f32,
+                syy: (a.syy as f64 / n - my * my) as f32,
+                sxy: (a.sxy as f64 / n - mx * my) as f32,
                 size,
                 label: label as u32,
                 bbox: [a.x0, a.y0, a.x1, a.y1],
@@ -1575,6 +1687,105 @@ mod tests {
     }
 
     #[test]
+    fn downscale_is_the_weighted_sum_over_both_axes() {
+        // The two separable passes against the weights applied to each input pixel at once.
+        for (sw, sh, w, h) in [
+            (1280, 960, 800, 600),
+            (37, 23, 10, 7),
+            (9, 50, 9, 13),
+            (640, 3, 3, 1),
+        ] {
+            let img = speckled(sw, sh, sw ^ sh);
+            let got = downscale(&img, w, h);
+            let (hx, hy) = (
+                AreaWeights::new(sw as usize, w as usize),
+                AreaWeights::new(sh as usize, h as usize),
+            );
+            for (x, y, p) in got.enumerate_pixels() {
+                let (x, y) = (x as usize, y as usize);
+                let mut acc = 0u64;
+                for ky in 0..hy.taps {
+                    for kx in 0..hx.taps {
+                        let wt = hy.weights[y * hy.taps + ky] * hx.weights[x * hx.taps + kx];
+                        let (sx, sy) = (hx.starts[x] + kx, hy.starts[y] + ky);
+                        acc += u64::from(wt) * u64::from(img.get_pixel(sx as u32, sy as u32)[0]);
+                    }
+                }
+                let want = ((acc + 32768) >> 16) as u8;
+                assert_eq!(p[0], want, "{sw}x{sh} to {w}x{h} at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn blobs_match_a_flood_fill_of_the_ink() {
+        for (w, h, seed) in [(1, 1, 1), (7, 1, 2), (1, 9, 3), (40, 30, 4), (203, 77, 5)] {
+            let img = speckled(w, h, seed);
+            // A fine threshold on the noise gives many touching and diagonal-only components.
+            let binary = GrayImage::from_fn(w, h, |x, y| {
+                Luma([if img.get_pixel(x, y)[0] % 3 == 0 {
+                    255
+                } else {
+                    0
+                }])
+            });
+            let (found, labels) = blobs(&binary);
+            // Reference labels: a flood fill from each unlabelled ink pixel in raster order.
+            let (wi, hi) = (i64::from(w), i64::from(h));
+            let mut want = vec![0u32; (w * h) as usize];
+            let mut next = 0;
+            for start in 0..(w * h) as usize {
+                if binary.as_raw()[start] == 0 || want[start] != 0 {
+                    continue;
+                }
+                next += 1;
+                want[start] = next;
+                let mut stack = vec![start];
+                while let Some(i) = stack.pop() {
+                    let (x, y) = ((i % w as usize) as i64, (i / w as usize) as i64);
+                    for (dx, dy) in (-1..=1).flat_map(|dy| (-1..=1).map(move |dx| (dx, dy))) {
+                        let (nx, ny) = (x + dx, y + dy);
+                        let j = (ny * wi + nx) as usize;
+                        if (0..wi).contains(&nx)
+                            && (0..hi).contains(&ny)
+                            && binary.as_raw()[j] != 0
+                            && want[j] == 0
+                        {
+                            want[j] = next;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+            assert_eq!(labels.as_raw(), &want, "{w}x{h}");
+            for b in &found {
+                let pixels: Vec<(f64, f64)> = labels
+                    .enumerate_pixels()
+                    .filter(|p| p.2[0] == b.label)
+                    .map(|(x, y, _)| (f64::from(x), f64::from(y)))
+                    .collect();
+                let n = pixels.len() as f64;
+                let mx = pixels.iter().map(|p| p.0).sum::<f64>() / n;
+                let my = pixels.iter().map(|p| p.1).sum::<f64>() / n;
+                let var = |f: &dyn Fn(&(f64, f64)) -> f64| pixels.iter().map(f).sum::<f64>() / n;
+                assert!(
+                    (f64::from(b.c.x) - mx).abs() < 1e-3 && (f64::from(b.c.y) - my).abs() < 1e-3
+                );
+                assert!((f64::from(b.sxx) - var(&|p| (p.0 - mx).powi(2))).abs() < 1e-2);
+                assert!((f64::from(b.syy) - var(&|p| (p.1 - my).powi(2))).abs() < 1e-2);
+                assert!((f64::from(b.sxy) - var(&|p| (p.0 - mx) * (p.1 - my))).abs() < 1e-2);
+                let xs = pixels.iter().map(|p| p.0 as u32);
+                let ys = pixels.iter().map(|p| p.1 as u32);
+                let bbox = [xs.clone().min(), ys.clone().min(), xs.max(), ys.max()];
+                assert_eq!(bbox.map(Option::unwrap), b.bbox);
+            }
+            if w * h > 10_000 {
+                assert!(found.len() > 5, "{w}x{h}: {} blobs", found.len());
+            }
+        }
+    }
+
+    #[test]
     fn fainter_passes_find_fainter_ink() {
         // (paper, stroke grey level, pass, whether the stroke is ink)
         let cases = [
@@ -1600,6 +1811,66 @@ mod tests {
                 "{paper} {stroke} pass {pass}"
             );
             assert_eq!(bin.get_pixel(5, 5)[0], 0, "paper is not ink");
+        }
+    }
+
+    /// A textured test image: a deterministic pseudo-random field over a gradient, so that every
+    /// pass finds some ink and some paper.
+    fn speckled(w: u32, h: u32, seed: u32) -> GrayImage {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        GrayImage::from_fn(w, h, |x, y| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let base = 60 + (x * 120 / w.max(1)) + (y * 60 / h.max(1));
+            Luma([(base + state % 40) as u8])
+        })
+    }
+
+    #[test]
+    fn binarise_matches_the_window_mean_pixel_by_pixel() {
+        // Sizes below, at and above the window (radius 8 here: 17 pixels across), and a wide one.
+        for (w, h) in [
+            (1, 1),
+            (5, 40),
+            (16, 17),
+            (17, 18),
+            (18, 3),
+            (61, 37),
+            (300, 20),
+        ] {
+            for (pass, ink) in Ink::PASSES.iter().enumerate() {
+                let img = speckled(w, h, w * 31 + h + pass as u32);
+                let got = binarise(&img, ink);
+                let grey = if ink.smooth { box3(&img) } else { img.clone() };
+                let r = (w.max(h) / 60).clamp(8, 24) as i64;
+                let mut ink_pixels = 0;
+                for (x, y, p) in grey.enumerate_pixels() {
+                    let (mut sum, mut n) = (0u32, 0u32);
+                    for yy in (i64::from(y) - r).max(0)..=(i64::from(y) + r).min(i64::from(h) - 1) {
+                        for xx in
+                            (i64::from(x) - r).max(0)..=(i64::from(x) + r).min(i64::from(w) - 1)
+                        {
+                            sum += u32::from(grey.get_pixel(xx as u32, yy as u32)[0]);
+                            n += 1;
+                        }
+                    }
+                    let p = u32::from(p[0]);
+                    let want = p * n * 100 < sum * ink.rel && sum - p * n > ink.abs * n;
+                    ink_pixels += usize::from(want);
+                    assert_eq!(
+                        got.get_pixel(x, y)[0] == 255,
+                        want,
+                        "{w}x{h} pass {pass} at {x},{y}"
+                    );
+                }
+                if w * h > 1000 {
+                    assert!(
+                        ink_pixels > 0 && ink_pixels < (w * h) as usize,
+                        "{w}x{h} pass {pass}"
+                    );
+                }
+            }
         }
     }
 
