@@ -14,10 +14,13 @@ The float model (`mrz-rec.onnx`) stays the training master: fine-tunes start fro
   pairs of uint8 x int8 products in 16 bits, which 8-bit weights can overflow.
 - The first convolution stays float: one input channel (9 products per output), where the
   paper/ink contrast of a faint line is worth its full precision and the time is small.
-- Padding becomes an explicit float Pad (value 0) before each convolution. rten 0.26 pads a
-  ConvInteger's input with the integer 0, not with the input's zero point, so the border columns
-  and rows (a third of the rows at height 4) would read as strongly negative. A float 0 quantizes
-  exactly to the zero point, so the padded graph means what the float one means.
+- Padding becomes an explicit Pad before each convolution. rten 0.26 pads a ConvInteger's input
+  with the integer 0, not with the input's zero point, so the border columns and rows (a third of
+  the rows at height 4) would read as strongly negative. The Pad comes after the quantization and
+  pads the uint8 input with its own zero point (the float 0 it stands for): DynamicQuantizeLinear
+  always takes 0 into its range, so its scale and zero point are those of the padded input, and
+  the graph computes exactly what a float Pad before it would. rten then quantizes and pads fewer
+  bytes: a 44-character line took 3.8 ms instead of 4.4 (`examples/profile_recogniser.rs`).
 
 It then checks the result with onnxruntime against the float model on the held-out real crops
 and writes `mrz-rec-int8.json` with the figures. The end-to-end figures are `kyc-ocr eval`'s
@@ -63,6 +66,44 @@ def explicit_padding(model):
     return model
 
 
+def pad_after_quantizing(model):
+    """Turns each `Pad (float 0) -> DynamicQuantizeLinear` into `DynamicQuantizeLinear -> Pad
+    (uint8, the zero point)`, which gives the same bytes (see the module docstring)."""
+    g = model.graph
+    made_by = {o: n for n in g.node for o in n.output}
+    readers = {}
+    for n in g.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    for quant in [n for n in g.node if n.op_type == "DynamicQuantizeLinear"]:
+        pad = made_by.get(quant.input[0])
+        if pad is None or pad.op_type != "Pad" or len(readers[pad.output[0]]) != 1:
+            continue
+        unpadded, pads = pad.input[0], pad.input[1]
+        quantized = quant.output[0]
+        quant.input[0] = unpadded
+        quant.output[0] = quantized + "_unpadded"
+        del pad.input[:]
+        pad.input.extend([quant.output[0], pads, quant.output[2]])
+        del pad.output[:]
+        pad.output.extend([quantized])
+    # Each Pad now reads its quantizer's outputs: put the nodes back in dependency order.
+    ready = {i.name for i in g.initializer} | {i.name for i in g.input}
+    ordered, waiting = [], list(g.node)
+    while waiting:
+        runnable = [n for n in waiting if all(i == "" or i in ready for i in n.input)]
+        if not runnable:
+            raise ValueError("the graph has a cycle")
+        for n in runnable:
+            ordered.append(n)
+            ready.update(n.output)
+            waiting.remove(n)
+    del g.node[:]
+    g.node.extend(ordered)
+    onnx.checker.check_model(model)
+    return model
+
+
 def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -83,6 +124,7 @@ def main():
     quantize_dynamic(padded, args.out, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
                      per_channel=True, reduce_range=True, nodes_to_exclude=convs[:1])
     os.remove(padded)
+    onnx.save(pad_after_quantizing(onnx.load(args.out)), args.out)
     ops = sorted({n.op_type for n in onnx.load(args.out).graph.node})
 
     # The same held-out real crops as train_recogniser.py's metrics, through onnxruntime.
@@ -99,7 +141,8 @@ def main():
         "quantized_from": {"file": os.path.basename(args.src), "sha256": sha256(args.src)},
         "method": "onnxruntime.quantization.quantize_dynamic(weight_type=QInt8, op_types_to_quantize=[Conv], "
                   "per_channel=True, reduce_range=True, nodes_to_exclude=[first Conv]) after moving every Conv's "
-                  "padding into a float Pad node",
+                  "padding into a float Pad node; then each Pad moved after its DynamicQuantizeLinear, padding "
+                  "the uint8 input with its zero point",
         "onnxruntime": onnxruntime.__version__,
         "ops": ops,
         "contract": "as mrz-rec.json: input line_image [N, 1, 32, W] float32, output log_probs [T, N, 38]",

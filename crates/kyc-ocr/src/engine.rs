@@ -18,8 +18,9 @@ use crate::rectify::{self, LineImage};
 /// The recogniser trained by `models/train_recogniser.py`, embedded so that a fresh install
 /// needs no model file.
 static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/mrz-rec.onnx");
-/// The same recogniser with 8-bit convolutions (`models/quantize_recogniser.py`): about a fifth
-/// less time per line (`recognise/line_44`) where rten runs 8-bit products exactly.
+/// The same recogniser with 8-bit convolutions (`models/quantize_recogniser.py`): about a third
+/// less time per line than the float build (`examples/profile_recogniser.rs`) where rten runs
+/// 8-bit products exactly.
 static EMBEDDED_MODEL_INT8: &[u8] = include_bytes!("../../../models/mrz-rec-int8.onnx");
 /// The MRZ line detector trained by `models/train_detector.py`, embedded likewise.
 static EMBEDDED_DETECTOR: &[u8] = include_bytes!("../../../models/mrz-det.onnx");
