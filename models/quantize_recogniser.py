@@ -40,6 +40,14 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "models"))
 
 
+def with_nodes(model, nodes):
+    """Replaces the graph's nodes with `nodes` (in that order) and checks the result."""
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
+
+
 def explicit_padding(model):
     """Moves every Conv's `pads` into a float Pad node in front of it."""
     g = model.graph
@@ -60,10 +68,7 @@ def explicit_padding(model):
                 del attr.ints[:]
                 attr.ints.extend([0, 0, 0, 0])
         nodes.append(n)
-    del g.node[:]
-    g.node.extend(nodes)
-    onnx.checker.check_model(model)
-    return model
+    return with_nodes(model, nodes)
 
 
 def pad_after_quantizing(model):
@@ -98,10 +103,7 @@ def pad_after_quantizing(model):
             ordered.append(n)
             ready.update(n.output)
             waiting.remove(n)
-    del g.node[:]
-    g.node.extend(ordered)
-    onnx.checker.check_model(model)
-    return model
+    return with_nodes(model, ordered)
 
 
 def sha256(path):

@@ -507,11 +507,12 @@ fn binarise(grey: &GrayImage, ink: &Ink) -> GrayImage {
         let p = u32::from(p);
         p * n * 100 < sum * rel && sum - p * n > abs * n
     };
-    let window = |bottom: &[u32], top: &[u32], x0: usize, x1: usize| {
-        bottom[x1]
-            .wrapping_sub(bottom[x0])
-            .wrapping_sub(top[x1])
-            .wrapping_add(top[x0])
+    // A window's sum from the integral image at its four corners.
+    let window = |bottom_right: u32, bottom_left: u32, top_right: u32, top_left: u32| {
+        bottom_right
+            .wrapping_sub(bottom_left)
+            .wrapping_sub(top_right)
+            .wrapping_add(top_left)
     };
     // Columns whose window the left or right edge cuts, and the rest.
     let inner_start = r.min(wu);
@@ -527,7 +528,7 @@ fn binarise(grey: &GrayImage, ink: &Ink) -> GrayImage {
         let rows = (y1 - y0) as u32;
         for x in (0..inner_start).chain(inner_end..wu) {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(wu));
-            let sum = window(bottom, top, x0, x1);
+            let sum = window(bottom[x1], bottom[x0], top[x1], top[x0]);
             out_row[x] = if is_ink(row[x], sum, rows * (x1 - x0) as u32) {
                 255
             } else {
@@ -548,8 +549,11 @@ fn binarise(grey: &GrayImage, ink: &Ink) -> GrayImage {
                 .zip(&row[inner_start..inner_end])
                 .zip(cols)
             {
-                let sum = bh.wrapping_sub(bl).wrapping_sub(th).wrapping_add(tl);
-                *o = if is_ink(p, sum, n) { 255 } else { 0 };
+                *o = if is_ink(p, window(bh, bl, th, tl), n) {
+                    255
+                } else {
+                    0
+                };
             }
         }
     }

@@ -310,12 +310,12 @@ impl Im2Col<'_, i8> {
         // the padding region. See `fast_panel` below.
         let tile_rows = rows.start..rows.start + rows.len().next_multiple_of(K_TILE);
         let extent = |offsets: &[i32]| {
-            offsets[tile_rows.clone()]
+            offsets
                 .iter()
                 .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
         };
-        let (row_y_min, row_y_max) = extent(row_y_offsets);
-        let (row_x_min, row_x_max) = extent(row_x_offsets);
+        let (row_y_min, row_y_max) = extent(&row_y_offsets[tile_rows.clone()]);
+        let (row_x_min, row_x_max) = extent(&row_x_offsets[tile_rows.clone()]);
 
         for start_col in cols.step_by(ops.len() * NR_REGS) {
             let col_y_offset: [I::I32; NR_REGS] =
@@ -332,28 +332,23 @@ impl Im2Col<'_, i8> {
             // that touch the padding. The ranges of the row and column offsets decide it exactly,
             // as every offset is a row offset plus a column offset.
             let panel_cols = start_col..start_col + NR;
-            let (col_y_min, col_y_max) = col_y_offsets[panel_cols.clone()]
-                .iter()
-                .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-            let (col_x_min, col_x_max) = col_x_offsets[panel_cols.clone()]
-                .iter()
-                .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let (col_y_min, col_y_max) = extent(&col_y_offsets[panel_cols.clone()]);
+            let (col_x_min, col_x_max) = extent(&col_x_offsets[panel_cols.clone()]);
             let fast_panel = row_y_min as i64 + col_y_min as i64 >= 0
                 && row_y_max as i64 + col_y_max as i64 <= self.max_y_offset as i64
                 && row_x_min as i64 + col_x_min as i64 >= 0
                 && row_x_max as i64 + col_x_max as i64 <= self.max_x_offset as i64;
-            // A panel inside one row of the output, at stride 1 along a contiguous image row,
-            // reads each of its rows as one run of NR bytes; other panels inside the image gather
-            // their runs through the column offsets.
-            let col_base: [i32; NR] = std::array::from_fn(|c| {
-                col_y_offsets[start_col + c] + col_x_offsets[start_col + c]
-            });
-            let contiguous = rten_tensor::Layout::stride(&self.image, 2) == 1
-                && col_base
+            if fast_panel {
+                // Where the panel's offsets are consecutive (a panel along one image row at
+                // stride 1), each of its rows is one run of NR bytes to copy; otherwise the run is
+                // gathered through the column offsets.
+                let col_base: [i32; NR] = std::array::from_fn(|c| {
+                    col_y_offsets[start_col + c] + col_x_offsets[start_col + c]
+                });
+                let contiguous = col_base
                     .iter()
                     .enumerate()
                     .all(|(c, &b)| b == col_base[0] + c as i32);
-            if fast_panel {
                 // Safety: only read here, as the general loop below reads it.
                 let img = unsafe { img_data.as_slice() };
                 let mut sums = [0i32; NR];

@@ -153,10 +153,13 @@ pub fn check_document(
     }
     let mut raw = form(&truth);
     // A nationality the country table does not know (the generator's UTO) is left off the form.
-    if raw.parse(&opts).is_err() {
-        raw.nationality = None;
-    }
-    let holders = raw.parse(&opts).ok()?;
+    let holders = match raw.parse(&opts) {
+        Ok(parsed) => parsed,
+        Err(_) => {
+            raw.nationality = None;
+            raw.parse(&opts).ok()?
+        }
+    };
     let verdict = |form: &RawForm| -> Verdict {
         let Some(m) = read else {
             return Verdict::Unreadable;
