@@ -21,6 +21,11 @@ The float model (`mrz-rec.onnx`) stays the training master: fine-tunes start fro
   always takes 0 into its range, so its scale and zero point are those of the padded input, and
   the graph computes exactly what a float Pad before it would. rten then quantizes and pads fewer
   bytes: a 44-character line took 3.8 ms instead of 4.4 (`examples/profile_recogniser.rs`).
+- Each 2x1 max-pool moves in front of its convolution's bias and ReLU, and becomes Reshape (each
+  pair of rows side by side) -> Split -> Max. The bias is the same down a channel's rows and
+  max, +bias and ReLU are monotone, so the values are the same; the bias and ReLU then run on half
+  the rows, and rten's elementwise Max is vectorised where its MaxPool is a scalar loop. On a
+  632-px line the pools went from 0.19 to 0.10 ms and bias + ReLU from 0.05 to 0.025.
 
 It then checks the result with onnxruntime against the float model on the held-out real crops
 and writes `mrz-rec-int8.json` with the figures. The end-to-end figures are `kyc-ocr eval`'s
@@ -106,6 +111,56 @@ def pad_after_quantizing(model):
     return with_nodes(model, ordered)
 
 
+def pool_before_bias(model):
+    """Turns each `Add (bias) -> Relu -> MaxPool (2x1, stride 2x1)` into `pool -> Add -> Relu`, the
+    pool being `Reshape -> Split -> Max`: the same values, at about half the cost (see the module
+    docstring)."""
+    g = model.graph
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in onnx.shape_inference.infer_shapes(model).graph.value_info}
+    made_by = {o: n for n in g.node for o in n.output}
+    readers = {}
+    for n in g.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    pools, dropped = {}, set()
+    for pool in [n for n in g.node if n.op_type == "MaxPool"]:
+        attrs = {a.name: list(a.ints) for a in pool.attribute}
+        relu = made_by[pool.input[0]]
+        add = made_by[relu.input[0]]
+        x_shape, bias_shape = shapes.get(add.input[0], []), shapes.get(add.input[1], [])
+        height = x_shape[2] if len(x_shape) == 4 else 0
+        # Pooling first gives the same values only if the bias is the same along each column of
+        # rows (shape [C, 1, 1]): max, +bias and ReLU are all monotone.
+        if (attrs.get("kernel_shape") != [2, 1] or attrs.get("strides") != [2, 1]
+                or any(attrs.get("pads", [])) or relu.op_type != "Relu" or add.op_type != "Add"
+                or len(readers[relu.output[0]]) != 1 or len(readers[add.output[0]]) != 1
+                or height < 2 or height % 2 or bias_shape[-2:] != [1, 1]):
+            raise ValueError(f"{pool.name}: not a 2x1 pool after a per-channel bias and a ReLU")
+        base = pool.name.strip("/").replace("/", "_")
+        shape = base + "_row_pairs_shape"
+        g.initializer.append(numpy_helper.from_array(np.array([0, 0, height // 2, -1], np.int64), shape))
+        x, pooled = add.input[0], base + "_pooled"
+        pools[id(add)] = [
+            # [N, C, H, W] -> [N, C, H/2, 2W]: rows 2i and 2i+1 side by side.
+            helper.make_node("Reshape", [x, shape], [base + "_row_pairs"], name=base + "_pairs"),
+            helper.make_node("Split", [base + "_row_pairs"], [base + "_even", base + "_odd"], axis=3,
+                             name=base + "_split"),
+            helper.make_node("Max", [base + "_even", base + "_odd"], [pooled], name=base + "_max"),
+        ]
+        add.input[0] = pooled
+        relu.output[0] = pool.output[0]
+        dropped.add(id(pool))
+    nodes = []
+    for n in g.node:
+        nodes.extend(pools.get(id(n), []))
+        if id(n) not in dropped:
+            nodes.append(n)
+    # Shapes recorded for the old tensors no longer hold.
+    del g.value_info[:]
+    return with_nodes(model, nodes)
+
+
 def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -126,7 +181,7 @@ def main():
     quantize_dynamic(padded, args.out, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
                      per_channel=True, reduce_range=True, nodes_to_exclude=convs[:1])
     os.remove(padded)
-    onnx.save(pad_after_quantizing(onnx.load(args.out)), args.out)
+    onnx.save(pool_before_bias(pad_after_quantizing(onnx.load(args.out))), args.out)
     ops = sorted({n.op_type for n in onnx.load(args.out).graph.node})
 
     # The same held-out real crops as train_recogniser.py's metrics, through onnxruntime.
@@ -144,7 +199,8 @@ def main():
         "method": "onnxruntime.quantization.quantize_dynamic(weight_type=QInt8, op_types_to_quantize=[Conv], "
                   "per_channel=True, reduce_range=True, nodes_to_exclude=[first Conv]) after moving every Conv's "
                   "padding into a float Pad node; then each Pad moved after its DynamicQuantizeLinear, padding "
-                  "the uint8 input with its zero point",
+                  "the uint8 input with its zero point; then each 2x1 MaxPool moved before its bias and ReLU, "
+                  "as Reshape (row pairs side by side) -> Split -> Max",
         "onnxruntime": onnxruntime.__version__,
         "ops": ops,
         "contract": "as mrz-rec.json: input line_image [N, 1, 32, W] float32, output log_probs [T, N, 38]",
