@@ -1029,9 +1029,14 @@ unsafe fn avx512_vnni_u8i8i32_dot_product(a: I8x64, b: I8x64, mut c: I32x16) -> 
 /// performed before an AVX512 instruction was used in a process. See
 /// notes in [`is_avx512_supported`].
 fn detect_avx512_vnni() -> bool {
-    use core::arch::x86_64::__cpuid_count;
-    let regs = __cpuid_count(7, 0);
-    regs.ecx & (1 << 11) != 0
+    // kyc-ocr patch: ask cpuid once per process. Every 8-bit GEMM executor (one per convolution
+    // call) asked again, and under a hypervisor cpuid traps to it: about 1% of a whole read.
+    static VNNI: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VNNI.get_or_init(|| {
+        use core::arch::x86_64::__cpuid_count;
+        let regs = __cpuid_count(7, 0);
+        regs.ecx & (1 << 11) != 0
+    })
 }
 
 #[cfg(test)]
