@@ -237,6 +237,9 @@ pub struct ReadOutput {
     pub readings: Vec<LineReading>,
     /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
     pub confidence: f32,
+    /// Whether the zone's lines reach the image's edge (within a character): characters may lie
+    /// outside the image.
+    pub at_image_edge: bool,
     /// Time per stage.
     pub timings: Timings,
 }
@@ -390,6 +393,10 @@ impl Engine {
         if self.params.second_look && needs_second_look(&best) {
             self.second_look(grey, &mut best, &mut timings, start)?;
         }
+        best.at_image_edge = best
+            .location
+            .as_ref()
+            .is_some_and(|l| l.reaches_edge(grey.width(), grey.height()));
         timings.total_ms = ms(start);
         best.timings = timings;
         Ok(best)
@@ -549,19 +556,26 @@ impl Engine {
             text: readings.iter().map(LineReading::best_text).collect(),
             confidence: confidence(&readings),
             readings,
+            at_image_edge: false,
             timings: Timings::default(),
         }
     }
 }
 
 impl ReadOutput {
-    /// What a new image should do better, where this one is why the read is not confident (its
-    /// zone's text is too small to read reliably); `None` for a confident read or no zone.
+    /// What a new image should do better, where this one is why the read is not confident: its
+    /// zone runs off the image, or its text is too small to read reliably; `None` for a
+    /// confident read or no zone. A zone cut off at the edge comes first: a closer photo of it
+    /// would cut off more.
     pub fn capture_hint(&self) -> Option<CaptureHint> {
         if self.mrz.as_ref().is_some_and(Mrz::is_confident) {
             return None;
         }
-        CaptureHint::for_unsure_read(self.location.as_ref()?.text_height())
+        let location = self.location.as_ref()?;
+        if self.at_image_edge {
+            return Some(CaptureHint::CutOff);
+        }
+        CaptureHint::for_unsure_read(location.text_height())
     }
 
     /// The output of a read that found no zone.
@@ -573,6 +587,7 @@ impl ReadOutput {
             text: Vec::new(),
             readings: Vec::new(),
             confidence: 0.0,
+            at_image_edge: false,
             timings: Timings::default(),
         }
     }
@@ -781,6 +796,29 @@ mod tests {
         );
         assert_eq!(CaptureHint::for_unsure_read(16.0), None);
         assert_eq!(CaptureHint::for_unsure_read(0.0), None);
+    }
+
+    #[test]
+    fn a_zone_cut_off_by_the_image_edge_asks_for_the_whole_zone() {
+        let engine = Engine::new(EngineParams::default()).unwrap();
+        // The example's lines rise to the right, from x = 460 to 986: cut the image at x = 850,
+        // then at y = 600 (the lines' right ends are above it).
+        let photo = grey("fixtures/example/passport.jpg");
+        let whole = engine.read_image(&photo).unwrap();
+        assert!(whole.mrz.as_ref().unwrap().is_confident());
+        assert!(!whole.at_image_edge);
+        assert_eq!(whole.capture_hint(), None);
+        for (x, y, w, h) in [(0, 0, 850, 960), (0, 600, 1280, 360)] {
+            let cut = image::imageops::crop_imm(&photo, x, y, w, h).to_image();
+            let out = engine.read_image(&cut).unwrap();
+            assert!(!is_valid(&out), "{x} {y}");
+            assert!(out.at_image_edge, "{x} {y}");
+            // The text is small in this photo too, but a closer photo would cut off more.
+            assert!(
+                out.location.as_ref().unwrap().text_height() < crate::compare::MIN_TEXT_HEIGHT_PX
+            );
+            assert_eq!(out.capture_hint(), Some(CaptureHint::CutOff), "{x} {y}");
+        }
     }
 
     #[test]

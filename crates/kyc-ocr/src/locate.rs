@@ -135,6 +135,17 @@ impl MrzLocation {
         length / self.pitch + 0.3
     }
 
+    /// Whether a corner of a line lies within one character pitch of the edge of a `width` x
+    /// `height` image, or outside it (a line read past its visible end): the zone may continue
+    /// beyond the image.
+    pub fn reaches_edge(&self, width: u32, height: u32) -> bool {
+        let margin = self.pitch.max(1.0);
+        let (w, h) = (width as f32, height as f32);
+        self.lines.iter().flat_map(|q| q.0).any(|p| {
+            p.x < margin || p.y < margin || p.x > w - 1.0 - margin || p.y > h - 1.0 - margin
+        })
+    }
+
     /// The text lines' mean height in full-resolution pixels (each line's two sides averaged).
     pub fn text_height(&self) -> f32 {
         if self.lines.is_empty() {
@@ -1577,6 +1588,17 @@ mod tests {
         assert!(layout_lengths(1).is_empty());
     }
 
+    /// A zone of two line quads (corners in reading order), its quad spanning both.
+    fn zone_of(lines: [Quad; 2], angle_deg: f32, pitch: f32, line_len: usize) -> MrzLocation {
+        MrzLocation {
+            quad: Quad([lines[0].0[0], lines[0].0[1], lines[1].0[2], lines[1].0[3]]),
+            lines: lines.to_vec(),
+            angle_deg,
+            pitch,
+            line_len,
+        }
+    }
+
     #[test]
     fn extending_a_zone_lengthens_each_line_along_its_own_direction() {
         // Two lines of 40 px pitch drawn at 90 degrees (text running down the image), 30 characters
@@ -1589,14 +1611,7 @@ mod tests {
                 Point::new(x - 40.0, 0.0),
             ])
         };
-        let lines = vec![line(100.0), line(40.0)];
-        let loc = MrzLocation {
-            quad: Quad([lines[0].0[0], lines[0].0[1], lines[1].0[2], lines[1].0[3]]),
-            lines,
-            angle_deg: 90.0,
-            pitch: 40.0,
-            line_len: 36,
-        };
+        let loc = zone_of([line(100.0), line(40.0)], 90.0, 40.0, 36);
         assert!((loc.visible_chars() - 30.0).abs() < 1e-3);
         let longer = loc.extended(2.0, 4.5);
         assert!((longer.visible_chars() - 36.5).abs() < 1e-3);
@@ -1606,6 +1621,29 @@ mod tests {
         assert_eq!(longer.lines[1].0[3], Point::new(0.0, -80.0));
         assert_eq!(longer.quad.0[2], Point::new(0.0, 1368.0));
         assert_eq!((longer.line_len, longer.pitch), (36, 40.0));
+    }
+
+    #[test]
+    fn a_zone_reaches_the_edge_within_a_character_of_it() {
+        // Two horizontal lines of 10 px pitch from x = 50 to x = 487 (44 characters).
+        let line = |y: f32| {
+            Quad([
+                Point::new(50.0, y),
+                Point::new(487.0, y),
+                Point::new(487.0, y + 14.0),
+                Point::new(50.0, y + 14.0),
+            ])
+        };
+        let loc = zone_of([line(300.0), line(320.0)], 0.0, 10.0, 44);
+        // A character and more from every edge.
+        assert!(!loc.reaches_edge(600, 400));
+        assert!(!loc.reaches_edge(498, 345));
+        // Within a pitch of the right edge, then of the bottom.
+        assert!(loc.reaches_edge(497, 400));
+        assert!(loc.reaches_edge(600, 344));
+        // Read past the image's left edge.
+        assert!(loc.extended(6.0, 0.0).reaches_edge(600, 400));
+        assert!(!loc.extended(4.0, 0.0).reaches_edge(600, 400));
     }
 
     #[test]

@@ -303,6 +303,9 @@ pub enum CaptureHint {
         /// The located text lines' mean height, in the image's pixels.
         text_height_px: f32,
     },
+    /// The zone runs off the image: its lines reach the image's edge, so characters may lie
+    /// outside it (a photo cropped too tightly, or the document partly out of frame).
+    CutOff,
 }
 
 /// Text lines lower than this (in pixels) read unreliably. On 500 hard generator documents
@@ -332,6 +335,11 @@ impl std::fmt::Display for CaptureHint {
                 "the machine readable zone's characters are only {text_height_px:.0} px high in \
                  this image; a closer, sharp photo, with them at least {GOOD_TEXT_HEIGHT_PX:.0} px \
                  high, reads more reliably"
+            ),
+            CaptureHint::CutOff => write!(
+                f,
+                "the machine readable zone runs off the edge of this image; a photo with the \
+                 whole zone in it, and some margin around it, reads more reliably"
             ),
         }
     }
