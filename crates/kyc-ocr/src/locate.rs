@@ -418,41 +418,39 @@ struct AreaWeights {
 impl AreaWeights {
     fn new(src: usize, dst: usize) -> AreaWeights {
         let scale = src as f64 / dst.max(1) as f64;
-        let cells: Vec<(usize, Vec<u32>)> = (0..dst)
+        // Output cell i covers [a, b) of the input, touching input cells first..last.
+        let span = |i: usize| {
+            let (a, b) = (i as f64 * scale, ((i + 1) as f64 * scale).min(src as f64));
+            let first = (a.floor() as usize).min(src - 1);
+            let last = ((b.ceil() as usize).max(first + 1)).min(src);
+            (a, b, first, last)
+        };
+        let taps = (0..dst)
             .map(|i| {
-                let (a, b) = (i as f64 * scale, ((i + 1) as f64 * scale).min(src as f64));
-                let first = (a.floor() as usize).min(src - 1);
-                let last = ((b.ceil() as usize).max(first + 1)).min(src);
-                let mut ws: Vec<u32> = (first..last)
-                    .map(|j| {
-                        let cover = (b.min(j as f64 + 1.0) - a.max(j as f64)).max(0.0);
-                        (cover / (b - a).max(1e-9) * 256.0).round() as u32
-                    })
-                    .collect();
-                // Rounding may leave the sum a unit off; put the difference on the largest.
-                let sum: u32 = ws.iter().sum();
-                if let Some(m) = ws.iter_mut().max() {
-                    *m = (*m + 256).saturating_sub(sum);
-                }
-                (first, ws)
+                let (_, _, first, last) = span(i);
+                last - first
             })
-            .collect();
-        let taps = cells
-            .iter()
-            .map(|(_, ws)| ws.len())
             .max()
             .unwrap_or(1)
             .min(src);
         let mut starts = Vec::with_capacity(dst);
-        let mut weights = Vec::with_capacity(dst * taps);
-        for (first, ws) in cells {
+        let mut weights = vec![0; dst * taps];
+        for (i, cell) in weights.chunks_exact_mut(taps).enumerate() {
+            let (a, b, first, last) = span(i);
             // Near the far edge, start earlier and lead with zero weights.
             let start = first.min(src - taps);
             let lead = first - start;
             starts.push(start);
-            weights.extend(std::iter::repeat_n(0, lead));
-            weights.extend_from_slice(&ws);
-            weights.extend(std::iter::repeat_n(0, taps - lead - ws.len()));
+            let ws = &mut cell[lead..lead + (last - first)];
+            for (j, w) in (first..last).zip(ws.iter_mut()) {
+                let cover = (b.min(j as f64 + 1.0) - a.max(j as f64)).max(0.0);
+                *w = round_non_negative(cover / (b - a).max(1e-9) * 256.0);
+            }
+            // Rounding may leave the sum a unit off; put the difference on the largest.
+            let sum: u32 = ws.iter().sum();
+            if let Some(m) = ws.iter_mut().max() {
+                *m = (*m + 256).saturating_sub(sum);
+            }
         }
         AreaWeights {
             starts,
@@ -460,6 +458,13 @@ impl AreaWeights {
             weights,
         }
     }
+}
+
+/// `x.round()` for `0 <= x < 2^32`, without the libm call the baseline x86-64 target makes for
+/// `f64::round`: `x - floor(x)` is exact in floating point, so the comparison decides exactly.
+fn round_non_negative(x: f64) -> u32 {
+    let floor = x as u32;
+    floor + u32::from(x - f64::from(floor) >= 0.5)
 }
 
 /// A dark connected component with the moments needed to measure it in any direction.
@@ -1725,6 +1730,42 @@ mod tests {
             let img = GrayImage::from_raw(row.len() as u32, 2, raw).unwrap();
             let out = downscale(&img, w, 1);
             assert_eq!(out.as_raw().as_slice(), want, "{row:?} to {w}");
+        }
+    }
+
+    #[test]
+    fn area_weights_are_each_cells_rounded_cover() {
+        // The table against its definition, one cell at a time: the share of each input cell an
+        // output cell covers, in 256ths rounded by `f64::round`, the rounding error put on the
+        // largest (the last of equals), zero-padded to the widest cell.
+        for (src, dst) in [
+            (1280, 800),
+            (960, 600),
+            (4032, 800),
+            (7, 3),
+            (3, 2),
+            (5, 5),
+            (9, 1),
+        ] {
+            let table = AreaWeights::new(src, dst);
+            let scale = src as f64 / dst as f64;
+            for i in 0..dst {
+                let (a, b) = (i as f64 * scale, ((i + 1) as f64 * scale).min(src as f64));
+                let mut want = vec![0u32; src];
+                for (j, w) in want.iter_mut().enumerate() {
+                    let cover = (b.min(j as f64 + 1.0) - a.max(j as f64)).max(0.0);
+                    *w = (cover / (b - a) * 256.0).round() as u32;
+                }
+                let sum: u32 = want.iter().sum();
+                if let Some(m) = want.iter_mut().max() {
+                    *m = *m + 256 - sum;
+                }
+                let mut got = vec![0u32; src];
+                let start = table.starts[i];
+                let cell = &table.weights[i * table.taps..(i + 1) * table.taps];
+                got[start..start + table.taps].copy_from_slice(cell);
+                assert_eq!(got, want, "{src} to {dst}, cell {i}");
+            }
         }
     }
 
