@@ -325,3 +325,39 @@ fn an_image_whose_zone_is_too_small_asks_for_a_closer_photo() {
         "{text}"
     );
 }
+
+#[test]
+fn an_image_that_cuts_the_zone_off_asks_for_the_whole_zone() {
+    // The example photo cut at x = 850: its MRZ lines run from x = 460 to 986.
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/example/passport.jpg"
+    );
+    let cut = std::env::temp_dir().join(format!("kyc-ocr-cli-cut-{}.png", std::process::id()));
+    image::open(example)
+        .expect("the example decodes")
+        .crop_imm(0, 0, 850, 960)
+        .save(&cut)
+        .expect("write the cut photo");
+    let cut_path = cut.to_str().expect("utf-8 temp path");
+    let form = [
+        "--surname",
+        "Khabibullin",
+        "--given-names",
+        "Sergei Petrovich",
+    ];
+    let args: Vec<&str> = [cut_path, "--json"].into_iter().chain(form).collect();
+    let out = kyc(&args);
+    let v = json_of(&out);
+    let human = kyc(&[&[cut_path][..], &form[..]].concat());
+    std::fs::remove_file(&cut).ok();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(v["verdict"], "unreadable");
+    assert_eq!(v["capture_hint"], serde_json::json!({ "kind": "cut_off" }));
+    assert_eq!(v["options"][0], "new_image");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("new image: the machine readable zone runs off the edge of this image"),
+        "{text}"
+    );
+}
