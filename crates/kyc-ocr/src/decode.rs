@@ -58,19 +58,27 @@ pub enum DecodeErrorKind {
 
 /// An image could not be decoded; [`DecodeError::kind`] says why, `source()` gives the decoder's error.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", describe(&self.kind))]
+#[error("{}", describe(&self.kind, self.detected))]
 pub struct DecodeError {
     kind: DecodeErrorKind,
+    /// For [`DecodeErrorKind::UnsupportedFormat`], what the bytes were recognised as, if anything.
+    detected: Option<&'static str>,
     #[source]
     source: Option<ImageError>,
 }
 
-fn describe(kind: &DecodeErrorKind) -> String {
+fn describe(kind: &DecodeErrorKind, detected: Option<&str>) -> String {
     match kind {
         DecodeErrorKind::Empty => "image is empty".to_string(),
-        DecodeErrorKind::UnsupportedFormat => {
-            "image format is not supported (expected jpeg, png, webp, tiff or bmp)".to_string()
-        }
+        DecodeErrorKind::UnsupportedFormat => match detected {
+            Some(what) => format!(
+                "image format is not supported: this is {what} (expected jpeg, png, webp, tiff \
+                 or bmp)"
+            ),
+            None => {
+                "image format is not supported (expected jpeg, png, webp, tiff or bmp)".to_string()
+            }
+        },
         DecodeErrorKind::Corrupt => "image is truncated or corrupt".to_string(),
         DecodeErrorKind::TooManyBytes { bytes, limit } => {
             format!("image has {bytes} bytes, more than the limit of {limit}")
@@ -85,13 +93,53 @@ fn describe(kind: &DecodeErrorKind) -> String {
 
 impl DecodeError {
     fn new(kind: DecodeErrorKind, source: Option<ImageError>) -> Self {
-        DecodeError { kind, source }
+        DecodeError {
+            kind,
+            detected: None,
+            source,
+        }
+    }
+
+    /// An [`DecodeErrorKind::UnsupportedFormat`] error naming what the bytes look like.
+    fn unsupported(bytes: &[u8], source: Option<ImageError>) -> Self {
+        DecodeError {
+            detected: recognise_unsupported(bytes),
+            ..DecodeError::new(DecodeErrorKind::UnsupportedFormat, source)
+        }
     }
 
     /// Why decoding failed.
     pub fn kind(&self) -> &DecodeErrorKind {
         &self.kind
     }
+
+    /// For an unsupported format, what the input was recognised as (`"a PDF document"`, `"a
+    /// HEIC/HEIF photo"`, ...), for the operator or the customer; `None` otherwise.
+    pub fn detected_format(&self) -> Option<&'static str> {
+        self.detected
+    }
+}
+
+/// The common uploads that are not images we decode, by their signatures: a PDF (a scan saved as
+/// a document), HEIC (an iPhone's default photo format), AVIF and GIF.
+fn recognise_unsupported(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        return Some("a PDF document");
+    }
+    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        return Some("a GIF image");
+    }
+    // ISO base media files: a box size, "ftyp", then the major brand.
+    if bytes.get(4..8) == Some(b"ftyp") {
+        return match bytes.get(8..12)? {
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                Some("a HEIC/HEIF photo")
+            }
+            b"avif" | b"avis" => Some("an AVIF image"),
+            _ => None,
+        };
+    }
+    None
 }
 
 /// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP) and applies its EXIF orientation.
@@ -202,8 +250,8 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, Decode
             None,
         ));
     }
-    let format = image::guess_format(bytes)
-        .map_err(|e| DecodeError::new(DecodeErrorKind::UnsupportedFormat, Some(e)))?;
+    let format =
+        image::guess_format(bytes).map_err(|e| DecodeError::unsupported(bytes, Some(e)))?;
     if !matches!(
         format,
         ImageFormat::Jpeg
@@ -212,7 +260,7 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, Decode
             | ImageFormat::Tiff
             | ImageFormat::Bmp
     ) {
-        return Err(DecodeError::new(DecodeErrorKind::UnsupportedFormat, None));
+        return Err(DecodeError::unsupported(bytes, None));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut image_limits = image::Limits::default();
@@ -328,6 +376,38 @@ mod tests {
             assert_eq!(err.kind(), &kind, "{name}");
             if !message.is_empty() {
                 assert_eq!(err.to_string(), message, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn common_uploads_that_are_not_images_are_named() {
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+        let cases: [(&[u8], Option<&str>); 6] = [
+            (
+                b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+                Some("a PDF document"),
+            ),
+            (&heic, Some("a HEIC/HEIF photo")),
+            (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1", Some("an AVIF image")),
+            (b"GIF89a\x01\0\x01\0\0\0\0;", Some("a GIF image")),
+            (b"\0\0\0\x18ftypmp42\0\0\0\0isom", None),
+            (b"hello, this is not an image", None),
+        ];
+        for (bytes, what) in cases {
+            let err = decode(bytes, &DecodeLimits::default()).expect_err("not decodable");
+            assert_eq!(err.kind(), &DecodeErrorKind::UnsupportedFormat, "{what:?}");
+            assert_eq!(err.detected_format(), what);
+            let message = err.to_string();
+            match what {
+                Some(what) => assert_eq!(
+                    message,
+                    format!(
+                        "image format is not supported: this is {what} (expected jpeg, png, \
+                         webp, tiff or bmp)"
+                    )
+                ),
+                None => assert!(!message.contains("this is"), "{message}"),
             }
         }
     }

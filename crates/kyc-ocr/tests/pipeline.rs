@@ -124,11 +124,17 @@ fn decode_errors_on_bad_files() {
 
 #[test]
 fn decode_error_messages() {
-    let cases: [(&[u8], &str); 3] = [
+    let cases: [(&[u8], &str); 4] = [
         (b"", "image is empty"),
         (
-            b"%PDF-1.4 not an image",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
             "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+        ),
+        // A scan saved as a PDF, a common upload: the message says what it is.
+        (
+            b"%PDF-1.4 not an image",
+            "image format is not supported: this is a PDF document (expected jpeg, png, webp, \
+             tiff or bmp)",
         ),
         (
             &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
