@@ -48,6 +48,12 @@ pub struct CaptureParams {
     pub occluder_prob: f32,
     /// The largest fraction of the MRZ area the occluder may cover.
     pub max_mrz_occlusion: f32,
+    /// Probability that the frame cuts the MRZ off: the document is shifted so that 10-35% of the
+    /// zone's extent along its longer image axis lies outside the image, at one end (a photo
+    /// cropped too tightly, the document partly out of frame). Such an image cannot be read
+    /// exactly; it is there to check what the reader says about it.
+    #[serde(default)]
+    pub mrz_cut_prob: f32,
     /// Gaussian blur sigma in output pixels (defocus).
     pub blur_sigma: (f32, f32),
     /// Motion blur length in output pixels (camera shake).
@@ -122,6 +128,7 @@ impl Preset {
             clutter_prob: 0.0,
             occluder_prob: 0.0,
             max_mrz_occlusion: 0.0,
+            mrz_cut_prob: 0.0,
             blur_sigma: (0.0, 0.0),
             motion_blur_px: (0.0, 0.0),
             noise_sigma: (0.0, 0.0),
@@ -456,6 +463,25 @@ pub(crate) fn capture(
         offset = [-wx, -wy];
         out_w = cw.ceil() as u32;
         out_h = ch.ceil() as u32;
+    }
+    let mut offset = offset;
+    // The RNG is only drawn from when cutting is on, so that other captures stay byte-identical.
+    if params.mrz_cut_prob > 0.0 && rng.gen_bool(params.mrz_cut_prob.clamp(0.0, 1.0) as f64) {
+        let at = Homography::from_points(page_quad.0, corners).unwrap_or(Homography::IDENTITY);
+        let (mx0, my0, mx1, my1) = mrz.map(&at).bounds();
+        let cut = rng.gen_range(0.1..0.35);
+        let far_end = rng.gen_bool(0.5);
+        let (axis, lo, hi, size) = if mx1 - mx0 >= my1 - my0 {
+            (0, mx0, mx1, out_w as f32)
+        } else {
+            (1, my0, my1, out_h as f32)
+        };
+        let outside = (hi - lo) * cut;
+        offset[axis] = if far_end {
+            size + outside - hi
+        } else {
+            -outside - lo
+        };
     }
     let placed = corners.map(|p| [p[0] + offset[0], p[1] + offset[1]]);
     let h = Homography::from_points(page_quad.0, placed).unwrap_or(Homography::IDENTITY);

@@ -115,6 +115,48 @@ fn quads_lie_inside_the_image_for_every_preset_and_format() {
 }
 
 #[test]
+fn a_cut_off_frame_leaves_one_end_of_the_zone_outside() {
+    for (i, format) in DocFormat::ALL.into_iter().enumerate() {
+        for (preset, size) in [(Preset::Photo, None), (Preset::Scan, Some((1200, 900)))] {
+            let params = CaptureParams {
+                char_height_px: (10.0, 14.0),
+                output_size: size,
+                mrz_cut_prob: 1.0,
+                ..preset.params()
+            };
+            let r = render(format, &params, 300 + i as u64);
+            let (w, h) = (r.truth.width as f32, r.truth.height as f32);
+            let (x0, y0, x1, y1) = r.truth.mrz_quad.bounds();
+            // Along the zone's longer image axis, 10-35% of its extent lies beyond one edge.
+            let (lo, hi, size) = if x1 - x0 >= y1 - y0 {
+                (x0, x1, w)
+            } else {
+                (y0, y1, h)
+            };
+            let outside = (-lo).max(hi - size) / (hi - lo);
+            assert!(
+                (0.099..0.351).contains(&outside),
+                "{} {format}: {outside} of {:?} outside {w}x{h}",
+                preset.name(),
+                r.truth.mrz_quad
+            );
+        }
+    }
+    // Off by default: the same bytes as before the knob existed (drawing nothing from the RNG).
+    let params = CaptureParams {
+        char_height_px: (9.0, 10.0),
+        ..Preset::Photo.params()
+    };
+    assert_eq!(params.mrz_cut_prob, 0.0);
+    let plain = render(DocFormat::Td3, &params, 7);
+    assert!(inside_image(
+        &plain.truth.mrz_quad,
+        plain.truth.width,
+        plain.truth.height
+    ));
+}
+
+#[test]
 fn fixed_output_size_is_respected() {
     let params = CaptureParams {
         output_size: Some((600, 400)),

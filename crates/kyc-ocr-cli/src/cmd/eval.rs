@@ -171,6 +171,8 @@ fn eval_documents(
     let mut failures = Vec::new();
     let mut sweep_items: Vec<(Option<f32>, bool)> = Vec::new();
     let mut held_back = Vec::new();
+    // Per capture hint ("none" for none): items, and of those read exactly.
+    let mut hints: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         if limit.is_some_and(|l| n >= l) {
             break;
@@ -225,9 +227,14 @@ fn eval_documents(
                 }));
             }
         }
+        let hint = hint_kind(&out);
+        let tally = hints.entry(hint.clone()).or_default();
+        tally.0 += 1;
+        tally.1 += t.exact;
         if t.exact == 0 {
             failures.push(serde_json::json!({
                 "image": image,
+                "capture_hint": hint,
                 "located": t.located == 1,
                 "valid": valid,
                 "confident": confident,
@@ -261,8 +268,20 @@ fn eval_documents(
         "confidence_sweep": sweep(&sweep_items),
         "check": if check { checks.summary() } else { Value::Null },
         "exact_but_uncertain": held_back,
+        "capture_hints": hints
+            .iter()
+            .map(|(k, &(items, exact))| (k.clone(), serde_json::json!({ "items": items, "exact": exact })))
+            .collect::<BTreeMap<_, _>>(),
         "failures": failures,
     }))
+}
+
+/// The kind of the read's capture hint as JSON names it (`cut_off`, `too_small`), or `none`.
+fn hint_kind(out: &kyc_ocr::engine::ReadOutput) -> String {
+    out.capture_hint()
+        .and_then(|h| serde_json::to_value(h).ok())
+        .and_then(|v| v["kind"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "none".to_string())
 }
 
 /// Thresholds offered by the sweep.
@@ -624,6 +643,16 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
             pct("date_typo_consistent_rate"),
             c["counts"]["date_items"],
         )?;
+    }
+    if let Some(hints) = report["capture_hints"].as_object() {
+        let counts: Vec<String> = hints
+            .iter()
+            .filter(|(k, _)| k.as_str() != "none")
+            .map(|(k, v)| format!("{k} {} ({} exact)", v["items"], v["exact"]))
+            .collect();
+        if !counts.is_empty() {
+            writeln!(w, "capture hints: {}", counts.join(", "))?;
+        }
     }
     writeln!(
         w,

@@ -34,6 +34,10 @@ pub struct Args {
     /// MRZ character height in pixels: one value or a range `MIN-MAX`.
     #[arg(long)]
     pub char_height: Option<String>,
+    /// Probability (0-1) that the frame cuts the MRZ off at one end, 10-35% of it outside the
+    /// image: documents no reader can read exactly, to check what the reader says about them.
+    #[arg(long, default_value_t = 0.0)]
+    pub cut_off: f32,
     /// File name prefix of the images.
     #[arg(long, default_value = "")]
     pub prefix: String,
@@ -99,6 +103,13 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         };
         params.char_height_px = range;
     }
+    if !(0.0..=1.0).contains(&args.cut_off) {
+        bail!(
+            "invalid --cut-off {}, expected a probability from 0 to 1",
+            args.cut_off
+        );
+    }
+    params.mrz_cut_prob = args.cut_off;
     Ok(Plan {
         formats,
         preset,

@@ -1,0 +1,54 @@
+//! `kyc-ocr synth` and `kyc-ocr eval` together: a generated folder read back, with the capture
+//! hints the reader gave.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn kyc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kyc-ocr"))
+        .args(args)
+        .output()
+        .expect("run kyc-ocr")
+}
+
+#[test]
+fn photos_that_cut_the_zone_off_are_counted_under_their_hint() {
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-cut-eval-{}", std::process::id()));
+    let dir_str = dir.to_str().expect("utf-8 temp path");
+    let synth = kyc(&[
+        "synth",
+        "--out",
+        dir_str,
+        "--count",
+        "3",
+        "--seed",
+        "31",
+        "--format",
+        "td3",
+        "--preset",
+        "photo",
+        "--cut-off",
+        "1",
+    ]);
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let eval = kyc(&["eval", dir_str, "--json"]);
+    std::fs::remove_dir_all(&dir).ok();
+    let v: Value = serde_json::from_slice(&eval.stdout).expect("eval json");
+    assert_eq!(v["all"]["counts"]["items"], 3);
+    assert_eq!(v["all"]["counts"]["exact"], 0);
+    assert_eq!(
+        v["capture_hints"],
+        serde_json::json!({ "cut_off": { "items": 3, "exact": 0 } })
+    );
+    let failures = v["failures"].as_array().expect("failures");
+    assert!(failures.iter().all(|f| f["capture_hint"] == "cut_off"));
+
+    let bad = kyc(&["synth", "--out", dir_str, "--cut-off", "1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid --cut-off 1.5"));
+}
