@@ -257,6 +257,10 @@ fn eval_documents(
         by_format.entry(format).or_default().add(&t);
         by_preset.entry(preset).or_default().add(&t);
     }
+    let capture_hints: BTreeMap<&String, Value> = hints
+        .iter()
+        .map(|(k, &(items, exact))| (k, serde_json::json!({ "items": items, "exact": exact })))
+        .collect();
     Ok(serde_json::json!({
         "schema": SCHEMA,
         "kind": "documents",
@@ -268,10 +272,7 @@ fn eval_documents(
         "confidence_sweep": sweep(&sweep_items),
         "check": if check { checks.summary() } else { Value::Null },
         "exact_but_uncertain": held_back,
-        "capture_hints": hints
-            .iter()
-            .map(|(k, &(items, exact))| (k.clone(), serde_json::json!({ "items": items, "exact": exact })))
-            .collect::<BTreeMap<_, _>>(),
+        "capture_hints": capture_hints,
         "failures": failures,
     }))
 }
