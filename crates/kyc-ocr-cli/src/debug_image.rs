@@ -227,7 +227,7 @@ mod tests {
             text: vec!["P<UTO".into()],
             readings: if with_zone { vec![reading] } else { vec![] },
             confidence: 0.8,
-            at_image_edge: false,
+            at_image_edge: None,
             timings: Timings::default(),
         }
     }

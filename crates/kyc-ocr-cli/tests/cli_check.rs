@@ -353,11 +353,14 @@ fn an_image_that_cuts_the_zone_off_asks_for_the_whole_zone() {
     std::fs::remove_file(&cut).ok();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(v["verdict"], "unreadable");
-    assert_eq!(v["capture_hint"], serde_json::json!({ "kind": "cut_off" }));
+    assert_eq!(
+        v["capture_hint"],
+        serde_json::json!({ "kind": "cut_off", "edge": "right" })
+    );
     assert_eq!(v["options"][0], "new_image");
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("new image: the machine readable zone runs off the edge of this image"),
+        text.contains("new image: the machine readable zone runs off the right edge of this image"),
         "{text}"
     );
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use serde::Serialize;
 
-use crate::compare::CaptureHint;
+use crate::compare::{CaptureHint, ImageEdge};
 use crate::decode::{self, DecodeError, DecodeLimits};
 use crate::detect::{DetectorError, LineDetector};
 use crate::locate::{self, LocateParams, MrzLocation};
@@ -237,9 +237,9 @@ pub struct ReadOutput {
     pub readings: Vec<LineReading>,
     /// Mean probability of the recogniser's best candidate over all characters, in [0, 1].
     pub confidence: f32,
-    /// Whether the zone's lines reach the image's edge (within a character): characters may lie
-    /// outside the image.
-    pub at_image_edge: bool,
+    /// The image edge the zone's lines reach (within a character), where characters may lie
+    /// outside the image; `None` when the zone keeps its distance from every edge, or no zone.
+    pub at_image_edge: Option<ImageEdge>,
     /// Time per stage.
     pub timings: Timings,
 }
@@ -396,7 +396,7 @@ impl Engine {
         best.at_image_edge = best
             .location
             .as_ref()
-            .is_some_and(|l| l.reaches_edge(grey.width(), grey.height()));
+            .and_then(|l| l.edge_reached(grey.width(), grey.height()));
         timings.total_ms = ms(start);
         best.timings = timings;
         Ok(best)
@@ -556,7 +556,7 @@ impl Engine {
             text: readings.iter().map(LineReading::best_text).collect(),
             confidence: confidence(&readings),
             readings,
-            at_image_edge: false,
+            at_image_edge: None,
             timings: Timings::default(),
         }
     }
@@ -572,8 +572,8 @@ impl ReadOutput {
             return None;
         }
         let location = self.location.as_ref()?;
-        if self.at_image_edge {
-            return Some(CaptureHint::CutOff);
+        if let Some(edge) = self.at_image_edge {
+            return Some(CaptureHint::CutOff { edge });
         }
         CaptureHint::for_unsure_read(location.text_height())
     }
@@ -587,7 +587,7 @@ impl ReadOutput {
             text: Vec::new(),
             readings: Vec::new(),
             confidence: 0.0,
-            at_image_edge: false,
+            at_image_edge: None,
             timings: Timings::default(),
         }
     }
@@ -806,18 +806,21 @@ mod tests {
         let photo = grey("fixtures/example/passport.jpg");
         let whole = engine.read_image(&photo).unwrap();
         assert!(whole.mrz.as_ref().unwrap().is_confident());
-        assert!(!whole.at_image_edge);
+        assert_eq!(whole.at_image_edge, None);
         assert_eq!(whole.capture_hint(), None);
-        for (x, y, w, h) in [(0, 0, 850, 960), (0, 600, 1280, 360)] {
+        for ((x, y, w, h), edge) in [
+            ((0, 0, 850, 960), ImageEdge::Right),
+            ((0, 600, 1280, 360), ImageEdge::Top),
+        ] {
             let cut = image::imageops::crop_imm(&photo, x, y, w, h).to_image();
             let out = engine.read_image(&cut).unwrap();
             assert!(!is_valid(&out), "{x} {y}");
-            assert!(out.at_image_edge, "{x} {y}");
+            assert_eq!(out.at_image_edge, Some(edge), "{x} {y}");
             // The text is small in this photo too, but a closer photo would cut off more.
             assert!(
                 out.location.as_ref().unwrap().text_height() < crate::compare::MIN_TEXT_HEIGHT_PX
             );
-            assert_eq!(out.capture_hint(), Some(CaptureHint::CutOff), "{x} {y}");
+            assert_eq!(out.capture_hint(), Some(CaptureHint::CutOff { edge }));
         }
     }
 

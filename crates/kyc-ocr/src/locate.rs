@@ -16,6 +16,7 @@
 use image::{imageops, GrayImage, Luma};
 use serde::Serialize;
 
+use crate::compare::ImageEdge;
 use crate::mrz::MrzFormat;
 
 /// A point in image pixel coordinates (x right, y down).
@@ -135,15 +136,27 @@ impl MrzLocation {
         length / self.pitch + 0.3
     }
 
-    /// Whether a corner of a line lies within one character pitch of the edge of a `width` x
-    /// `height` image, or outside it (a line read past its visible end): the zone may continue
-    /// beyond the image.
-    pub fn reaches_edge(&self, width: u32, height: u32) -> bool {
+    /// The edge of a `width` x `height` image that a corner of a line lies within one character
+    /// pitch of, or beyond (a line read past its visible end): the zone may continue past it.
+    /// Where corners reach several edges, the one they reach farthest past; `None` where every
+    /// corner keeps a character's distance.
+    pub fn edge_reached(&self, width: u32, height: u32) -> Option<ImageEdge> {
         let margin = self.pitch.max(1.0);
-        let (w, h) = (width as f32, height as f32);
-        self.lines.iter().flat_map(|q| q.0).any(|p| {
-            p.x < margin || p.y < margin || p.x > w - 1.0 - margin || p.y > h - 1.0 - margin
-        })
+        let (right, bottom) = (width as f32 - 1.0 - margin, height as f32 - 1.0 - margin);
+        self.lines
+            .iter()
+            .flat_map(|q| q.0)
+            .flat_map(|p| {
+                [
+                    (margin - p.x, ImageEdge::Left),
+                    (p.x - right, ImageEdge::Right),
+                    (margin - p.y, ImageEdge::Top),
+                    (p.y - bottom, ImageEdge::Bottom),
+                ]
+            })
+            .filter(|&(past, _)| past > 0.0)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, edge)| edge)
     }
 
     /// The text lines' mean height in full-resolution pixels (each line's two sides averaged).
@@ -1641,14 +1654,19 @@ mod tests {
         };
         let loc = zone_of([line(300.0), line(320.0)], 0.0, 10.0, 44);
         // A character and more from every edge.
-        assert!(!loc.reaches_edge(600, 400));
-        assert!(!loc.reaches_edge(498, 345));
-        // Within a pitch of the right edge, then of the bottom.
-        assert!(loc.reaches_edge(497, 400));
-        assert!(loc.reaches_edge(600, 344));
+        assert_eq!(loc.edge_reached(600, 400), None);
+        assert_eq!(loc.edge_reached(498, 345), None);
+        // Within a pitch of the right edge, then of the bottom, then past the bottom by more than
+        // past the right.
+        assert_eq!(loc.edge_reached(497, 400), Some(ImageEdge::Right));
+        assert_eq!(loc.edge_reached(600, 344), Some(ImageEdge::Bottom));
+        assert_eq!(loc.edge_reached(495, 330), Some(ImageEdge::Bottom));
         // Read past the image's left edge.
-        assert!(loc.extended(6.0, 0.0).reaches_edge(600, 400));
-        assert!(!loc.extended(4.0, 0.0).reaches_edge(600, 400));
+        assert_eq!(
+            loc.extended(6.0, 0.0).edge_reached(600, 400),
+            Some(ImageEdge::Left)
+        );
+        assert_eq!(loc.extended(4.0, 0.0).edge_reached(600, 400), None);
     }
 
     #[test]

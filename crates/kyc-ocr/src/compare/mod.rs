@@ -57,8 +57,9 @@ pub use policy::Policy;
 pub use support::{NAME_OVERRIDE_SUPPORT, TWO_WAY, TYPED_SUPPORT};
 pub use typed_date::DateOrder;
 pub use verdict::{
-    CaptureHint, FieldName, FieldResult, FieldStatus, Flags, Mismatch, MismatchKind, MrzSummary,
-    NextStep, Refusal, RefusalRule, Report, TypedChar, Verdict, MIN_TEXT_HEIGHT_PX, SCHEMA,
+    CaptureHint, FieldName, FieldResult, FieldStatus, Flags, ImageEdge, Mismatch, MismatchKind,
+    MrzSummary, NextStep, Refusal, RefusalRule, Report, TypedChar, Verdict, MIN_TEXT_HEIGHT_PX,
+    SCHEMA,
 };
 
 use crate::countries::{self, Country};

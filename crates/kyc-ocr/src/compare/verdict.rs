@@ -305,7 +305,35 @@ pub enum CaptureHint {
     },
     /// The zone runs off the image: its lines reach the image's edge, so characters may lie
     /// outside it (a photo cropped too tightly, or the document partly out of frame).
-    CutOff,
+    CutOff {
+        /// The edge of the image (as displayed, EXIF orientation applied) the zone runs off.
+        edge: ImageEdge,
+    },
+}
+
+/// An edge of an image as displayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageEdge {
+    /// The left edge.
+    Left,
+    /// The right edge.
+    Right,
+    /// The top edge.
+    Top,
+    /// The bottom edge.
+    Bottom,
+}
+
+impl std::fmt::Display for ImageEdge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ImageEdge::Left => "left",
+            ImageEdge::Right => "right",
+            ImageEdge::Top => "top",
+            ImageEdge::Bottom => "bottom",
+        })
+    }
 }
 
 /// Text lines lower than this (in pixels) read unreliably. On 500 hard generator documents
@@ -336,10 +364,10 @@ impl std::fmt::Display for CaptureHint {
                  this image; a closer, sharp photo, with them at least {GOOD_TEXT_HEIGHT_PX:.0} px \
                  high, reads more reliably"
             ),
-            CaptureHint::CutOff => write!(
+            CaptureHint::CutOff { edge } => write!(
                 f,
-                "the machine readable zone runs off the edge of this image; a photo with the \
-                 whole zone in it, and some margin around it, reads more reliably"
+                "the machine readable zone runs off the {edge} edge of this image; a photo with \
+                 the whole zone in it, and some margin around it, reads more reliably"
             ),
         }
     }
