@@ -53,6 +53,16 @@ def with_nodes(model, nodes):
     return model
 
 
+def producers_and_readers(graph):
+    """Each tensor's producing node, and the nodes that read it."""
+    made_by = {o: n for n in graph.node for o in n.output}
+    readers = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    return made_by, readers
+
+
 def explicit_padding(model):
     """Moves every Conv's `pads` into a float Pad node in front of it."""
     g = model.graph
@@ -80,11 +90,7 @@ def pad_after_quantizing(model):
     """Turns each `Pad (float 0) -> DynamicQuantizeLinear` into `DynamicQuantizeLinear -> Pad
     (uint8, the zero point)`, which gives the same bytes (see the module docstring)."""
     g = model.graph
-    made_by = {o: n for n in g.node for o in n.output}
-    readers = {}
-    for n in g.node:
-        for i in n.input:
-            readers.setdefault(i, []).append(n)
+    made_by, readers = producers_and_readers(g)
     for quant in [n for n in g.node if n.op_type == "DynamicQuantizeLinear"]:
         pad = made_by.get(quant.input[0])
         if pad is None or pad.op_type != "Pad" or len(readers[pad.output[0]]) != 1:
@@ -118,11 +124,7 @@ def pool_before_bias(model):
     g = model.graph
     shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
               for v in onnx.shape_inference.infer_shapes(model).graph.value_info}
-    made_by = {o: n for n in g.node for o in n.output}
-    readers = {}
-    for n in g.node:
-        for i in n.input:
-            readers.setdefault(i, []).append(n)
+    made_by, readers = producers_and_readers(g)
     pools, dropped = {}, set()
     for pool in [n for n in g.node if n.op_type == "MaxPool"]:
         attrs = {a.name: list(a.ints) for a in pool.attribute}

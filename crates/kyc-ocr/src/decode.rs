@@ -70,15 +70,12 @@ pub struct DecodeError {
 fn describe(kind: &DecodeErrorKind, detected: Option<&str>) -> String {
     match kind {
         DecodeErrorKind::Empty => "image is empty".to_string(),
-        DecodeErrorKind::UnsupportedFormat => match detected {
-            Some(what) => format!(
-                "image format is not supported: this is {what} (expected jpeg, png, webp, tiff \
-                 or bmp)"
-            ),
-            None => {
-                "image format is not supported (expected jpeg, png, webp, tiff or bmp)".to_string()
-            }
-        },
+        DecodeErrorKind::UnsupportedFormat => {
+            let what = detected
+                .map(|w| format!(": this is {w}"))
+                .unwrap_or_default();
+            format!("image format is not supported{what} (expected jpeg, png, webp, tiff or bmp)")
+        }
         DecodeErrorKind::Corrupt => "image is truncated or corrupt".to_string(),
         DecodeErrorKind::TooManyBytes { bytes, limit } => {
             format!("image has {bytes} bytes, more than the limit of {limit}")
