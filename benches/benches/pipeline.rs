@@ -7,7 +7,7 @@ use criterion::{criterion_group, Criterion};
 use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
 use kyc_ocr::engine::{Engine, EngineParams};
 use kyc_ocr::mrz::{self, CharCandidate, LineReading};
-use kyc_ocr_benches::{bench_dir, case, load_cases};
+use kyc_ocr_benches::{bench_dir, case, in_phone_frame, load_cases};
 
 fn engine() -> Engine {
     Engine::new(EngineParams::default()).expect("the embedded recogniser loads")
@@ -251,7 +251,12 @@ fn text_stages(c: &mut Criterion) {
 
 fn end_to_end(c: &mut Criterion) {
     let engine = engine();
-    let cases = load_cases();
+    let mut cases = load_cases();
+    // The photo far off in a 12-megapixel frame: found in the 1600-px copy and located again at
+    // full resolution (1x), or found only by the full-resolution search (0.6x).
+    let photo = case(&cases, "photo_1280x960");
+    let far = [in_phone_frame(photo, 1.0), in_phone_frame(photo, 0.6)];
+    cases.extend(far);
     let mut group = c.benchmark_group("end_to_end");
     group.sample_size(20);
     for case in &cases {

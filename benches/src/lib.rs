@@ -73,3 +73,36 @@ pub fn case<'a>(cases: &'a [BenchCase], name: &str) -> &'a BenchCase {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no benchmark fixture named {name}"))
 }
+
+/// A 12-megapixel phone frame (4032x3024, JPEG quality 90) with `case`'s image scaled by `k` at
+/// (1500, 1000) on a plain grey background: a document photographed from afar, whose MRZ only a
+/// finer search finds. Built at set-up rather than committed (a few MB of JPEG).
+pub fn in_phone_frame(case: &BenchCase, k: f32) -> BenchCase {
+    use image::{imageops, ImageEncoder, Luma};
+    let grey = image::load_from_memory(&case.bytes)
+        .expect("the fixture decodes")
+        .to_luma8();
+    let (w, h) = (grey.width() as f32 * k, grey.height() as f32 * k);
+    let small = imageops::resize(
+        &grey,
+        w.round() as u32,
+        h.round() as u32,
+        imageops::FilterType::Triangle,
+    );
+    let mut frame = image::GrayImage::from_pixel(4032, 3024, Luma([110]));
+    imageops::replace(&mut frame, &small, 1500, 1000);
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+        .write_image(
+            frame.as_raw(),
+            frame.width(),
+            frame.height(),
+            image::ExtendedColorType::L8,
+        )
+        .expect("the frame encodes");
+    BenchCase {
+        name: format!("phone_frame_{k}x_4032x3024"),
+        bytes,
+        lines: case.lines.clone(),
+    }
+}

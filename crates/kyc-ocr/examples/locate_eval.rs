@@ -43,6 +43,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut n, mut located, mut shape) = (0, 0, 0);
         let mut times = Vec::new();
         let mut misses = Vec::new();
+        // Each located line's height over its truth line's: how tight the boxes the rectifier
+        // cuts are (the recogniser learnt on the margins these boxes give).
+        let mut heights = Vec::new();
         // Where each zone was found, for drawing over the images when a miss needs looking at.
         let mut dump = String::new();
         for line in truth.lines().filter(|l| !l.trim().is_empty()) {
@@ -70,6 +73,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let f = found.as_ref().map(|f| (f.lines.len(), f.line_len));
                 if f == Some((want_lines, want_len)) {
                     shape += 1;
+                    let want = v["line_quads"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(quad));
+                    if let (Some(found), Some(want)) = (&found, want) {
+                        // The zone may be found upside down: pair the lines by height order.
+                        let mut got: Vec<f32> = found.lines.iter().map(|q| q.height()).collect();
+                        let mut want: Vec<f32> = want.map(|q| q.height()).collect();
+                        got.sort_by(f32::total_cmp);
+                        want.sort_by(f32::total_cmp);
+                        heights.extend(got.iter().zip(&want).map(|(g, w)| g / w.max(1.0)));
+                    }
                 } else {
                     misses.push(format!("{image}:shape{f:?}"));
                 }
@@ -79,14 +93,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         std::fs::write(dir.join("located.jsonl"), dump)?;
         times.sort_by(f32::total_cmp);
+        heights.sort_by(f32::total_cmp);
         let pct = |k: usize| 100.0 * k as f32 / n.max(1) as f32;
         println!(
-            "{}: located {:.1}% shape {:.1}% ({n} images), locate median {:.1} ms p90 {:.1} ms",
+            "{}: located {:.1}% shape {:.1}% ({n} images), locate median {:.1} ms p90 {:.1} ms, \
+             line height / truth median {:.2} (p10 {:.2}, p90 {:.2})",
             dir.display(),
             pct(located),
             pct(shape),
             times.get(n / 2).copied().unwrap_or(0.0),
             times.get(n * 9 / 10).copied().unwrap_or(0.0),
+            heights.get(heights.len() / 2).copied().unwrap_or(0.0),
+            heights.get(heights.len() / 10).copied().unwrap_or(0.0),
+            heights.get(heights.len() * 9 / 10).copied().unwrap_or(0.0),
         );
         if !misses.is_empty() {
             println!("  misses: {}", misses.join(" "));

@@ -163,6 +163,73 @@ fn locate_overlaps_truth_on_every_preset() {
     }
 }
 
+/// The example passport photo scaled by `k` and pasted at (1500, 1000) into a 4032x3024 frame,
+/// a 12-megapixel phone photo of a document lying far off; with its truth moved alike.
+fn in_phone_frame(k: f32) -> (GrayImage, Doc) {
+    let dir = root().join("fixtures/example");
+    let doc = docs_in(&dir).remove(0);
+    let g = grey(&doc);
+    let (w, h) = (g.width() as f32 * k, g.height() as f32 * k);
+    let small = image::imageops::resize(
+        &g,
+        w.round() as u32,
+        h.round() as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut frame = GrayImage::from_pixel(4032, 3024, Luma([110]));
+    image::imageops::replace(&mut frame, &small, 1500, 1000);
+    let moved = |q: &Quad| Quad(q.0.map(|p| Point::new(p.x * k + 1500.0, p.y * k + 1000.0)));
+    let doc = Doc {
+        mrz_quad: moved(&doc.mrz_quad),
+        line_quads: doc.line_quads.iter().map(moved).collect(),
+        ..doc
+    };
+    (frame, doc)
+}
+
+#[test]
+fn a_small_document_in_a_big_phone_frame_is_found_and_read() {
+    // At 0.6 the characters are about 9 px high in the frame, 3.5 px in the 1600-px copy: only
+    // the full-resolution search finds them. At 1.0 the copy finds them at about 5.6 px, and the
+    // zone is located again in a crop at full resolution, tight enough to read.
+    for k in [0.6f32, 1.0] {
+        let (frame, doc) = in_phone_frame(k);
+        let loc = engine()
+            .locate(&frame)
+            .unwrap_or_else(|| panic!("scale {k}: no zone"));
+        assert_eq!(loc.lines.len(), 2, "scale {k}");
+        let truth = loc.quad.iou(&doc.mrz_quad);
+        assert!(truth > 0.5, "scale {k}: zone overlap {truth}");
+        // Each line box's centre lies on a truth line's mid-line to within a quarter of the
+        // text's height (its ends may differ by a filler, so only the offset across counts).
+        let height = doc.line_quads[0].height();
+        let mid = |a: Point, b: Point| Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+        for got in &loc.lines {
+            let [p, q, r, s] = got.0;
+            let centre = mid(mid(p, r), mid(q, s));
+            let across = |want: &Quad| {
+                let (a, b) = (mid(want.0[0], want.0[3]), mid(want.0[1], want.0[2]));
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                ((centre.x - a.x) * dy - (centre.y - a.y) * dx).abs() / dx.hypot(dy)
+            };
+            let d = doc.line_quads.iter().map(across).fold(f32::MAX, f32::min);
+            assert!(
+                d < height * 0.25,
+                "scale {k}: line {d} px off ({height} px high)"
+            );
+            let ratio = got.height() / height;
+            assert!(
+                (0.7..1.4).contains(&ratio),
+                "scale {k}: line height ratio {ratio}"
+            );
+        }
+        let out = engine().read_image(&frame).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("scale {k}: nothing read"));
+        assert_eq!(mrz.lines, doc.lines, "scale {k}");
+        assert!(mrz.is_valid(), "scale {k}");
+    }
+}
+
 #[test]
 fn rectify_gives_one_crop_per_line_at_model_height() {
     for doc in docs("scan") {
