@@ -17,6 +17,8 @@
 //! A zone found with its text only a few pixels high in a copy is located again in a crop around
 //! it at a finer scale, so that its line boxes are as tight as in a closer photo.
 
+use std::ops::RangeInclusive;
+
 use image::{imageops, GrayImage, Luma};
 use serde::Serialize;
 
@@ -276,6 +278,13 @@ impl Default for LocateParams {
     }
 }
 
+/// The most blobs one search chains: a page of small print at full resolution has about 10,000.
+const MAX_BLOBS: usize = 40_000;
+
+/// Glyph sizes the full-resolution search considers: characters from about 6 px high (the
+/// filler `<` is smaller) up to what the 1600-px copy shows 25 px high.
+const FULL_RES_GLYPHS: RangeInclusive<f32> = 4.0..=64.0;
+
 /// Text lower than this many pixels in the copy it was found in is located again, in a crop
 /// around the zone at a finer scale: at a few pixels per character its line boxes are a pixel or
 /// two of the copy off, a large part of a character in the full-resolution image.
@@ -318,8 +327,16 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
         let work = resized_to(grey, size);
         let work = work.as_ref().unwrap_or(grey);
         let kx = grey.width() as f32 / work.width() as f32;
+        // At full resolution only small glyphs are left to find (larger ones were whole in a
+        // copy), and noise, texture and clutter make far more blobs, the big ones each a wide
+        // neighbourhood to search: both ends are bounded.
+        let glyphs = if size == full && size > last {
+            FULL_RES_GLYPHS
+        } else {
+            3.0..=(size / 12) as f32
+        };
         for (pass, ink) in Ink::PASSES.iter().enumerate() {
-            if let Some(found) = locate_at_scale(work, ink) {
+            if let Some(found) = locate_glyphs(work, ink, glyphs.clone()) {
                 let at = found.scaled(kx);
                 if found.text_height() < REFINE_BELOW_PX && kx > 1.0 {
                     let inks = &Ink::PASSES[pass..(pass + 2).min(Ink::PASSES.len())];
@@ -714,7 +731,7 @@ type Labels = image::ImageBuffer<Luma<u32>, Vec<u32>>;
 /// runs that touch a run of the row above (diagonals included) are joined in a union-find, and a
 /// run adds its moments in closed form, so no pixel is visited twice. Labels number the components
 /// in the raster order of their first pixel, as a flood fill from each unlabelled pixel would.
-fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
+fn blobs(binary: &GrayImage, sizes: RangeInclusive<f32>) -> (Vec<Blob>, Labels) {
     #[derive(Clone, Default)]
     struct Acc {
         n: u64,
@@ -825,7 +842,6 @@ fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
         lab[run.y as usize * wu + run.x0 as usize..run.y as usize * wu + run.x1 as usize].fill(l);
     }
     let labels = Labels::from_raw(w, h, lab).unwrap_or_else(|| Labels::new(w, h));
-    let max_size = (binary.width().max(binary.height()) / 12) as f32;
     let blobs = accs
         .into_iter()
         .enumerate()
@@ -836,7 +852,7 @@ fn blobs(binary: &GrayImage) -> (Vec<Blob>, Labels) {
             let size = ((a.x1 - a.x0 + 1).max(a.y1 - a.y0 + 1)) as f32;
             let fill = a.n as f32 / ((a.x1 - a.x0 + 1) * (a.y1 - a.y0 + 1)) as f32;
             // Characters are thin strokes of bounded size: big filled regions and specks are not.
-            if !(3.0..=max_size).contains(&size) || fill > 0.85 {
+            if !sizes.contains(&size) || fill > 0.85 {
                 return None;
             }
             Some(Blob {
@@ -1177,21 +1193,42 @@ fn fit_chain_impl(
 /// Joins collinear pieces of one line (a line broken where a character was lost or taken by a
 /// wrong chain): same direction, height and pitch, on one straight line, a few pitches apart.
 fn merge_fragments(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
+    // The first mergeable pair in (i, j) order is merged, and the search starts again. Rows
+    // before `from` were already searched against every chain but the one the last merge
+    // appended (a merge removes two chains at or after `from`), so they are searched against
+    // that one only: the same merges in the same order, without rescanning every pair each time
+    // (thousands of chains on a textured table at full resolution).
+    let mut from = 0;
     loop {
         let mut merged = None;
+        let last = chains.len().saturating_sub(1);
         'search: for i in 0..chains.len() {
-            for j in 0..chains.len() {
+            let columns = if i < from {
+                last..chains.len()
+            } else {
+                0..chains.len()
+            };
+            for j in columns {
                 if i == j {
                     continue;
                 }
                 let a = &chains[i];
-                let b = chains[j].aligned_to(a.u);
                 // A run of fillers (<) is shorter than letters, and perspective changes the size
-                // along a line: heights and pitches need only be alike.
-                let similar = a.u.dot(b.u) > 0.99
-                    && (0.55..=1.8).contains(&(b.height / a.height))
-                    && (0.7..=1.4).contains(&(b.pitch / a.pitch));
-                if !similar || b.start < a.end - a.pitch * 0.5 {
+                // along a line: heights and pitches need only be alike. (Tested before the
+                // alignment, which copies the chain: the ratios and |u.u| do not depend on it.)
+                let (c, ratio_h, ratio_p) = (
+                    &chains[j],
+                    chains[j].height / a.height,
+                    chains[j].pitch / a.pitch,
+                );
+                let similar = a.u.dot(c.u).abs() > 0.99
+                    && (0.55..=1.8).contains(&ratio_h)
+                    && (0.7..=1.4).contains(&ratio_p);
+                if !similar {
+                    continue;
+                }
+                let b = c.aligned_to(a.u);
+                if b.start < a.end - a.pitch * 0.5 {
                     continue;
                 }
                 let gap = (b.start - a.end) / a.pitch;
@@ -1219,6 +1256,7 @@ fn merge_fragments(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
         chains.remove(hi);
         chains.remove(lo);
         chains.push(joined);
+        from = lo;
     }
     chains
 }
@@ -1379,9 +1417,26 @@ fn extend_ends(
     (more_start, more_end)
 }
 
+/// Finds a zone in `grey` as it is (no rescaling), with glyphs of any size up to a twelfth of its
+/// long side.
 fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
+    let long = grey.width().max(grey.height());
+    locate_glyphs(grey, ink, 3.0..=(long / 12) as f32)
+}
+
+/// [`locate_at_scale`] with the glyph sizes (the longer side of a blob's box, in pixels) that
+/// count as characters.
+fn locate_glyphs(grey: &GrayImage, ink: &Ink, sizes: RangeInclusive<f32>) -> Option<Found> {
     let binary = binarise(grey, ink);
-    let (blobs, labels) = blobs(&binary);
+    let (mut blobs, labels) = blobs(&binary, sizes);
+    // Over MAX_BLOBS the ink is mostly noise or texture (a faint pass over a grainy 12-megapixel
+    // photo), and chaining it all costs seconds: the smallest blobs, the specks, go first.
+    if blobs.len() > MAX_BLOBS {
+        let mut sizes: Vec<f32> = blobs.iter().map(|b| b.size).collect();
+        sizes.sort_by(|a, b| b.total_cmp(a));
+        let cut = sizes[MAX_BLOBS];
+        blobs.retain(|b| b.size > cut);
+    }
     if blobs.len() < 40 {
         return None;
     }
@@ -1926,7 +1981,10 @@ mod tests {
                     0
                 }])
             });
-            let (found, labels) = blobs(&binary);
+            let (found, labels) = blobs(
+                &binary,
+                3.0..=(binary.width().max(binary.height()) / 12) as f32,
+            );
             // Reference labels: a flood fill from each unlabelled ink pixel in raster order.
             let (wi, hi) = (i64::from(w), i64::from(h));
             let mut want = vec![0u32; (w * h) as usize];
@@ -2157,6 +2215,30 @@ mod tests {
             ..LocateParams::default()
         };
         assert_eq!(locate(&frame, &copies_only), None);
+    }
+
+    #[test]
+    fn specks_beyond_the_blob_budget_go_before_the_characters() {
+        // The test zone beside 45,000 specks, corners 3 px across (a filled square is no glyph
+        // at all): over MAX_BLOBS blobs, and the specks,
+        // the smallest, are dropped before chaining, so the zone is still found.
+        let mut img = GrayImage::from_pixel(1500, 1200, Luma([200]));
+        imageops::replace(&mut img, &two_line_zone(44, 44), 0, 0);
+        let mut specks = 0;
+        for y in (300..1200).step_by(5) {
+            for x in (0..1500).step_by(6) {
+                for (dx, dy) in [(0, 0), (1, 0), (2, 0), (0, 1), (0, 2)] {
+                    img.put_pixel(x + dx, y + dy, Luma([60]));
+                }
+                specks += 1;
+            }
+        }
+        assert!(specks > MAX_BLOBS);
+        let ink = &Ink::PASSES[0];
+        let (all, _) = blobs(&binarise(&img, ink), 3.0..=100.0);
+        assert!(all.len() > MAX_BLOBS, "{} blobs", all.len());
+        let found = locate_glyphs(&img, ink, 3.0..=100.0).expect("the zone among the specks");
+        assert_eq!((found.lines.len(), found.line_len), (2, 44));
     }
 
     #[test]
