@@ -52,3 +52,37 @@ fn photos_that_cut_the_zone_off_are_counted_under_their_hint() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid --cut-off 1.5"));
 }
+
+#[test]
+fn an_image_the_engine_cannot_read_counts_as_not_read_and_the_evaluation_goes_on() {
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-err-eval-{}", std::process::id()));
+    let dir_str = dir.to_str().expect("utf-8 temp path");
+    let synth = kyc(&[
+        "synth", "--out", dir_str, "--count", "2", "--seed", "5", "--preset", "clean",
+    ]);
+    assert!(synth.status.success());
+    // The first image cut inside its headers, as an interrupted upload can leave it (cut in its
+    // scan data, a JPEG still decodes, grey below the cut).
+    let first = dir.join("000000.jpg");
+    let bytes = std::fs::read(&first).expect("synth wrote 000000.jpg");
+    std::fs::write(&first, &bytes[..300]).expect("truncate");
+    let eval = kyc(&["eval", dir_str, "--json", "--check"]);
+    let human = kyc(&["eval", dir_str]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(eval.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&eval.stdout).expect("eval json");
+    assert_eq!(v["errors"], 1);
+    assert_eq!(v["all"]["counts"]["items"], 2);
+    assert_eq!(v["all"]["counts"]["exact"], 1);
+    assert_eq!(v["check"]["counts"]["truthful_unreadable"], 1);
+    let failures = v["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["image"], "000000.jpg");
+    let error = failures[0]["error"].as_str().expect("an error message");
+    assert!(error.contains("truncated or corrupt"), "{error}");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("errors: 1 images the engine gave up on"),
+        "{text}"
+    );
+}

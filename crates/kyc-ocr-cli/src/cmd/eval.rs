@@ -173,6 +173,7 @@ fn eval_documents(
     let mut held_back = Vec::new();
     // Per capture hint ("none" for none): items, and of those read exactly.
     let mut hints: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut errors = 0usize;
     for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         if limit.is_some_and(|l| n >= l) {
             break;
@@ -194,9 +195,35 @@ fn eval_documents(
             .unwrap_or_default();
         let bytes =
             std::fs::read(dir.join(&image)).with_context(|| format!("cannot read {image}"))?;
-        let out = engine
-            .read(&bytes)
-            .with_context(|| format!("cannot read the mrz of {image}"))?;
+        let format = rec["format"].as_str().unwrap_or("unknown").to_string();
+        let preset = rec["preset"].as_str().unwrap_or("unknown").to_string();
+        let out = match engine.read(&bytes) {
+            Ok(out) => out,
+            // An image the engine gives up on (corrupt, over the time limit) is a document not
+            // read, counted as such, not the end of the evaluation.
+            Err(e) => {
+                errors += 1;
+                let t = score(&want, &[]);
+                failures.push(serde_json::json!({
+                    "image": image,
+                    "error": e.to_string(),
+                    "located": false,
+                    "valid": false,
+                    "confident": false,
+                    "want": want,
+                }));
+                if check {
+                    if let Some(c) = check_document(None, &want, &image) {
+                        checks.add(&c);
+                    }
+                }
+                sweep_items.push((None, false));
+                all.add(&t);
+                by_format.entry(format).or_default().add(&t);
+                by_preset.entry(preset).or_default().add(&t);
+                continue;
+            }
+        };
         times.push(out.timings.total_ms);
         let got: Vec<String> = match &out.mrz {
             Some(m) => m.lines.clone(),
@@ -252,8 +279,6 @@ fn eval_documents(
             }
         }
         all.add(&t);
-        let format = rec["format"].as_str().unwrap_or("unknown").to_string();
-        let preset = rec["preset"].as_str().unwrap_or("unknown").to_string();
         by_format.entry(format).or_default().add(&t);
         by_preset.entry(preset).or_default().add(&t);
     }
@@ -273,6 +298,7 @@ fn eval_documents(
         "check": if check { checks.summary() } else { Value::Null },
         "exact_but_uncertain": held_back,
         "capture_hints": capture_hints,
+        "errors": errors,
         "failures": failures,
     }))
 }
@@ -654,6 +680,12 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
         if !counts.is_empty() {
             writeln!(w, "capture hints: {}", counts.join(", "))?;
         }
+    }
+    if let Some(n) = report["errors"].as_u64().filter(|&n| n > 0) {
+        writeln!(
+            w,
+            "errors: {n} images the engine gave up on (counted as not read; see failures[].error)"
+        )?;
     }
     writeln!(
         w,
