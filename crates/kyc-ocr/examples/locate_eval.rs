@@ -18,6 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = std::env::var("FINE").ok().and_then(|v| v.parse().ok()) {
         params.fine_work_size = n;
     }
+    // `FULL=N` caps the full-resolution search's long side at N.
+    if let Some(n) = std::env::var("FULL").ok().and_then(|v| v.parse().ok()) {
+        params.full_work_size = n;
+    }
     for dir in std::env::args().skip(1) {
         let dir = Path::new(&dir);
         // A single image (one without an MRZ, say): only whether a zone is found.

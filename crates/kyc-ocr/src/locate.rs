@@ -10,8 +10,8 @@
 //! line), pieces of a line broken by glare or a finger are merged back, a line may pair with a
 //! shorter partner within its columns, and a zone shorter than its layout is walked on from each
 //! end while faint ink remains. When a search finds nothing it is repeated with fainter ink
-//! thresholds, then on a finer (or enlarged) copy, then at full resolution (a document far off
-//! in a 12-megapixel phone frame): the first, strict pass costs about 2-4 ms on a 1280x960 photo,
+//! thresholds, then on a finer (or enlarged) copy, then at full resolution, or 3200 px where the
+//! image is larger (a document far off in a 12-megapixel phone frame): the first, strict pass costs about 2-4 ms on a 1280x960 photo,
 //! and an image without any MRZ pays for every pass (a few hundred ms).
 //!
 //! A zone found with its text only a few pixels high in a copy is located again in a crop around
@@ -262,9 +262,11 @@ pub struct LocateParams {
     pub work_size: u32,
     /// Long side of the second, finer search when the first finds nothing (small MRZs in big images).
     pub fine_work_size: u32,
-    /// Cap on the long side of the last search, at full resolution, when the finer one finds
-    /// nothing either: a document a fifth of a 12-megapixel phone frame wide has characters
-    /// 12-15 px high, 5-6 px in the finer copy, too few for the blobs to stay whole.
+    /// Long side of the last search, at full resolution or this size where the image is larger,
+    /// when the finer one finds nothing either: a document a fifth of a 12-megapixel phone frame
+    /// wide has characters 12-15 px high, 5-6 px in the finer copy, too few for the blobs to
+    /// stay whole. At 3200 px such a frame is searched in 0.63 of the pixels of its full size,
+    /// with the same zones found on 240 far-off phone frames (`examples/locate_eval`, `FULL=`).
     pub full_work_size: u32,
 }
 
@@ -273,16 +275,17 @@ impl Default for LocateParams {
         LocateParams {
             work_size: 800,
             fine_work_size: 1600,
-            full_work_size: 4096,
+            full_work_size: 3200,
         }
     }
 }
 
-/// The most blobs one search chains: a page of small print at full resolution has about 10,000.
+/// The most blobs one search chains (capping there changes no zone found on the 1,000 regular
+/// generator documents of the evaluation).
 const MAX_BLOBS: usize = 40_000;
 
-/// Glyph sizes the full-resolution search considers: characters from about 6 px high (the
-/// filler `<` is smaller) up to what the 1600-px copy shows 25 px high.
+/// Glyph sizes the last, full-resolution search considers: characters from about 6 px high (the
+/// filler `<` is smaller) up to what the 1600-px copy shows 25-30 px high.
 const FULL_RES_GLYPHS: RangeInclusive<f32> = 4.0..=64.0;
 
 /// Text lower than this many pixels in the copy it was found in is located again, in a crop
@@ -327,7 +330,7 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
         let work = resized_to(grey, size);
         let work = work.as_ref().unwrap_or(grey);
         let kx = grey.width() as f32 / work.width() as f32;
-        // At full resolution only small glyphs are left to find (larger ones were whole in a
+        // In the last search only small glyphs are left to find (larger ones were whole in a
         // copy), and noise, texture and clutter make far more blobs, the big ones each a wide
         // neighbourhood to search: both ends are bounded.
         let glyphs = if size == full && size > last {
@@ -2189,14 +2192,15 @@ mod tests {
     }
 
     #[test]
-    fn a_zone_small_in_a_big_frame_is_found_at_full_resolution() {
+    fn a_zone_small_in_a_big_frame_is_found_by_the_last_search() {
         // The test zone at 0.6 of its size (glyphs 8.4 px high, pitch 7.2 px) in a 4000x3000
-        // frame: 3.4 px high with sub-pixel strokes in the 1600-px copy, whole at full resolution.
+        // frame: 3.4 px high with sub-pixel strokes in the 1600-px copy, 6.7 px in the last,
+        // 3200-px search.
         let zone = two_line_zone(44, 44);
         let zone = imageops::resize(&zone, 384, 156, imageops::FilterType::Triangle);
         let mut frame = GrayImage::from_pixel(4000, 3000, Luma([200]));
         imageops::replace(&mut frame, &zone, 1700, 1400);
-        let found = locate(&frame, &LocateParams::default()).expect("found at full resolution");
+        let found = locate(&frame, &LocateParams::default()).expect("found by the last search");
         assert_eq!((found.lines.len(), found.line_len), (2, 44));
         let xs = found.quad.0.map(|p| p.x);
         let lo = xs.iter().copied().fold(f32::MAX, f32::min);
@@ -2209,7 +2213,7 @@ mod tests {
             (lo - left).abs() < 4.0 && (hi - right).abs() < 4.0,
             "{lo}..{hi}, want {left}..{right}"
         );
-        // Without the full-resolution search the copies alone miss it.
+        // Without the last search the copies alone miss it.
         let copies_only = LocateParams {
             full_work_size: 1600,
             ..LocateParams::default()

@@ -190,7 +190,7 @@ fn in_phone_frame(k: f32) -> (GrayImage, Doc) {
 #[test]
 fn a_small_document_in_a_big_phone_frame_is_found_and_read() {
     // At 0.6 the characters are about 9 px high in the frame, 3.5 px in the 1600-px copy: only
-    // the full-resolution search finds them. At 1.0 the copy finds them at about 5.6 px, and the
+    // the last, 3200-px search finds them. At 1.0 the copy finds them at about 5.6 px, and the
     // zone is located again in a crop at full resolution, tight enough to read.
     for k in [0.6f32, 1.0] {
         let (frame, doc) = in_phone_frame(k);
