@@ -11,8 +11,9 @@
 //! shorter partner within its columns, and a zone shorter than its layout is walked on from each
 //! end while faint ink remains. When a search finds nothing it is repeated with fainter ink
 //! thresholds, then on a finer (or enlarged) copy, then at full resolution, or 3200 px where the
-//! image is larger (a document far off in a 12-megapixel phone frame): the first, strict pass costs about 2-4 ms on a 1280x960 photo,
-//! and an image without any MRZ pays for every pass (a few hundred ms).
+//! image is larger (a document far off in a 12-megapixel phone frame). The first, strict pass
+//! costs about 2-4 ms on a 1280x960 photo; an image without any MRZ pays for every pass (a few
+//! hundred ms, up to about 2 s on a grainy 12-megapixel photo).
 //!
 //! A zone found with its text only a few pixels high in a copy is located again in a crop around
 //! it at a finer scale, so that its line boxes are as tight as in a closer photo.
@@ -321,23 +322,21 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
     if params.fine_work_size > first * 5 / 4 {
         sizes.push(params.fine_work_size.min(long.max(first * 2)));
     }
+    // (long side, glyph sizes) of each search.
+    let mut searches: Vec<(u32, RangeInclusive<f32>)> =
+        sizes.iter().map(|&s| (s, 3.0..=(s / 12) as f32)).collect();
     let last = *sizes.last().unwrap_or(&first);
     let full = params.full_work_size.min(long);
     if full > last * 5 / 4 {
-        sizes.push(full);
-    }
-    for size in sizes {
-        let work = resized_to(grey, size);
-        let work = work.as_ref().unwrap_or(grey);
-        let kx = grey.width() as f32 / work.width() as f32;
         // In the last search only small glyphs are left to find (larger ones were whole in a
         // copy), and noise, texture and clutter make far more blobs, the big ones each a wide
         // neighbourhood to search: both ends are bounded.
-        let glyphs = if size == full && size > last {
-            FULL_RES_GLYPHS
-        } else {
-            3.0..=(size / 12) as f32
-        };
+        searches.push((full, FULL_RES_GLYPHS));
+    }
+    for (size, glyphs) in searches {
+        let work = resized_to(grey, size);
+        let work = work.as_ref().unwrap_or(grey);
+        let kx = grey.width() as f32 / work.width() as f32;
         for (pass, ink) in Ink::PASSES.iter().enumerate() {
             if let Some(found) = locate_glyphs(work, ink, glyphs.clone()) {
                 let at = found.scaled(kx);
