@@ -1211,47 +1211,14 @@ fn merge_fragments(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
                 0..chains.len()
             };
             for j in columns {
-                if i == j {
-                    continue;
-                }
-                let a = &chains[i];
-                // A run of fillers (<) is shorter than letters, and perspective changes the size
-                // along a line: heights and pitches need only be alike. (Tested before the
-                // alignment, which copies the chain: the ratios and |u.u| do not depend on it.)
-                let (c, ratio_h, ratio_p) = (
-                    &chains[j],
-                    chains[j].height / a.height,
-                    chains[j].pitch / a.pitch,
-                );
-                let similar = a.u.dot(c.u).abs() > 0.99
-                    && (0.55..=1.8).contains(&ratio_h)
-                    && (0.7..=1.4).contains(&ratio_p);
-                if !similar {
-                    continue;
-                }
-                let b = c.aligned_to(a.u);
-                if b.start < a.end - a.pitch * 0.5 {
-                    continue;
-                }
-                let gap = (b.start - a.end) / a.pitch;
-                // Where the fragment's first glyph sits against the line through `a` extended:
-                // a straight continuation, even across a washed-out stretch (glare, a finger).
-                let bs =
-                    b.u.scale(b.start)
-                        .add(b.n.scale(b.offset + b.slope * b.start));
-                let off = bs.dot(a.n) - (a.offset + a.slope * bs.dot(a.u));
-                if gap < 14.0 && off.abs() < a.height * (0.3 + 0.02 * gap.max(0.0)) {
+                if i != j && continues(&chains[i], &chains[j]) {
                     merged = Some((i, j));
                     break 'search;
                 }
             }
         }
         let Some((i, j)) = merged else { break };
-        let b = chains[j].aligned_to(chains[i].u);
-        let mut members = chains[i].members.clone();
-        members.extend(b.members);
-        let u = chains[i].u;
-        let Some(joined) = fit_chain_impl(blobs, members, u, true) else {
+        let Some(joined) = joined(blobs, &chains[i], &chains[j]) else {
             break;
         };
         let (hi, lo) = (i.max(j), i.min(j));
@@ -1261,6 +1228,39 @@ fn merge_fragments(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
         from = lo;
     }
     chains
+}
+
+/// Whether `c` carries line `a` on past its end: the same direction, height and pitch, starting
+/// a few pitches after `a` ends, on `a`'s line extended.
+fn continues(a: &Chain, c: &Chain) -> bool {
+    // A run of fillers (<) is shorter than letters, and perspective changes the size along a
+    // line: heights and pitches need only be alike. (Tested before the alignment, which copies
+    // the chain: the ratios and |u.u| do not depend on it.)
+    let similar = a.u.dot(c.u).abs() > 0.99
+        && (0.55..=1.8).contains(&(c.height / a.height))
+        && (0.7..=1.4).contains(&(c.pitch / a.pitch));
+    if !similar {
+        return false;
+    }
+    let b = c.aligned_to(a.u);
+    if b.start < a.end - a.pitch * 0.5 {
+        return false;
+    }
+    let gap = (b.start - a.end) / a.pitch;
+    // Where the fragment's first glyph sits against the line through `a` extended: a straight
+    // continuation, even across a washed-out stretch (glare, a finger).
+    let bs =
+        b.u.scale(b.start)
+            .add(b.n.scale(b.offset + b.slope * b.start));
+    let off = bs.dot(a.n) - (a.offset + a.slope * bs.dot(a.u));
+    gap < 14.0 && off.abs() < a.height * (0.3 + 0.02 * gap.max(0.0))
+}
+
+/// Line `a` and its continuation `c` as one chain, refitted.
+fn joined(blobs: &[Blob], a: &Chain, c: &Chain) -> Option<Chain> {
+    let mut members = a.members.clone();
+    members.extend(c.aligned_to(a.u).members);
+    fit_chain_impl(blobs, members, a.u, true)
 }
 
 /// Two lines of 30 characters are a TD1 whose third line did not chain (a pattern behind it,
@@ -2242,6 +2242,85 @@ mod tests {
         assert!(all.len() > MAX_BLOBS, "{} blobs", all.len());
         let found = locate_glyphs(&img, ink, 3.0..=100.0).expect("the zone among the specks");
         assert_eq!((found.lines.len(), found.line_len), (2, 44));
+    }
+
+    /// `merge_fragments` as it was before it resumed its search: the first pair in (i, j) order
+    /// where one chain continues the other, every pair rescanned after each merge.
+    fn merge_fragments_by_rescanning(blobs: &[Blob], mut chains: Vec<Chain>) -> Vec<Chain> {
+        loop {
+            let n = chains.len();
+            let pairs = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)));
+            let Some((i, j)) = pairs
+                .filter(|&(i, j)| i != j)
+                .find(|&(i, j)| continues(&chains[i], &chains[j]))
+            else {
+                break;
+            };
+            let Some(joined) = joined(blobs, &chains[i], &chains[j]) else {
+                break;
+            };
+            chains.remove(i.max(j));
+            chains.remove(i.min(j));
+            chains.push(joined);
+        }
+        chains
+    }
+
+    #[test]
+    fn merging_fragments_resumes_its_search_with_the_same_merges() {
+        use rand::{Rng, SeedableRng};
+        // Lines broken into fragments at random gaps, some read backwards, in a shuffled order:
+        // the resumed search must merge exactly what rescanning every pair merges.
+        let mut merges = 0;
+        for seed in 0..300u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut blobs = Vec::new();
+            let mut chains = Vec::new();
+            for _ in 0..rng.gen_range(3..12) {
+                let angle: f32 = rng.gen_range(0.0..std::f32::consts::TAU);
+                let u = Point::new(angle.cos(), angle.sin());
+                let pitch: f32 = rng.gen_range(8.0..20.0);
+                let height = pitch * rng.gen_range(0.9..1.3);
+                let origin = Point::new(rng.gen_range(0.0..2000.0), rng.gen_range(0.0..2000.0));
+                let mut k = 0.0f32;
+                for _ in 0..rng.gen_range(1..6) {
+                    let mut members = Vec::new();
+                    // Some fragments ragged enough that their own direction is off by degrees,
+                    // where a longer join of them is not.
+                    let ragged = height * rng.gen_range(0.0f32..0.3);
+                    for _ in 0..rng.gen_range(6..16) {
+                        let jitter = rng.gen_range(-0.5..0.5) + rng.gen_range(-ragged..=ragged);
+                        let c = origin.add(u.scale(k * pitch)).add(u.perp().scale(jitter));
+                        blobs.push(Blob {
+                            c,
+                            sxx: (pitch * 0.6).powi(2) / 12.0,
+                            syy: height.powi(2) / 12.0,
+                            sxy: 0.0,
+                            size: height,
+                            label: blobs.len() as u32 + 1,
+                            bbox: [0; 4],
+                        });
+                        members.push(blobs.len() - 1);
+                        k += 1.0;
+                    }
+                    k += f32::from(rng.gen_range(0u8..12));
+                    let dir = if rng.gen_bool(0.3) { u.scale(-1.0) } else { u };
+                    if let Some(chain) = fit_chain(&blobs, members, dir) {
+                        chains.push(chain);
+                    }
+                }
+            }
+            for i in (1..chains.len()).rev() {
+                chains.swap(i, rng.gen_range(0..=i));
+            }
+            let members = |c: Vec<Chain>| c.into_iter().map(|c| c.members).collect::<Vec<_>>();
+            let want = members(merge_fragments_by_rescanning(&blobs, chains.clone()));
+            let got = members(merge_fragments(&blobs, chains.clone()));
+            assert_eq!(got, want, "seed {seed}");
+            merges += chains.len() - want.len();
+        }
+        // The scenes give the search something to do.
+        assert!(merges >= 40, "{merges} merges");
     }
 
     #[test]
