@@ -161,12 +161,12 @@ fn eval_documents(
     limit: Option<usize>,
     check: bool,
 ) -> anyhow::Result<Value> {
-    let mut checks = CheckTally::default();
     let text = std::fs::read_to_string(truth)
         .with_context(|| format!("cannot read {}", truth.display()))?;
-    let mut all = Tally::default();
-    let mut by_format: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_preset: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut tallies = DocumentTallies {
+        checks: check.then(CheckTally::default),
+        ..DocumentTallies::default()
+    };
     let mut times = Vec::new();
     let mut failures = Vec::new();
     let mut sweep_items: Vec<(Option<f32>, bool)> = Vec::new();
@@ -195,8 +195,6 @@ fn eval_documents(
             .unwrap_or_default();
         let bytes =
             std::fs::read(dir.join(&image)).with_context(|| format!("cannot read {image}"))?;
-        let format = rec["format"].as_str().unwrap_or("unknown").to_string();
-        let preset = rec["preset"].as_str().unwrap_or("unknown").to_string();
         let out = match engine.read(&bytes) {
             Ok(out) => out,
             // An image the engine gives up on (corrupt, over the time limit) is a document not
@@ -212,15 +210,8 @@ fn eval_documents(
                     "confident": false,
                     "want": want,
                 }));
-                if check {
-                    if let Some(c) = check_document(None, &want, &image) {
-                        checks.add(&c);
-                    }
-                }
                 sweep_items.push((None, false));
-                all.add(&t);
-                by_format.entry(format).or_default().add(&t);
-                by_preset.entry(preset).or_default().add(&t);
+                tallies.add(&rec, &t, None, &want, &image);
                 continue;
             }
         };
@@ -273,14 +264,7 @@ fn eval_documents(
                 "wrong": wrong_chars(&want, &got, &out.readings),
             }));
         }
-        if check {
-            if let Some(c) = check_document(out.mrz.as_ref(), &want, &image) {
-                checks.add(&c);
-            }
-        }
-        all.add(&t);
-        by_format.entry(format).or_default().add(&t);
-        by_preset.entry(preset).or_default().add(&t);
+        tallies.add(&rec, &t, out.mrz.as_ref(), &want, &image);
     }
     let capture_hints: BTreeMap<&String, Value> = hints
         .iter()
@@ -290,17 +274,43 @@ fn eval_documents(
         "schema": SCHEMA,
         "kind": "documents",
         "dir": dir.display().to_string(),
-        "all": all.summary(),
-        "by_format": by_format.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
-        "by_preset": by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
+        "all": tallies.all.summary(),
+        "by_format": tallies.by_format.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
+        "by_preset": tallies.by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "median_ms": median(&mut times),
         "confidence_sweep": sweep(&sweep_items),
-        "check": if check { checks.summary() } else { Value::Null },
+        "check": tallies.checks.as_ref().map_or(Value::Null, CheckTally::summary),
         "exact_but_uncertain": held_back,
         "capture_hints": capture_hints,
         "errors": errors,
         "failures": failures,
     }))
+}
+
+/// What every document adds to, read or not (an image the engine gave up on adds a read of
+/// nothing).
+#[derive(Default)]
+struct DocumentTallies {
+    all: Tally,
+    by_format: BTreeMap<String, Tally>,
+    by_preset: BTreeMap<String, Tally>,
+    /// With `--check`: the checks of forms built from each truth against the read.
+    checks: Option<CheckTally>,
+}
+
+impl DocumentTallies {
+    /// Adds the document of truth record `rec`, scored `t`, whose read parsed to `read`.
+    fn add(&mut self, rec: &Value, t: &Tally, read: Option<&Mrz>, want: &[String], image: &str) {
+        if let Some(checks) = &mut self.checks {
+            if let Some(c) = check_document(read, want, image) {
+                checks.add(&c);
+            }
+        }
+        self.all.add(t);
+        let group = |key: &str| rec[key].as_str().unwrap_or("unknown").to_string();
+        self.by_format.entry(group("format")).or_default().add(t);
+        self.by_preset.entry(group("preset")).or_default().add(t);
+    }
 }
 
 /// The kind of the read's capture hint as JSON names it (`cut_off`, `too_small`), or `none`.
