@@ -109,10 +109,6 @@ impl Quad {
             inter / union
         }
     }
-
-    fn scaled(&self, k: f32) -> Quad {
-        Quad(self.0.map(|p| p.scale(k)))
-    }
 }
 
 /// Where the MRZ is: the zone, one quad per line (top line first), and the reading direction.
@@ -132,11 +128,13 @@ pub struct MrzLocation {
 }
 
 impl MrzLocation {
-    /// The same zone in an image `k` times larger.
-    fn scaled(&self, k: f32) -> MrzLocation {
+    /// The same zone in an image `k` times larger whose origin lies at `origin` of the image
+    /// `self` was found in (a copy, or a crop scaled by `1 / k`).
+    fn mapped(&self, k: f32, origin: Point) -> MrzLocation {
+        let map = |q: &Quad| Quad(q.0.map(|p| p.scale(k).add(origin)));
         MrzLocation {
-            quad: self.quad.scaled(k),
-            lines: self.lines.iter().map(|q| q.scaled(k)).collect(),
+            quad: map(&self.quad),
+            lines: self.lines.iter().map(map).collect(),
             angle_deg: self.angle_deg,
             pitch: self.pitch * k,
             line_len: self.line_len,
@@ -324,7 +322,7 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
     }
     // (long side, glyph sizes) of each search.
     let mut searches: Vec<(u32, RangeInclusive<f32>)> =
-        sizes.iter().map(|&s| (s, 3.0..=(s / 12) as f32)).collect();
+        sizes.iter().map(|&s| (s, glyph_sizes(s))).collect();
     let last = *sizes.last().unwrap_or(&first);
     let full = params.full_work_size.min(long);
     if full > last * 5 / 4 {
@@ -339,10 +337,11 @@ pub fn locate(grey: &GrayImage, params: &LocateParams) -> Option<MrzLocation> {
         let kx = grey.width() as f32 / work.width() as f32;
         for (pass, ink) in Ink::PASSES.iter().enumerate() {
             if let Some(found) = locate_glyphs(work, ink, glyphs.clone()) {
-                let at = found.scaled(kx);
-                if found.text_height() < REFINE_BELOW_PX && kx > 1.0 {
+                let at = found.mapped(kx, Point::new(0.0, 0.0));
+                let seen_px = found.text_height();
+                if seen_px < REFINE_BELOW_PX && kx > 1.0 {
                     let inks = &Ink::PASSES[pass..(pass + 2).min(Ink::PASSES.len())];
-                    return Some(refined(grey, &at, found.text_height(), inks).unwrap_or(at));
+                    return Some(refined(grey, &at, seen_px, inks).unwrap_or(at));
                 }
                 return Some(at);
             }
@@ -410,16 +409,8 @@ fn refined(
     let work = work.as_ref().unwrap_or(&crop);
     let k = crop.width() as f32 / work.width() as f32;
     let origin = Point::new(cx0 as f32, cy0 as f32);
-    let back = |q: &Quad| Quad(q.0.map(|p| p.scale(k).add(origin)));
     inks.iter().find_map(|ink| {
-        let found = locate_at_scale(work, ink)?;
-        let at = MrzLocation {
-            quad: back(&found.quad),
-            lines: found.lines.iter().map(back).collect(),
-            angle_deg: found.angle_deg,
-            pitch: found.pitch * k,
-            line_len: found.line_len,
-        };
+        let at = locate_at_scale(work, ink)?.mapped(k, origin);
         // The same zone: as many lines, over the coarse one.
         (at.lines.len() == coarse.lines.len() && at.quad.iou(&coarse.quad) > 0.3).then_some(at)
     })
@@ -1422,8 +1413,13 @@ fn extend_ends(
 /// Finds a zone in `grey` as it is (no rescaling), with glyphs of any size up to a twelfth of its
 /// long side.
 fn locate_at_scale(grey: &GrayImage, ink: &Ink) -> Option<Found> {
-    let long = grey.width().max(grey.height());
-    locate_glyphs(grey, ink, 3.0..=(long / 12) as f32)
+    locate_glyphs(grey, ink, glyph_sizes(grey.width().max(grey.height())))
+}
+
+/// The glyph sizes a search of an image with long side `long` considers: from 3 px (smaller is
+/// a speck) to a twelfth of the image.
+fn glyph_sizes(long: u32) -> RangeInclusive<f32> {
+    3.0..=(long / 12) as f32
 }
 
 /// [`locate_at_scale`] with the glyph sizes (the longer side of a blob's box, in pixels) that
@@ -1983,10 +1979,7 @@ mod tests {
                     0
                 }])
             });
-            let (found, labels) = blobs(
-                &binary,
-                3.0..=(binary.width().max(binary.height()) / 12) as f32,
-            );
+            let (found, labels) = blobs(&binary, glyph_sizes(binary.width().max(binary.height())));
             // Reference labels: a flood fill from each unlabelled ink pixel in raster order.
             let (wi, hi) = (i64::from(w), i64::from(h));
             let mut want = vec![0u32; (w * h) as usize];
@@ -2222,9 +2215,9 @@ mod tests {
 
     #[test]
     fn specks_beyond_the_blob_budget_go_before_the_characters() {
-        // The test zone beside 45,000 specks, corners 3 px across (a filled square is no glyph
-        // at all): over MAX_BLOBS blobs, and the specks,
-        // the smallest, are dropped before chaining, so the zone is still found.
+        // The test zone beside 45,000 specks, corners 3 px across (a filled square is no glyph at
+        // all): over MAX_BLOBS blobs, and the specks, the smallest, are dropped before chaining,
+        // so the zone is still found.
         let mut img = GrayImage::from_pixel(1500, 1200, Luma([200]));
         imageops::replace(&mut img, &two_line_zone(44, 44), 0, 0);
         let mut specks = 0;
