@@ -1,5 +1,5 @@
-//! Per-stage benchmarks, `stage/case`: decode, locate, detect, rectify, recognise, parse and repair,
-//! compare, end to end. Every measured closure asserts its result against the fixture's truth.
+//! Per-stage benchmarks, `stage/case`: decode, descreen, locate, detect, rectify, recognise, parse
+//! and repair, compare, end to end. Every measured closure asserts its result against the fixture's truth.
 
 use std::hint::black_box;
 
@@ -7,7 +7,7 @@ use criterion::{criterion_group, Criterion};
 use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
 use kyc_ocr::engine::{Engine, EngineParams};
 use kyc_ocr::mrz::{self, CharCandidate, LineReading};
-use kyc_ocr_benches::{bench_dir, case, in_phone_frame, load_cases};
+use kyc_ocr_benches::{bench_dir, case, dithered_case, in_phone_frame, load_cases};
 
 fn engine() -> Engine {
     Engine::new(EngineParams::default()).expect("the embedded recogniser loads")
@@ -40,6 +40,28 @@ fn stages(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+
+    // The test for a dithered image, which every read pays (`None`: read as it is), and the
+    // blur a dithered one gets.
+    let mut group = c.benchmark_group("descreen");
+    for case in &cases {
+        let grey = engine.decode_grey(&case.bytes).unwrap();
+        group.bench_function(&case.name, |b| {
+            b.iter(|| assert!(engine.descreen(black_box(&grey)).is_none()))
+        });
+    }
+    let dithered = dithered_case();
+    let grey = engine.decode_grey(&dithered.bytes).unwrap();
+    group.bench_function(&dithered.name, |b| {
+        b.iter(|| {
+            let smooth = engine
+                .descreen(black_box(&grey))
+                .expect("taken for dithered");
+            assert_eq!(smooth.dimensions(), grey.dimensions());
+            smooth
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("locate");
@@ -257,6 +279,7 @@ fn end_to_end(c: &mut Criterion) {
     let photo = case(&cases, "photo_1280x960");
     let far = [in_phone_frame(photo, 1.0), in_phone_frame(photo, 0.6)];
     cases.extend(far);
+    cases.push(dithered_case());
     let mut group = c.benchmark_group("end_to_end");
     group.sample_size(20);
     for case in &cases {

@@ -46,12 +46,7 @@ pub fn load_cases() -> Vec<BenchCase> {
             let v: serde_json::Value =
                 serde_json::from_str(line).expect("truth.jsonl line is JSON");
             let image = v["image"].as_str().expect("truth has an image name");
-            let lines = v["lines"]
-                .as_array()
-                .expect("truth has MRZ lines")
-                .iter()
-                .map(|l| l.as_str().expect("MRZ line is a string").to_owned())
-                .collect();
+            let lines = truth_lines(&v);
             let bytes = std::fs::read(folder.join(image))
                 .unwrap_or_else(|e| panic!("cannot read fixture {kind}/{image}: {e}"));
             let name = format!("{kind}_{}x{}", v["width"], v["height"]);
@@ -64,6 +59,16 @@ pub fn load_cases() -> Vec<BenchCase> {
         dir.display()
     );
     cases
+}
+
+/// The MRZ lines of one `truth.jsonl` record.
+fn truth_lines(record: &serde_json::Value) -> Vec<String> {
+    record["lines"]
+        .as_array()
+        .expect("truth has MRZ lines")
+        .iter()
+        .map(|l| l.as_str().expect("MRZ line is a string").to_owned())
+        .collect()
 }
 
 /// The case named `name`, for benchmarks that need one particular size.
@@ -104,5 +109,24 @@ pub fn in_phone_frame(case: &BenchCase, k: f32) -> BenchCase {
         name: format!("phone_frame_{k}x_4032x3024"),
         bytes,
         lines: case.lines.clone(),
+    }
+}
+
+/// The example passport photo as a 1-bit Floyd-Steinberg dithered PNG
+/// (`fixtures/formats/passport-dithered.png`), as a fax or a black-and-white scan delivers it:
+/// the one input that takes the descreen step.
+pub fn dithered_case() -> BenchCase {
+    let fixtures = bench_dir().join("..");
+    let truth = std::fs::read_to_string(fixtures.join("example/truth.jsonl"))
+        .expect("the example's truth is readable");
+    let v: serde_json::Value = serde_json::from_str(truth.lines().next().unwrap_or_default())
+        .expect("truth.jsonl line is JSON");
+    let lines = truth_lines(&v);
+    let bytes = std::fs::read(fixtures.join("formats/passport-dithered.png"))
+        .expect("the dithered fixture is readable");
+    BenchCase {
+        name: "dithered_1280x960".to_owned(),
+        bytes,
+        lines,
     }
 }

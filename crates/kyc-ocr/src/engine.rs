@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::compare::{CaptureHint, ImageEdge};
 use crate::decode::{self, DecodeError, DecodeLimits};
+use crate::descreen;
 use crate::detect::{DetectorError, LineDetector};
 use crate::locate::{self, LocateParams, MrzLocation};
 use crate::mrz::{self, CharCandidate, LineReading, Mrz, MrzError, ParseOptions};
@@ -206,7 +207,7 @@ impl From<RecogniseError> for EngineError {
 pub struct Timings {
     /// Decoding the image.
     pub decode_ms: f32,
-    /// Finding the MRZ.
+    /// Finding the MRZ, including smoothing a dithered image first ([`Engine::descreen`]).
     pub locate_ms: f32,
     /// Finding the MRZ with the learned detector, when it ran.
     pub detect_ms: f32,
@@ -305,6 +306,12 @@ impl Engine {
         decode::decode_grey(bytes, &self.params.limits)
     }
 
+    /// Stage 1b: a smoothed copy of a dithered (1-bit, fax-like) image, which the later stages
+    /// should see instead; `None` for any other image, which they see as it is.
+    pub fn descreen(&self, grey: &GrayImage) -> Option<GrayImage> {
+        descreen::descreen(grey)
+    }
+
     /// Stage 2: finds the MRZ; `None` when the image has none.
     pub fn locate(&self, grey: &GrayImage) -> Option<MrzLocation> {
         locate::locate(grey, &self.params.locate)
@@ -357,6 +364,8 @@ impl Engine {
         start: Instant,
     ) -> Result<ReadOutput, EngineError> {
         let t = Instant::now();
+        let smoothed = self.descreen(grey);
+        let grey = smoothed.as_ref().unwrap_or(grey);
         let location = self.locate(grey);
         timings.locate_ms = ms(t);
         self.check_time(start, "locate")?;

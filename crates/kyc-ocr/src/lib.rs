@@ -5,6 +5,7 @@
 //! - [`mrz`]: MRZ text to a typed, validated document (all ICAO 9303 formats), with check-digit-guided
 //!   repair of OCR confusions.
 //! - [`decode`]: image bytes to pixels, with limits and EXIF orientation.
+//! - [`descreen`]: a dithered (1-bit, fax-like) image smoothed back into grey levels.
 //! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
 //! - [`rectify`]: cuts each MRZ line out, deskewed, at the recogniser's input height.
 //! - [`recognise`]: the line recogniser (CTC, run by rten), its decoding, and the fusion of several
@@ -24,6 +25,8 @@ pub mod compare;
 pub mod countries;
 #[cfg(feature = "reader")]
 pub mod decode;
+#[cfg(feature = "reader")]
+pub mod descreen;
 #[cfg(feature = "reader")]
 pub mod detect;
 #[cfg(feature = "reader")]

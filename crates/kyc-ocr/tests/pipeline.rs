@@ -303,6 +303,35 @@ fn reads_cmyk_jpeg_and_16_bit_png() {
     }
 }
 
+#[test]
+fn reads_a_dithered_one_bit_scan() {
+    // Every grey of the photo is a pattern of black and white dots; read as it is, the zone
+    // came out as an invalid TD2. The descreen step blurs the dots back into greys first.
+    let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
+    let bytes = std::fs::read(root().join("fixtures/formats/passport-dithered.png")).unwrap();
+    let grey = engine().decode_grey(&bytes).unwrap();
+    assert_eq!(grey.dimensions(), (1280, 960));
+    assert!(grey.pixels().all(|p| p[0] == 0 || p[0] == 255), "not 1-bit");
+    let smooth = engine().descreen(&grey).expect("taken for dithered");
+    let greys = smooth
+        .pixels()
+        .filter(|p| (40..216).contains(&p[0]))
+        .count();
+    assert!(
+        greys > smooth.len() / 4,
+        "{greys} grey pixels after descreening"
+    );
+    let out = engine().read(&bytes).unwrap();
+    let mrz = out.mrz.expect("an mrz");
+    assert_eq!(mrz.lines, want);
+    assert!(mrz.is_valid());
+    // A photo that is not dithered is read as it is.
+    let photo = std::fs::read(root().join("fixtures/example/passport.jpg")).unwrap();
+    assert!(engine()
+        .descreen(&engine().decode_grey(&photo).unwrap())
+        .is_none());
+}
+
 /// Rotates `g` by `degrees` about its centre onto a canvas large enough to hold all of it.
 fn rotate(g: &GrayImage, degrees: f32) -> GrayImage {
     let (w, h) = (g.width() as f32, g.height() as f32);
