@@ -369,7 +369,7 @@ impl Engine {
         let location = self.locate(grey);
         timings.locate_ms = ms(t);
         self.check_time(start, "locate")?;
-        let mut best = match location {
+        let mut best = match location.clone() {
             Some(location) => self.read_located(grey, location, &mut timings, start)?,
             None => ReadOutput::nothing(),
         };
@@ -395,6 +395,19 @@ impl Engine {
             for at in tries.take(DETECTOR_READS) {
                 self.read_instead(grey, at, &mut best, &mut timings, start, "detect")?;
                 if is_valid(&best) {
+                    break;
+                }
+            }
+        }
+        // A mirror image (a selfie camera, a webcam): the located zone's lines cut from right
+        // to left, both ways round. Taken only when valid: a mirrored misreading of an
+        // unreadable zone must not stand in for the reading itself.
+        if let Some(zone) = location.filter(|_| !is_valid(&best)) {
+            for mirror in [zone.mirrored(), zone.flipped().mirrored()] {
+                self.check_time(start, "the reading")?;
+                let other = self.read_at(grey, mirror, &mut timings)?;
+                if is_valid(&other) {
+                    best = other;
                     break;
                 }
             }

@@ -11,7 +11,8 @@
 //! - [`recognise`]: the line recogniser (CTC, run by rten), its decoding, and the fusion of several
 //!   cuts of the same lines.
 //! - [`engine`]: the [`engine::Engine`] composing every stage, shared across threads; an unsure zone
-//!   gets a second look from two more cuts, and an unsure small one a hint for a closer photo.
+//!   gets a second look from two more cuts, an unreadable one a reading as a mirror image, and an
+//!   unsure small one a hint for a closer photo.
 //! - [`countries`]: ICAO and ISO country codes and names.
 //! - [`translit`]: ICAO 9303 Part 3 transliteration of names to the MRZ alphabet.
 //! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.

@@ -99,6 +99,12 @@ impl Quad {
         Quad([c, d, a, b])
     }
 
+    /// The same region read as a mirror image: left and right corners swapped.
+    pub fn mirrored(&self) -> Quad {
+        let [tl, tr, br, bl] = self.0;
+        Quad([tr, tl, bl, br])
+    }
+
     /// Intersection over union with `other`, in [0, 1] (both quads must be convex).
     pub fn iou(&self, other: &Quad) -> f32 {
         let inter = polygon_area(&clip_convex(&self.0, &other.0));
@@ -240,6 +246,29 @@ impl MrzLocation {
             pitch: self.pitch,
             line_len: self.line_len,
         }
+    }
+
+    /// The same zone read as a mirror image, as a selfie camera or a webcam may save it: every
+    /// quad's left and right corners swap, so each line is cut from its right end to its left
+    /// and its crop comes out the right way round; the line order and the top stay. Of a
+    /// mirrored document's zone, either this or [`MrzLocation::flipped`]'s mirror reads right.
+    pub fn mirrored(&self) -> MrzLocation {
+        MrzLocation {
+            quad: self.quad.mirrored(),
+            lines: self.lines.iter().map(Quad::mirrored).collect(),
+            angle_deg: (self.angle_deg + 180.0) % 360.0,
+            pitch: self.pitch,
+            line_len: self.line_len,
+        }
+    }
+
+    /// Whether the zone reads as a mirror image: its corners, in reading order, turn
+    /// anticlockwise on the image (y down), where a zone read the right way round turns
+    /// clockwise.
+    pub fn is_mirrored(&self) -> bool {
+        let [tl, tr, _, bl] = self.quad.0;
+        let (along, down) = (tr.sub(tl), bl.sub(tl));
+        along.x * down.y - along.y * down.x < 0.0
     }
 
     /// The same zone read the other way round (180 degrees): lines reversed, corners rotated.
@@ -1764,6 +1793,36 @@ mod tests {
             pitch,
             line_len,
         }
+    }
+
+    #[test]
+    fn a_mirrored_zone_cuts_its_lines_from_right_to_left_and_knows_it() {
+        // Two upright lines, text running left to right, the top line first.
+        let line = |y: f32| {
+            Quad([
+                Point::new(10.0, y),
+                Point::new(450.0, y),
+                Point::new(450.0, y + 20.0),
+                Point::new(10.0, y + 20.0),
+            ])
+        };
+        let loc = zone_of([line(100.0), line(130.0)], 0.0, 10.0, 44);
+        assert!(!loc.is_mirrored());
+        let m = loc.mirrored();
+        assert!(m.is_mirrored());
+        // Each line starts at its right end; the top line stays first and on top.
+        assert_eq!(m.lines[0].0[0], Point::new(450.0, 100.0));
+        assert_eq!(m.lines[0].0[1], Point::new(10.0, 100.0));
+        assert_eq!(m.lines[1].0[3], Point::new(450.0, 150.0));
+        assert_eq!(m.angle_deg, 180.0);
+        assert_eq!((m.pitch, m.line_len), (10.0, 44));
+        assert_eq!(m.mirrored().lines, loc.lines);
+        // Upside down and mirrored is still mirrored; the lines' sizes do not change.
+        let fm = loc.flipped().mirrored();
+        assert!(fm.is_mirrored());
+        assert_eq!(fm.lines[0].0[0], Point::new(10.0, 150.0));
+        assert!((fm.text_height() - 20.0).abs() < 1e-4);
+        assert!((m.visible_chars() - loc.visible_chars()).abs() < 1e-4);
     }
 
     #[test]

@@ -332,6 +332,35 @@ fn reads_a_dithered_one_bit_scan() {
         .is_none());
 }
 
+#[test]
+fn reads_a_mirror_image() {
+    // A selfie camera or a webcam may save the photo as its preview showed it, mirrored. Mirrored
+    // left to right, and top to bottom (a mirror turned upside down), the zone reads right.
+    let doc = docs_in(&root().join("fixtures/example")).remove(0);
+    let photo = grey(&doc);
+    let upright = engine().read_image(&photo).unwrap();
+    assert!(!upright.location.unwrap().is_mirrored());
+    for (how, image) in [
+        ("left to right", image::imageops::flip_horizontal(&photo)),
+        ("top to bottom", image::imageops::flip_vertical(&photo)),
+    ] {
+        let out = engine().read_image(&image).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("{how}: nothing read"));
+        assert_eq!(mrz.lines, doc.lines, "{how}");
+        assert!(mrz.is_valid(), "{how}");
+        let location = out.location.unwrap();
+        assert!(location.is_mirrored(), "{how}");
+        // The zone lies where the mirrored truth does.
+        let mirror = |p: Point| match how {
+            "left to right" => Point::new(photo.width() as f32 - 1.0 - p.x, p.y),
+            _ => Point::new(p.x, photo.height() as f32 - 1.0 - p.y),
+        };
+        let want = Quad(doc.mrz_quad.0.map(mirror));
+        let overlap = location.quad.iou(&want);
+        assert!(overlap > 0.5, "{how}: zone overlap {overlap}");
+    }
+}
+
 /// Rotates `g` by `degrees` about its centre onto a canvas large enough to hold all of it.
 fn rotate(g: &GrayImage, degrees: f32) -> GrayImage {
     let (w, h) = (g.width() as f32, g.height() as f32);

@@ -102,6 +102,7 @@ pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
         "parse_error": out.parse_error.as_ref().map(|e| e.to_string()),
         "quad": out.location.as_ref().map(|l| l.quad),
         "angle_deg": out.location.as_ref().map(|l| l.angle_deg),
+        "mirrored": out.location.as_ref().map(|l| l.is_mirrored()),
         "confidence": out.confidence,
         "uncertain_fields": out.mrz.as_ref().map(|m| m.uncertain_fields.clone()).unwrap_or_default(),
         "field_confidence": out.mrz.as_ref().map(|m| m.confidence.clone()).unwrap_or_default(),
