@@ -12,12 +12,21 @@ fn kyc(args: &[&str]) -> std::process::Output {
         .expect("run kyc-ocr")
 }
 
+/// Runs `kyc-ocr synth` with `args`, which must succeed.
+fn synth(args: &[&str]) {
+    let out = kyc(&[&["synth"], args].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn photos_that_cut_the_zone_off_are_counted_under_their_hint() {
     let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-cut-eval-{}", std::process::id()));
     let dir_str = dir.to_str().expect("utf-8 temp path");
-    let synth = kyc(&[
-        "synth",
+    synth(&[
         "--out",
         dir_str,
         "--count",
@@ -31,11 +40,6 @@ fn photos_that_cut_the_zone_off_are_counted_under_their_hint() {
         "--cut-off",
         "1",
     ]);
-    assert!(
-        synth.status.success(),
-        "{}",
-        String::from_utf8_lossy(&synth.stderr)
-    );
     let eval = kyc(&["eval", dir_str, "--json"]);
     std::fs::remove_dir_all(&dir).ok();
     let v: Value = serde_json::from_slice(&eval.stdout).expect("eval json");
@@ -85,4 +89,44 @@ fn an_image_the_engine_cannot_read_counts_as_not_read_and_the_evaluation_goes_on
         text.contains("errors: 1 images the engine gave up on"),
         "{text}"
     );
+}
+
+#[test]
+fn mirrored_and_dithered_captures_are_read_and_reported() {
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-mirror-{}", std::process::id()));
+    let dir_str = dir.to_str().expect("utf-8 temp path");
+    // Mirror images of passports (a selfie camera), then 1-bit dithered PNG scans (a fax).
+    for (flag, preset, image_format) in [("--mirror", "photo", "jpg"), ("--dither", "scan", "png")]
+    {
+        synth(&[
+            "--out",
+            dir_str,
+            "--count",
+            "2",
+            "--seed",
+            "32",
+            "--format",
+            "td3",
+            "--preset",
+            preset,
+            "--image-format",
+            image_format,
+            flag,
+            "1",
+        ]);
+        let eval = kyc(&["eval", dir_str, "--json"]);
+        let v: Value = serde_json::from_slice(&eval.stdout).expect("eval json");
+        assert_eq!(v["all"]["counts"]["items"], 2, "{flag}");
+        assert_eq!(v["all"]["counts"]["exact"], 2, "{flag}");
+        let image = dir.join(format!("000000.{image_format}"));
+        let read = kyc(&["read", "--json", image.to_str().unwrap()]);
+        assert_eq!(read.status.code(), Some(0), "{flag}");
+        let r: Value = serde_json::from_slice(&read.stdout).expect("read json");
+        assert_eq!(r["mrz"]["valid"], true, "{flag}");
+        assert_eq!(r["mirrored"], flag == "--mirror", "{flag}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let bad = kyc(&["synth", "--out", dir_str, "--mirror", "1.5"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid --mirror 1.5"));
 }

@@ -3,7 +3,7 @@
 
 use crate::buf::{jpeg_round_trip, uniform, value_noise, Buf};
 use crate::geometry::{Homography, Point, Quad};
-use image::RgbImage;
+use image::{Rgb, RgbImage};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,13 @@ pub struct CaptureParams {
     /// exactly; it is there to check what the reader says about it.
     #[serde(default)]
     pub mrz_cut_prob: f32,
+    /// Probability that the image is delivered as black and white dots, its grey diffused into
+    /// them (Floyd-Steinberg), as a fax, a scanner's black-and-white mode or a scan app writes
+    /// a page; such an image is not JPEG-compressed by the capture.
+    pub dither_prob: f32,
+    /// Probability that the image is saved as a mirror image, as a selfie camera or a webcam
+    /// that keeps what its preview shows may save it.
+    pub mirror_prob: f32,
     /// Gaussian blur sigma in output pixels (defocus).
     pub blur_sigma: (f32, f32),
     /// Motion blur length in output pixels (camera shake).
@@ -129,6 +136,8 @@ impl Preset {
             occluder_prob: 0.0,
             max_mrz_occlusion: 0.0,
             mrz_cut_prob: 0.0,
+            dither_prob: 0.0,
+            mirror_prob: 0.0,
             blur_sigma: (0.0, 0.0),
             motion_blur_px: (0.0, 0.0),
             noise_sigma: (0.0, 0.0),
@@ -655,8 +664,21 @@ pub(crate) fn capture(
     buf.add_noise(sigma, rng);
 
     let mut image = buf.to_rgb();
+    // Drawn from the RNG only when on, so that other captures stay byte-identical.
+    let chance = |p: f32, rng: &mut ChaCha8Rng| p > 0.0 && rng.gen_bool(p.clamp(0.0, 1.0) as f64);
+    let dithered = chance(params.dither_prob, rng);
+    if dithered {
+        dither_black_and_white(&mut image);
+    }
+    let mut page_to_image = h;
+    if chance(params.mirror_prob, rng) {
+        image::imageops::flip_horizontal_in_place(&mut image);
+        let width = f64::from(image.width());
+        let mirror = Homography([-1.0, 0.0, width, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        page_to_image = h.then(&mirror);
+    }
     let mut jpeg = None;
-    if let Some((lo, hi)) = params.jpeg_quality {
+    if let Some((lo, hi)) = params.jpeg_quality.filter(|_| !dithered) {
         let q = if hi > lo { rng.gen_range(lo..=hi) } else { lo };
         let (bytes, decoded) = jpeg_round_trip(&image, q)?;
         image = decoded;
@@ -665,8 +687,35 @@ pub(crate) fn capture(
     Ok(Captured {
         image,
         jpeg,
-        page_to_image: h,
+        page_to_image,
     })
+}
+
+/// Turns the image into black and white dots whose density follows its grey (Floyd-Steinberg
+/// error diffusion, left to right on every row).
+fn dither_black_and_white(image: &mut RgbImage) {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let mut grey: Vec<f32> = image
+        .pixels()
+        .map(|p| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
+        .collect();
+    for y in 0..h {
+        for x in 0..w {
+            let old = grey[y * w + x];
+            let new = if old < 128.0 { 0.0 } else { 255.0 };
+            let err = old - new;
+            grey[y * w + x] = new;
+            for (dx, dy, k) in [(1, 0, 7.0), (-1, 1, 3.0), (0, 1, 5.0), (1, 1, 1.0)] {
+                let (nx, ny) = (x as isize + dx, y + dy);
+                if (0..w as isize).contains(&nx) && ny < h {
+                    grey[ny * w + nx as usize] += err * k / 16.0;
+                }
+            }
+        }
+    }
+    for (p, g) in image.pixels_mut().zip(grey) {
+        *p = Rgb([g as u8; 3]);
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,79 @@ fn a_cut_off_frame_leaves_one_end_of_the_zone_outside() {
 }
 
 #[test]
+fn a_mirrored_capture_is_the_plain_one_flipped_with_its_truth() {
+    // The clean preset draws nothing after the mirror, so the two captures differ by the flip.
+    let plain_params = CaptureParams {
+        char_height_px: (10.0, 12.0),
+        ..Preset::Clean.params()
+    };
+    let params = CaptureParams {
+        mirror_prob: 1.0,
+        ..plain_params.clone()
+    };
+    for (i, format) in DocFormat::ALL.into_iter().enumerate() {
+        let (plain, mirrored) = (
+            render(format, &plain_params, 40 + i as u64),
+            render(format, &params, 40 + i as u64),
+        );
+        let flipped = image::imageops::flip_horizontal(&plain.image);
+        assert_eq!(mirrored.image.as_raw(), flipped.as_raw(), "{format}");
+        let w = plain.truth.width as f32;
+        let mirror = |q: &Quad| q.0.map(|[x, y]| [w - x, y]);
+        for (a, b) in plain
+            .truth
+            .line_quads
+            .iter()
+            .zip(&mirrored.truth.line_quads)
+        {
+            for (p, q) in mirror(a).iter().zip(b.0) {
+                assert!(
+                    (p[0] - q[0]).abs() < 1e-2 && (p[1] - q[1]).abs() < 1e-2,
+                    "{format}"
+                );
+            }
+        }
+        assert_eq!(plain.truth.lines, mirrored.truth.lines);
+    }
+}
+
+#[test]
+fn a_dithered_capture_is_black_and_white_dots_of_its_greys() {
+    let params = CaptureParams {
+        char_height_px: (12.0, 14.0),
+        dither_prob: 1.0,
+        ..Preset::Photo.params()
+    };
+    let plain_params = CaptureParams {
+        dither_prob: 0.0,
+        ..params.clone()
+    };
+    let r = render(DocFormat::Td3, &params, 9);
+    assert!(r.jpeg.is_none(), "a dithered page is not JPEG-compressed");
+    assert!(r.image.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+    assert!(r.image.pixels().all(|p| p[0] == 0 || p[0] == 255));
+    // Over 16x16 blocks, the dots' density follows the plain capture's grey.
+    let plain = render(DocFormat::Td3, &plain_params, 9);
+    let (w, h) = (r.image.width(), r.image.height());
+    let mut worst = 0.0f32;
+    for by in (0..h - 16).step_by(64) {
+        for bx in (0..w - 16).step_by(64) {
+            let mean = |img: &image::RgbImage| {
+                let mut s = 0.0;
+                for y in by..by + 16 {
+                    for x in bx..bx + 16 {
+                        s += luma(img.get_pixel(x, y));
+                    }
+                }
+                s / 256.0
+            };
+            worst = worst.max((mean(&r.image) - mean(&plain.image)).abs());
+        }
+    }
+    assert!(worst < 40.0, "block mean off by {worst}");
+}
+
+#[test]
 fn fixed_output_size_is_respected() {
     let params = CaptureParams {
         output_size: Some((600, 400)),

@@ -38,6 +38,14 @@ pub struct Args {
     /// image: documents no reader can read exactly, to check what the reader says about them.
     #[arg(long, default_value_t = 0.0)]
     pub cut_off: f32,
+    /// Probability (0-1) that an image is delivered as black and white dots, its greys diffused
+    /// into them, as a fax, a scanner's black-and-white mode or a scan app writes a page.
+    #[arg(long, default_value_t = 0.0)]
+    pub dither: f32,
+    /// Probability (0-1) that an image is saved as a mirror image, as a selfie camera or a
+    /// webcam that keeps what its preview shows may save it.
+    #[arg(long, default_value_t = 0.0)]
+    pub mirror: f32,
     /// File name prefix of the images.
     #[arg(long, default_value = "")]
     pub prefix: String,
@@ -103,13 +111,18 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         };
         params.char_height_px = range;
     }
-    if !(0.0..=1.0).contains(&args.cut_off) {
-        bail!(
-            "invalid --cut-off {}, expected a probability from 0 to 1",
-            args.cut_off
-        );
+    for (flag, p) in [
+        ("cut-off", args.cut_off),
+        ("dither", args.dither),
+        ("mirror", args.mirror),
+    ] {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("invalid --{flag} {p}, expected a probability from 0 to 1");
+        }
     }
     params.mrz_cut_prob = args.cut_off;
+    params.dither_prob = args.dither;
+    params.mirror_prob = args.mirror;
     Ok(Plan {
         formats,
         preset,
