@@ -29,7 +29,7 @@ const SIGMA: f32 = 1.4;
 const ROW_STEP: usize = 8;
 
 /// The fraction of horizontally neighbouring pixels, in sampled rows, that differ by more than
-/// [`DOT_CONTRAST`].
+/// half the grey scale (a dot edge).
 pub fn dot_edge_fraction(grey: &GrayImage) -> f32 {
     let w = grey.width() as usize;
     if w < 2 {
