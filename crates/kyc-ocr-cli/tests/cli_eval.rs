@@ -124,6 +124,9 @@ fn mirrored_and_dithered_captures_are_read_and_reported() {
         let r: Value = serde_json::from_slice(&read.stdout).expect("read json");
         assert_eq!(r["mrz"]["valid"], true, "{flag}");
         assert_eq!(r["mirrored"], flag == "--mirror", "{flag}");
+        let human = kyc(&["read", image.to_str().unwrap()]);
+        let said = String::from_utf8_lossy(&human.stdout).contains("read as a mirror image");
+        assert_eq!(said, flag == "--mirror", "{flag}");
         std::fs::remove_dir_all(&dir).ok();
     }
     let bad = kyc(&["synth", "--out", dir_str, "--mirror", "1.5"]);

@@ -218,7 +218,7 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
                 writeln!(w, "  {line}")?;
             }
         }
-        (Some(m), Some(_)) => {
+        (Some(m), Some(location)) => {
             let status = if m.is_confident() {
                 paint(GOOD, "valid")
             } else if m.is_valid() {
@@ -236,6 +236,16 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
             )?;
             for line in &m.lines {
                 writeln!(w, "  {line}")?;
+            }
+            if location.is_mirrored() {
+                writeln!(
+                    w,
+                    "  {}",
+                    paint(
+                        DIM,
+                        "read as a mirror image (as a selfie camera may save it)"
+                    )
+                )?;
             }
             for r in &m.repairs {
                 writeln!(
