@@ -86,6 +86,8 @@ fn an_8bit_convolution_through_im2col_matches_the_direct_sums() {
         (3, 5, 7, 0, 1, 4),
         (64, 6, 61, 1, 1, 5),
         (8, 9, 33, 1, 2, 3),
+        // Ten outputs a row: a panel of columns spans up to four image rows, each run copied.
+        (4, 12, 12, 0, 1, 3),
     ];
     for (n, &(chans, h, w, pad, stride, m)) in cases.iter().enumerate() {
         let seed = n as u32 * 7 + 1;

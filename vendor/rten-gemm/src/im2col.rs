@@ -345,37 +345,64 @@ impl Im2Col<'_, i8> {
                 let col_base: [i32; NR] = std::array::from_fn(|c| {
                     col_y_offsets[start_col + c] + col_x_offsets[start_col + c]
                 });
-                let contiguous = col_base
-                    .iter()
-                    .enumerate()
-                    .all(|(c, &b)| b == col_base[0] + c as i32);
+                // kyc-ocr patch: the panel as runs of consecutive offsets. A panel along one
+                // image row at stride 1 is one run; one that wraps onto the next output row is
+                // two. Each run is copied; a panel of many runs (stride 2) is gathered, every
+                // other byte of one span where its offsets step by 2.
+                let mut segments = [(0usize, 0usize); NR];
+                let mut n_segments = 0;
+                let mut c = 0;
+                while c < NR {
+                    let mut end = c + 1;
+                    while end < NR && col_base[end] == col_base[end - 1] + 1 {
+                        end += 1;
+                    }
+                    segments[n_segments] = (c, end);
+                    n_segments += 1;
+                    c = end;
+                }
+                let segments = &segments[..n_segments];
+                let copy_runs = n_segments <= 4;
+                let stride2 = !copy_runs
+                    && col_base
+                        .iter()
+                        .enumerate()
+                        .all(|(c, &b)| b == col_base[0] + 2 * c as i32);
                 // Safety: only read here, as the general loop below reads it.
                 let img = unsafe { img_data.as_slice() };
                 let mut sums = [0i32; NR];
                 for start_row in tile_rows.clone().step_by(K_TILE) {
                     // Each run as a fixed-size array, then a 4-way byte interleave and the
                     // column sums, on fixed sizes the compiler vectorises.
-                    let runs: [[i8; NR]; K_TILE] = std::array::from_fn(|i| {
+                    let mut runs = [[0i8; NR]; K_TILE];
+                    for (i, run) in runs.iter_mut().enumerate() {
                         let k = start_row + i;
                         let base = row_chan_offsets[k] + row_y_offsets[k] + row_x_offsets[k];
-                        let mut run = [0i8; NR];
                         // Every offset is inside the image here; `get` keeps a wrong one from
                         // reading past it all the same.
                         let start = (base + col_base[0]) as usize;
-                        match img.get(start..start + NR) {
-                            Some(bytes) if contiguous => run.copy_from_slice(bytes),
-                            _ => {
-                                for (v, &col) in run.iter_mut().zip(&col_base) {
-                                    *v =
-                                        img.get((base + col) as usize).copied().unwrap_or_default();
+                        if copy_runs {
+                            for &(c0, c1) in segments {
+                                let from = (base + col_base[c0]) as usize;
+                                if let Some(bytes) = img.get(from..from + (c1 - c0)) {
+                                    run[c0..c1].copy_from_slice(bytes);
                                 }
+                            }
+                        } else if let Some(bytes) =
+                            img.get(start..start + 2 * NR - 1).filter(|_| stride2)
+                        {
+                            for (c, v) in run.iter_mut().enumerate() {
+                                *v = bytes[2 * c];
+                            }
+                        } else {
+                            for (v, &col) in run.iter_mut().zip(&col_base) {
+                                *v = img.get((base + col) as usize).copied().unwrap_or_default();
                             }
                         }
                         if CAST_B_U8 {
                             run.iter_mut().for_each(|v| *v = shift_cast_i8_u8(*v) as i8);
                         }
-                        run
-                    });
+                    }
                     let mut packed = [[0i8; K_TILE]; NR];
                     for (c, col) in packed.iter_mut().enumerate() {
                         for (i, v) in col.iter_mut().enumerate() {
