@@ -12,7 +12,9 @@ use crate::decode::{self, DecodeError, DecodeLimits};
 use crate::descreen;
 use crate::detect::{DetectorError, LineDetector};
 use crate::locate::{self, LocateParams, MrzLocation};
-use crate::mrz::{self, CharCandidate, LineReading, Mrz, MrzError, ParseOptions};
+use crate::mrz::{
+    self, CharCandidate, CheckStatus, CheckedField, LineReading, Mrz, MrzError, ParseOptions,
+};
 use crate::recognise::{self, LineModel, ModelThreads, RecogniseError, RtenModel};
 use crate::rectify::{self, LineImage};
 
@@ -664,14 +666,30 @@ fn needs_second_look(out: &ReadOutput) -> bool {
     out.location.is_some() && !out.mrz.as_ref().is_some_and(Mrz::is_confident)
 }
 
-/// Orders readings: a valid MRZ, then a parsed one, then by confidence.
-fn rank(out: &ReadOutput) -> (u8, f32) {
+/// A check digit that holds counts towards [`rank`] where its field's confidence is at least this:
+/// on garbage a digit holds by chance one time in ten, but not on characters read with confidence.
+const SURE_CHECK: f32 = 0.5;
+
+/// Orders readings: a valid MRZ, then a parsed one; then by the check digits that hold on
+/// confidently read fields (a filler-only optional data field holds on any garbage, so it does
+/// not count); then by confidence. Among invalid readings the held digits pick the right layout:
+/// a 44-character zone whose faded start the localiser's sizing left out reads more confidently
+/// as a 36-character one in which no digit holds (on 500 hard generator documents: 383 exact
+/// and 893 lines against 382 and 887 when confidence alone decided).
+fn rank(out: &ReadOutput) -> (u8, usize, f32) {
     let class = match &out.mrz {
         Some(m) if m.is_valid() => 2,
         Some(_) => 1,
         None => 0,
     };
-    (class, out.confidence)
+    let holding = out.mrz.as_ref().map_or(0, |m| {
+        m.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Valid && c.field != CheckedField::PersonalNumber)
+            .filter(|c| m.field_confidence(c.field.key()).unwrap_or(0.0) >= SURE_CHECK)
+            .count()
+    });
+    (class, holding, out.confidence)
 }
 
 /// Mean probability of the best candidate per position.
@@ -920,6 +938,56 @@ mod tests {
         assert!((m.char_probability(0, 5, 'F').unwrap() - 0.03).abs() < 1e-4);
         assert!((m.char_probability(0, 5, 'E').unwrap() - 0.97).abs() < 1e-4);
         assert_eq!(m.char_probability(0, 6, 'R'), Some(1.0));
+    }
+
+    #[test]
+    fn an_invalid_zone_keeps_the_reading_whose_check_digits_hold() {
+        let out = |lines: &[&str], confidence: f32| {
+            let readings: Vec<LineReading> =
+                lines.iter().map(|t| LineReading::from_text(t)).collect();
+            let mut o = ReadOutput::nothing();
+            o.mrz = mrz::parse_reading(&readings, &ParseOptions::default()).ok();
+            o.confidence = confidence;
+            o
+        };
+        // A passport zone read whole, its composite digit misread: invalid, but its document
+        // number, birth date and expiry hold.
+        let whole = out(
+            &[
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<11",
+            ],
+            0.80,
+        );
+        // The same zone cut short at both ends (glare over its start), read as a 36-character
+        // layout: more confident, as the unsure start is not in it, but none of its digits hold.
+        let part = out(
+            &[
+                "ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<",
+                "02C36UTO7408122F1204159ZE184226B<<<<",
+            ],
+            0.90,
+        );
+        let (w, p) = (whole.mrz.as_ref().unwrap(), part.mrz.as_ref().unwrap());
+        assert!(!w.is_valid() && !p.is_valid());
+        assert_eq!(rank(&whole).1, 3);
+        assert_eq!(rank(&part).1, 0);
+        assert!(rank(&whole) > rank(&part));
+        // Between readings whose digits hold alike, the more confident one.
+        let surer = out(
+            &w.lines.iter().map(String::as_str).collect::<Vec<_>>(),
+            0.85,
+        );
+        assert!(rank(&surer) > rank(&whole));
+        // A valid zone over any invalid one.
+        let valid = out(
+            &[
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+            ],
+            0.5,
+        );
+        assert!(rank(&valid) > rank(&whole));
     }
 
     #[test]
