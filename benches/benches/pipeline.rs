@@ -5,12 +5,20 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion};
 use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
-use kyc_ocr::engine::{Engine, EngineParams};
+use kyc_ocr::engine::{Engine, EngineParams, Precision};
 use kyc_ocr::mrz::{self, CharCandidate, LineReading};
 use kyc_ocr_benches::{bench_dir, case, dithered_case, in_phone_frame, load_cases};
 
 fn engine() -> Engine {
     Engine::new(EngineParams::default()).expect("the embedded recogniser loads")
+}
+
+fn float_engine() -> Engine {
+    Engine::new(EngineParams {
+        precision: Precision::Float32,
+        ..EngineParams::default()
+    })
+    .expect("the embedded float recogniser loads")
 }
 
 fn stages(c: &mut Criterion) {
@@ -119,6 +127,15 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let readings = engine.recognise(black_box(&lines[1..2])).unwrap();
             assert_eq!(readings[0].positions.len(), 44);
+            readings
+        })
+    });
+    // The float build: what a CPU without AVX-512 VNNI runs (`Precision::Auto`).
+    let float = float_engine();
+    group.bench_function("line_44_f32", |b| {
+        b.iter(|| {
+            let readings = float.recognise(black_box(&lines[1..2])).unwrap();
+            assert_eq!(readings[0].best_text(), photo.lines[1]);
             readings
         })
     });
@@ -292,6 +309,17 @@ fn end_to_end(c: &mut Criterion) {
             })
         });
     }
+    // The photo with the float recogniser (CPUs without AVX-512 VNNI).
+    let float = float_engine();
+    let photo = case(&cases, "photo_1280x960");
+    group.bench_function("photo_1280x960_f32", |b| {
+        b.iter(|| {
+            let mrz = float.read(black_box(&photo.bytes)).unwrap().mrz;
+            let mrz = mrz.expect("MRZ read");
+            assert_eq!(mrz.lines, photo.lines);
+            mrz
+        })
+    });
     // The slow path of an unsure zone: a hard photo (`fixtures/check`) whose names the first cut
     // reads with a look-alike, read with the second look (two more cuts, fused) and without.
     let hard = std::fs::read(bench_dir().join("../check/look-alike-surname.jpg"))

@@ -150,11 +150,97 @@ impl<T: Copy + Default> Im2Col<'_, T> {
             let max_x_offset = ops.splat(self.max_x_offset);
             let max_y_offset = ops.splat(self.max_y_offset);
 
+            // kyc-ocr patch: the panel as runs of consecutive offsets (one per image row it
+            // spans at stride 1), or one span read at every other element (stride 2). A row of
+            // the panel that lies wholly inside the image is then copied run by run, with no
+            // offset vectors, masks or per-element gather; rows that touch the padding still
+            // take the general loop below, which writes the same values.
+            let panel_cols = start_col..start_col + panel_width;
+            let (pcy, pcx) = (
+                &col_y_offsets[panel_cols.clone()],
+                &col_x_offsets[panel_cols],
+            );
+            let extent = |offsets: &[i32]| {
+                offsets
+                    .iter()
+                    .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+            };
+            let (col_y_min, col_y_max) = extent(pcy);
+            let (col_x_min, col_x_max) = extent(pcx);
+            const MAX_PANEL: usize = 64;
+            const MAX_RUNS: usize = 4;
+            let mut col_base = [0i32; MAX_PANEL];
+            let mut runs = [(0usize, 0usize); MAX_RUNS];
+            let mut n_runs = 0;
+            let mut stride2 = false;
+            if panel_width <= MAX_PANEL {
+                for (c, b) in col_base[..panel_width].iter_mut().enumerate() {
+                    *b = pcy[c] + pcx[c];
+                }
+                let base = &col_base[..panel_width];
+                let mut c = 0;
+                while c < panel_width && n_runs <= MAX_RUNS {
+                    let mut end = c + 1;
+                    while end < panel_width && base[end] == base[end - 1] + 1 {
+                        end += 1;
+                    }
+                    if n_runs < MAX_RUNS {
+                        runs[n_runs] = (c, end);
+                    }
+                    n_runs += 1;
+                    c = end;
+                }
+                stride2 = n_runs > MAX_RUNS
+                    && base
+                        .iter()
+                        .enumerate()
+                        .all(|(c, &b)| b == base[0] + 2 * c as i32);
+            }
+            let copy_runs = panel_width <= MAX_PANEL && n_runs <= MAX_RUNS;
+            // Safety: only read here, as the general loop below reads it.
+            let img = unsafe { img_data.as_slice() };
+
             for ((&row_chan_offset, &row_y_offset), &row_x_offset) in row_chan_offsets
                 .iter()
                 .zip(row_y_offsets.iter())
                 .zip(row_x_offsets.iter())
             {
+                let inside = row_y_offset as i64 + col_y_min as i64 >= 0
+                    && row_y_offset as i64 + col_y_max as i64 <= self.max_y_offset as i64
+                    && row_x_offset as i64 + col_x_min as i64 >= 0
+                    && row_x_offset as i64 + col_x_max as i64 <= self.max_x_offset as i64;
+                if inside && (copy_runs || stride2) {
+                    let row_base = row_chan_offset + row_y_offset + row_x_offset;
+                    let dst = &mut out[out_offset..out_offset + panel_width];
+                    let mut done = true;
+                    if copy_runs {
+                        for &(c0, c1) in &runs[..n_runs] {
+                            let from = (row_base + col_base[c0]) as usize;
+                            match img.get(from..from + (c1 - c0)) {
+                                Some(src) => {
+                                    for (d, &v) in dst[c0..c1].iter_mut().zip(src) {
+                                        d.write(v);
+                                    }
+                                }
+                                None => done = false,
+                            }
+                        }
+                    } else {
+                        let from = (row_base + col_base[0]) as usize;
+                        match img.get(from..from + 2 * panel_width - 1) {
+                            Some(src) => {
+                                for (d, v) in dst.iter_mut().zip(src.iter().step_by(2)) {
+                                    d.write(*v);
+                                }
+                            }
+                            None => done = false,
+                        }
+                    }
+                    if done {
+                        out_offset += panel_width;
+                        continue;
+                    }
+                }
                 let row_chan_offset = ops.splat(row_chan_offset);
                 let row_y_offset = ops.splat(row_y_offset);
                 let row_x_offset = ops.splat(row_x_offset);
