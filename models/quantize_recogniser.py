@@ -10,8 +10,10 @@ The float model (`mrz-rec.onnx`) stays the training master: fine-tunes start fro
   quantized to uint8 per call (onnxruntime's `quantize_dynamic`, DynamicQuantizeLinear +
   ConvInteger). They are about 95% of the recogniser's time in rten, and rten runs uint8 x int8
   products four to a lane (AVX-512 VNNI) where float runs one.
-- Weights are held to 7 bits (`reduce_range`): on x86 CPUs without VNNI, rten's AVX2 kernel adds
-  pairs of uint8 x int8 products in 16 bits, which 8-bit weights can overflow.
+- Weights are held to 7 bits (`reduce_range`, [-64, 64]): on x86 CPUs without VNNI, rten's kernel
+  adds pairs of uint8 x int8 products in 16 bits, which full-range weights can overflow. With
+  these, rten's shift to unsigned leaves every weight at most 128 and no pair can overflow
+  (`check_pair_sums`), so the engine runs this build on every CPU.
 - The first convolution stays float: one input channel (9 products per output), where the
   paper/ink contrast of a faint line is worth its full precision and the time is small.
 - Padding becomes an explicit Pad before each convolution. rten 0.26 pads a ConvInteger's input
@@ -163,6 +165,22 @@ def pool_before_bias(model):
     return with_nodes(model, nodes)
 
 
+def check_pair_sums(model):
+    """Fails unless every 8-bit weight tensor keeps rten's 16-bit pair sums exact.
+
+    Without AVX-512 VNNI, x86 adds each pair of uint8 x int8 products in 16 bits (`vpmaddubsw`).
+    rten makes a weight tensor unsigned by shifting it by its minimum (at most 0), so a shifted
+    weight is `w - min(0, min(W))`; at most 128, a pair stays within 16 bits for any input:
+    2 x 128 x 127 = 32512 and 2 x 128 x -128 = -32768 (`engine::int8_is_exact`)."""
+    inits = {i.name: i for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "ConvInteger":
+            continue
+        w = numpy_helper.to_array(inits[node.input[1]]).astype(np.int32)
+        top = int(w.max()) - min(0, int(w.min()))
+        assert top <= 128, f"{node.name}: shifted weights reach {top}; pair sums may saturate"
+
+
 def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -183,7 +201,9 @@ def main():
     quantize_dynamic(padded, args.out, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
                      per_channel=True, reduce_range=True, nodes_to_exclude=convs[:1])
     os.remove(padded)
-    onnx.save(pool_before_bias(pad_after_quantizing(onnx.load(args.out))), args.out)
+    quantized = pool_before_bias(pad_after_quantizing(onnx.load(args.out)))
+    check_pair_sums(quantized)
+    onnx.save(quantized, args.out)
     ops = sorted({n.op_type for n in onnx.load(args.out).graph.node})
 
     # The same held-out real crops as train_recogniser.py's metrics, through onnxruntime.

@@ -130,7 +130,7 @@ fn stages(c: &mut Criterion) {
             readings
         })
     });
-    // The float build: what a CPU without AVX-512 VNNI runs (`Precision::Auto`).
+    // The float build (`Precision::Float32`), the master the 8-bit build is quantized from.
     let float = float_engine();
     group.bench_function("line_44_f32", |b| {
         b.iter(|| {
@@ -309,7 +309,7 @@ fn end_to_end(c: &mut Criterion) {
             })
         });
     }
-    // The photo with the float recogniser (CPUs without AVX-512 VNNI).
+    // The photo with the float recogniser (`Precision::Float32`).
     let float = float_engine();
     let photo = case(&cases, "photo_1280x960");
     group.bench_function("photo_1280x960_f32", |b| {

@@ -88,20 +88,28 @@ pub struct EngineParams {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Precision {
-    /// 8-bit where [`int8_is_exact`], float elsewhere.
+    /// 8-bit where [`int8_is_exact`] (every CPU rten runs on), float elsewhere.
     #[default]
     Auto,
-    /// The float model on every CPU: the same readings on every machine.
+    /// The float model.
     Float32,
-    /// The 8-bit model even where [`int8_is_exact`] is false, where a product may saturate.
+    /// The 8-bit model, even where [`int8_is_exact`] were false.
     Int8,
 }
 
-/// Whether rten's 8-bit matrix kernel on this CPU computes exactly: on aarch64, and on x86-64
-/// with AVX-512 VNNI. Without VNNI, x86's kernel adds pairs of 8-bit products in 16 bits
-/// (`vpmaddubsw`), which the recogniser's weights can overflow once rten shifts them to unsigned.
+/// Whether the embedded 8-bit recogniser computes exactly on this CPU (its integer sums are the
+/// ones a wide accumulator gives): true on every CPU rten runs on.
+///
+/// aarch64 and x86-64 with AVX-512 VNNI accumulate 8-bit products in 32 bits. Other x86 CPUs
+/// (AVX2, or AVX-512 without VNNI) add each pair of products in 16 bits first (`vpmaddubsw`),
+/// which saturates for full-range weights. rten then shifts a weight tensor by its minimum to
+/// make it unsigned, and the embedded weights lie within [-64, 64] (`reduce_range` in
+/// `models/quantize_recogniser.py`, which checks it), so a shifted weight is at most 128 and a
+/// pair of products stays within 16 bits: 2 x 128 x 127 = 32512 and 2 x 128 x -128 = -32768.
+/// `tests/int8_without_vnni.rs` reads fixtures with rten's AVX2 kernel and with this CPU's
+/// own and gets the same probabilities to the bit.
 pub fn int8_is_exact() -> bool {
-    !rten_gemm::GemmExecutor::<u8, i8, i32>::default().may_saturate()
+    true
 }
 
 impl Precision {

@@ -604,7 +604,12 @@ impl Default for GemmExecutor<u8, i8, i32> {
     fn default() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            try_kernel!(Int8KernelType::Avx512);
+            // kyc-ocr patch: a test hook. `KYC_OCR_INT8_KERNEL=avx2` skips the AVX-512 kernel,
+            // so that a machine with AVX-512 VNNI can check what a CPU with only AVX2 computes
+            // (`crates/kyc-ocr/tests/int8_without_vnni.rs`).
+            if std::env::var_os("KYC_OCR_INT8_KERNEL").is_none_or(|k| k != "avx2") {
+                try_kernel!(Int8KernelType::Avx512);
+            }
             try_kernel!(Int8KernelType::Avx2);
         }
         #[cfg(target_arch = "aarch64")]

@@ -36,8 +36,8 @@ pub struct EngineFlags {
     /// Recogniser model file to use instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Which build of the built-in recogniser runs: int8 where this CPU computes 8-bit products
-    /// exactly (AVX-512 VNNI, aarch64) and f32 elsewhere (auto), or always one of them.
+    /// Which build of the built-in recogniser runs: auto (int8, exact on every CPU), int8 or
+    /// f32 (the float master it was quantized from).
     #[arg(long, value_enum, default_value_t = PrecisionArg::Auto)]
     pub precision: PrecisionArg,
     /// Classical localiser only: never run the learned MRZ detector (to measure what it adds).
