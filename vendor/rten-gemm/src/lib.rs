@@ -606,8 +606,13 @@ impl Default for GemmExecutor<u8, i8, i32> {
         {
             // kyc-ocr patch: a test hook. `KYC_OCR_INT8_KERNEL=avx2` skips the AVX-512 kernel,
             // so that a machine with AVX-512 VNNI can check what a CPU with only AVX2 computes
-            // (`crates/kyc-ocr/tests/int8_without_vnni.rs`).
-            if std::env::var_os("KYC_OCR_INT8_KERNEL").is_none_or(|k| k != "avx2") {
+            // (`crates/kyc-ocr/tests/int8_without_vnni.rs`). Read once per process: rten builds
+            // an executor per convolution call.
+            static AVX2_ONLY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            let avx2_only = *AVX2_ONLY.get_or_init(|| {
+                std::env::var_os("KYC_OCR_INT8_KERNEL").is_some_and(|k| k == "avx2")
+            });
+            if !avx2_only {
                 try_kernel!(Int8KernelType::Avx512);
             }
             try_kernel!(Int8KernelType::Avx2);
