@@ -88,12 +88,12 @@ pub struct EngineParams {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Precision {
-    /// 8-bit where [`int8_is_exact`] (every CPU rten runs on), float elsewhere.
+    /// The 8-bit model, exact on every CPU rten runs on ([`int8_is_exact`]).
     #[default]
     Auto,
     /// The float model.
     Float32,
-    /// The 8-bit model, even where [`int8_is_exact`] were false.
+    /// The 8-bit model, as `Auto` now picks it.
     Int8,
 }
 
@@ -116,9 +116,8 @@ impl Precision {
     /// The embedded model bytes this precision runs on this CPU.
     fn embedded_model(self) -> &'static [u8] {
         match self {
-            Precision::Auto if int8_is_exact() => EMBEDDED_MODEL_INT8,
-            Precision::Int8 => EMBEDDED_MODEL_INT8,
-            Precision::Auto | Precision::Float32 => EMBEDDED_MODEL,
+            Precision::Auto | Precision::Int8 => EMBEDDED_MODEL_INT8,
+            Precision::Float32 => EMBEDDED_MODEL,
         }
     }
 }
