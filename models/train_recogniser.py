@@ -634,6 +634,9 @@ def main():
     ap.add_argument("--write-heldout", default=None, metavar="DIR",
                     help="write DIR/lines.tsv listing the held-out real crops (absolute paths) for "
                          "`kyc-ocr eval DIR`, and exit")
+    ap.add_argument("--keep-evals", action="store_true",
+                    help="also keep the moving average at every evaluation (ema_step<N>.pt), so that "
+                         "checkpoints can be compared end to end afterwards")
     ap.add_argument("--eval-only", default=None, help="evaluate this ONNX model and exit")
     ap.add_argument("--export-ckpt", default=None,
                     help="export this checkpoint (e.g. models/work/best.pt) to <out>/mrz-rec.onnx, evaluate, exit")
@@ -768,6 +771,9 @@ def main():
             log("  new best -> %s" % os.path.join(work, "best.pt"))
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "arch": args.arch, "step": step},
                    os.path.join(work, "last.pt"))
+        if args.keep_evals:
+            torch.save({"model": ema.state_dict(), "arch": args.arch, "step": step, "metrics": res},
+                       os.path.join(work, "ema_step%d.pt" % step))
 
     def do_export(final=False):
         ck = torch.load(os.path.join(work, "best.pt"), map_location="cpu")

@@ -1,6 +1,7 @@
 //! Hostile and broken input: every file of `fixtures/bad/` gives its expected typed error (or a
 //! "no MRZ" result), truncations of good images at many points never panic, and the engine is
 //! shareable across threads with deterministic results.
+#![cfg(feature = "reader")]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

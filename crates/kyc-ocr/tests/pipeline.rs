@@ -1,5 +1,6 @@
 //! The reading pipeline stage by stage on the committed fixtures (`fixtures/docs`, made by the
 //! document generator with the commands in `fixtures/README.md`), and end to end at every rotation.
+#![cfg(feature = "reader")]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
