@@ -25,6 +25,7 @@ fn typed_form() -> RawForm {
         nationality: Some("Kazakhstan".into()),
         document_number: Some("6Z10845C".into()),
         sex: Some("male".into()),
+        document_type: Some("passport".into()),
         ..RawForm::default()
     }
 }
@@ -34,7 +35,13 @@ fn check(path: &Path, raw: &RawForm, options: &CheckOptions) -> Result<Report, B
     // A form field that cannot be used (an impossible date, say) is a typed error naming the field.
     let form = raw.parse(options)?;
     let engine = Engine::new(EngineParams::default())?;
-    let out = engine.read(&std::fs::read(path)?)?;
+    let bytes = std::fs::read(path)?;
+    // Where the form names the kind of document, read that kind's MRZ: an image may show a visa
+    // beside the passport's data page.
+    let out = match form.document_type {
+        Some(want) => engine.read_wanting(&bytes, want)?,
+        None => engine.read(&bytes)?,
+    };
     // No MRZ is a verdict (ask for a new image), not an error.
     Ok(match &out.mrz {
         Some(mrz) => compare::check(mrz, &form, options),

@@ -367,3 +367,46 @@ fn an_image_that_cuts_the_zone_off_asks_for_the_whole_zone() {
         "{text}"
     );
 }
+
+#[test]
+fn a_passport_beside_a_visa_is_checked_as_the_passport() {
+    // A TD3 photo and an MRV-A photo of the committed fixtures on one page, the visa first: a
+    // form for a passport is checked against the passport's zone.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/docs/photo/");
+    let passport = image::open(format!("{dir}000000.jpg")).unwrap().to_luma8();
+    let visa = image::open(format!("{dir}000003.jpg")).unwrap().to_luma8();
+    let mut page = image::GrayImage::from_pixel(
+        passport.width() + visa.width(),
+        passport.height().max(visa.height()),
+        image::Luma([255]),
+    );
+    image::imageops::replace(&mut page, &visa, 0, 0);
+    image::imageops::replace(&mut page, &passport, i64::from(visa.width()), 0);
+    let path = std::env::temp_dir().join(format!("kyc-ocr-cli-spread-{}.png", std::process::id()));
+    page.save(&path).unwrap();
+    let image = path.to_str().unwrap();
+    let form = [
+        "--json",
+        "--today",
+        "2026-01-01",
+        "--surname",
+        "Papadopoulos",
+        "--given-names",
+        "Aikaterini",
+        "--birth-date",
+        "1997-04-04",
+        "--document-number",
+        "MM2757220",
+    ];
+    let out = kyc(&[&[image, "--document-type", "passport"][..], &form[..]].concat());
+    let v = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["verdict"], "consistent");
+    // Without the document type the same form meets whichever zone the reader took first; here
+    // the visa's, whose holder is someone else.
+    let out = kyc(&[&[image][..], &form[..]].concat());
+    let v = json_of(&out);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_ne!(v["verdict"], "consistent");
+}

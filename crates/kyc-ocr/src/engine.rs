@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use serde::Serialize;
 
-use crate::compare::{CaptureHint, ImageEdge};
+use crate::compare::{CaptureHint, DocumentType, ImageEdge};
 use crate::decode::{self, DecodeError, DecodeLimits};
 use crate::descreen;
 use crate::detect::{DetectorError, LineDetector};
@@ -27,6 +27,10 @@ static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/mrz-rec.onnx");
 static EMBEDDED_MODEL_INT8: &[u8] = include_bytes!("../../../models/mrz-rec-int8.onnx");
 /// The MRZ line detector trained by `models/train_detector.py`, embedded likewise.
 static EMBEDDED_DETECTOR: &[u8] = include_bytes!("../../../models/mrz-det.onnx");
+
+/// Zones of another kind of document painted over at most per image, in search of the kind a
+/// caller wants ([`Engine::read_wanting`]): a passport's spread with a visa, a scan of two pages.
+pub const MAX_OTHER_ZONES: usize = 2;
 
 /// Readings of detected zones tried at most per image (see [`Engine::read`]).
 const DETECTOR_READS: usize = 6;
@@ -370,6 +374,69 @@ impl Engine {
         self.read_grey(grey, Timings::default(), Instant::now())
     }
 
+    /// [`Engine::read`] for a caller that wants one kind of document, as a KYC form that asked
+    /// for a passport does. Where the image shows an MRZ of another kind (a visa on the facing
+    /// page, a scan of several documents) or one that does not parse, that zone is painted over
+    /// and the image read again, up to [`MAX_OTHER_ZONES`] times; the first reading of the
+    /// wanted kind is returned, else the plain read's. An image whose zone is of the wanted kind
+    /// costs nothing more.
+    pub fn read_wanting(
+        &self,
+        bytes: &[u8],
+        want: DocumentType,
+    ) -> Result<ReadOutput, EngineError> {
+        let start = Instant::now();
+        let mut timings = Timings::default();
+        let grey = self.decode_grey(bytes)?;
+        timings.decode_ms = ms(start);
+        self.check_time(start, "decode")?;
+        self.read_grey_wanting(&grey, timings, start, want)
+    }
+
+    /// [`Engine::read_wanting`] from pixels already decoded.
+    pub fn read_image_wanting(
+        &self,
+        grey: &GrayImage,
+        want: DocumentType,
+    ) -> Result<ReadOutput, EngineError> {
+        self.read_grey_wanting(grey, Timings::default(), Instant::now(), want)
+    }
+
+    fn read_grey_wanting(
+        &self,
+        grey: &GrayImage,
+        timings: Timings,
+        start: Instant,
+        want: DocumentType,
+    ) -> Result<ReadOutput, EngineError> {
+        let decode_ms = timings.decode_ms;
+        let mut first = self.read_grey(grey, timings, start)?;
+        if document_type(&first) == Some(want) {
+            return Ok(first);
+        }
+        let mut masked: Option<GrayImage> = None;
+        let mut seen = first.location.clone();
+        for _ in 0..MAX_OTHER_ZONES {
+            let Some(zone) = seen.take() else {
+                break;
+            };
+            let image = masked.get_or_insert_with(|| grey.clone());
+            zone.paint_over(image);
+            self.check_time(start, "the first zone")?;
+            let again = Timings {
+                decode_ms,
+                ..Timings::default()
+            };
+            let next = self.read_grey(image, again, start)?;
+            if document_type(&next) == Some(want) {
+                return Ok(next);
+            }
+            seen = next.location;
+        }
+        first.timings.total_ms = ms(start);
+        Ok(first)
+    }
+
     fn read_grey(
         &self,
         grey: &GrayImage,
@@ -629,6 +696,13 @@ impl ReadOutput {
 }
 
 /// Whether the reading gave an MRZ whose check digits all hold.
+/// The kind of document a reading's MRZ is, by its document code; `None` without an MRZ.
+fn document_type(out: &ReadOutput) -> Option<DocumentType> {
+    out.mrz
+        .as_ref()
+        .map(|m| DocumentType::of_document_code(&m.fields.document_code.value))
+}
+
 fn is_valid(out: &ReadOutput) -> bool {
     out.mrz.as_ref().is_some_and(Mrz::is_valid)
 }

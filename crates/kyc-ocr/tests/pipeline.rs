@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use image::{GrayImage, Luma};
+use kyc_ocr::compare::DocumentType;
 use kyc_ocr::decode::DecodeErrorKind;
 use kyc_ocr::engine::{DetectorUse, Engine, EngineErrorKind, EngineParams};
 use kyc_ocr::locate::{Point, Quad};
@@ -360,6 +361,73 @@ fn reads_a_mirror_image() {
         let overlap = location.quad.iou(&want);
         assert!(overlap > 0.5, "{how}: zone overlap {overlap}");
     }
+}
+
+/// `a` and `b` on one white page, side by side or one above the other.
+fn side_by_side(a: &GrayImage, b: &GrayImage, stacked: bool) -> GrayImage {
+    let (w, h) = if stacked {
+        (a.width().max(b.width()), a.height() + b.height())
+    } else {
+        (a.width() + b.width(), a.height().max(b.height()))
+    };
+    let mut page = GrayImage::from_pixel(w, h, Luma([255]));
+    image::imageops::replace(&mut page, a, 0, 0);
+    let (x, y) = if stacked {
+        (0, a.height())
+    } else {
+        (a.width(), 0)
+    };
+    image::imageops::replace(&mut page, b, i64::from(x), i64::from(y));
+    page
+}
+
+#[test]
+fn a_form_gets_the_mrz_of_the_document_it_names() {
+    // A passport photographed beside a visa (a spread, a scan of two pages): a plain read takes
+    // either zone, and a read that wants one kind paints the other over and finds its own.
+    let photos = docs("photo");
+    let (passport, visa) = (&photos[0], &photos[3]);
+    assert!(passport.lines[0].starts_with('P') && visa.lines[0].starts_with('V'));
+    let (p, v) = (grey(passport), grey(visa));
+    // Arrangements where the plain read took the other document, per wanted kind: the test is
+    // only worth its name where some were.
+    let mut taken_instead = [0, 0];
+    for (name, image) in [
+        ("passport | visa", side_by_side(&p, &v, false)),
+        ("visa | passport", side_by_side(&v, &p, false)),
+        ("passport over visa", side_by_side(&p, &v, true)),
+        ("visa over passport", side_by_side(&v, &p, true)),
+    ] {
+        let plain = engine().read_image(&image).unwrap().mrz.unwrap().lines;
+        for (k, (want, doc)) in [
+            (DocumentType::Passport, passport),
+            (DocumentType::Other, visa),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            taken_instead[k] += usize::from(plain != doc.lines);
+            let out = engine().read_image_wanting(&image, want).unwrap();
+            let mrz = out
+                .mrz
+                .unwrap_or_else(|| panic!("{name}, {want:?}: nothing read"));
+            assert_eq!(mrz.lines, doc.lines, "{name}, {want:?}");
+            assert!(mrz.is_valid(), "{name}, {want:?}");
+        }
+    }
+    assert!(taken_instead.iter().all(|&n| n > 0), "{taken_instead:?}");
+    // Painted over, a zone is no longer found.
+    let alone = engine().read_image(&p).unwrap();
+    let mut painted = p.clone();
+    alone.location.as_ref().unwrap().paint_over(&mut painted);
+    assert_eq!(engine().locate(&painted), None);
+    // An image of one document gives its reading whatever was wanted: the plain read's, with
+    // the same zone.
+    let wanting_other = engine()
+        .read_image_wanting(&p, DocumentType::Other)
+        .unwrap();
+    assert_eq!(wanting_other.mrz.unwrap().lines, passport.lines);
+    assert_eq!(wanting_other.location, alone.location);
 }
 
 /// Rotates `g` by `degrees` about its centre onto a canvas large enough to hold all of it.

@@ -107,7 +107,7 @@ enum Item {
 }
 
 fn read_one(engine: &Engine, path: &Path) -> Item {
-    match read::read_file(engine, path, None) {
+    match read::read_file(engine, path, None, None) {
         Ok(out) => Item::Read(Box::new(out)),
         Err(e) => Item::Failed(e),
     }

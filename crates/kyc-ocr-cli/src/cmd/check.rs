@@ -183,7 +183,14 @@ pub fn run(args: Args) -> crate::Outcome {
                 ..args.engine.params()
             })?;
             // Shared with `read`: the same file-naming errors, and the debug image when asked.
-            let out = crate::cmd::read::read_file(&engine, &path, args.debug_image.as_deref())?;
+            // Where the form names the kind of document, its MRZ is the one checked, should the
+            // image show another beside it (a visa facing a passport's data page).
+            let out = crate::cmd::read::read_file(
+                &engine,
+                &path,
+                args.debug_image.as_deref(),
+                form.document_type,
+            )?;
             let hint = out.capture_hint();
             let report = match (out.mrz, out.location, out.parse_error) {
                 (Some(m), _, _) => compare::check(&m, &form, &options),

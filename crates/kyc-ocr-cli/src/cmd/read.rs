@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use kyc_ocr::compare::DocumentType;
 use kyc_ocr::engine::{DetectorUse, Engine, EngineParams, Precision, ReadOutput};
 use serde_json::{json, Value};
 
@@ -133,7 +134,7 @@ pub fn run(args: Args) -> crate::Outcome {
     let mut code = 0u8;
     for (index, path) in args.images.iter().enumerate() {
         let name = path.display().to_string();
-        let read = read_file(&engine, path, args.debug_image.as_deref());
+        let read = read_file(&engine, path, args.debug_image.as_deref(), None);
         // Locked only to write: whatever prints while the engine runs (rten's RTEN_TIMING report
         // from its pool's threads) would otherwise wait on this thread forever.
         let mut stdout = anstream::stdout().lock();
@@ -167,17 +168,22 @@ pub fn run(args: Args) -> crate::Outcome {
 }
 
 /// Reads one image file, optionally drawing a debug image; errors name the file. Shared by
-/// `read`, `batch` and any command that takes an image.
+/// `read`, `batch` and any command that takes an image. With `want`, the MRZ of that kind of
+/// document where the image shows several ([`Engine::read_wanting`]).
 pub(crate) fn read_file(
     engine: &Engine,
     path: &std::path::Path,
     debug_image: Option<&std::path::Path>,
+    want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
     let name = path.display();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
-    match debug_image {
-        None => engine.read(&bytes).map_err(anyhow::Error::new),
-        Some(debug) => read_with_debug_image(engine, &bytes, debug),
+    match (debug_image, want) {
+        (None, None) => engine.read(&bytes).map_err(anyhow::Error::new),
+        (None, Some(want)) => engine
+            .read_wanting(&bytes, want)
+            .map_err(anyhow::Error::new),
+        (Some(debug), _) => read_with_debug_image(engine, &bytes, debug, want),
     }
     .with_context(|| format!("cannot read the mrz of {name}"))
 }
@@ -187,11 +193,16 @@ fn read_with_debug_image(
     engine: &Engine,
     bytes: &[u8],
     debug: &std::path::Path,
+    want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
     let start = std::time::Instant::now();
     let image = engine.decode(bytes)?;
     let decode_ms = start.elapsed().as_secs_f32() * 1000.0;
-    let mut out = engine.read_image(&image.to_luma8())?;
+    let grey = image.to_luma8();
+    let mut out = match want {
+        None => engine.read_image(&grey)?,
+        Some(want) => engine.read_image_wanting(&grey, want)?,
+    };
     out.timings.decode_ms = decode_ms;
     out.timings.total_ms += decode_ms;
     crate::debug_image::write(debug, &image, &out)?;
