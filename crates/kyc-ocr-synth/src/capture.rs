@@ -61,6 +61,12 @@ pub struct CaptureParams {
     /// Probability that the image is saved as a mirror image, as a selfie camera or a webcam
     /// that keeps what its preview shows may save it.
     pub mirror_prob: f32,
+    /// The MRZ's stroke weight against the OCR-B outline's, drawn per document from this range:
+    /// above 1 bolder (ink spreading into paper, a worn printer's blots), below 1 thinner (laser
+    /// engraving in a polycarbonate card, a starved ribbon). `(1, 1)` draws the outline as it is,
+    /// and draws nothing from the random stream.
+    #[serde(default = "outline_weight")]
+    pub mrz_weight: (f32, f32),
     /// Gaussian blur sigma in output pixels (defocus).
     pub blur_sigma: (f32, f32),
     /// Motion blur length in output pixels (camera shake).
@@ -83,6 +89,10 @@ pub struct CaptureParams {
     pub brightness: (f32, f32),
     /// Largest per-channel gain deviation (white balance error).
     pub color_cast: f32,
+}
+
+fn outline_weight() -> (f32, f32) {
+    (1.0, 1.0)
 }
 
 /// Named capture presets.
@@ -138,6 +148,7 @@ impl Preset {
             mrz_cut_prob: 0.0,
             dither_prob: 0.0,
             mirror_prob: 0.0,
+            mrz_weight: (1.0, 1.0),
             blur_sigma: (0.0, 0.0),
             motion_blur_px: (0.0, 0.0),
             noise_sigma: (0.0, 0.0),

@@ -260,7 +260,7 @@ fn render_lines(
         rows: &rows,
         mrz_lines: &lines,
     };
-    let page = page::render_page(&content, ppm, &mut rng);
+    let page = page::render_page(&content, ppm, capture.mrz_weight, &mut rng);
     let first = page.line_quads[0];
     let last = page.line_quads[page.line_quads.len() - 1];
     let mrz_page = Quad([first.0[0], first.0[1], last.0[2], last.0[3]]);

@@ -1,6 +1,7 @@
 //! The flat document page: background security print, portrait placeholder, visual zone and MRZ,
 //! rendered at a chosen resolution, with the MRZ lines' boxes in page pixels.
 
+use crate::buf::{uniform, Buf};
 use crate::format::DocFormat;
 use crate::geometry::Quad;
 use crate::text::{self, Face};
@@ -155,7 +156,12 @@ fn paint_portrait(img: &mut RgbImage, x0: f32, y0: f32, x1: f32, y1: f32, rng: &
 }
 
 /// Renders the page at `ppm` pixels per millimetre.
-pub(crate) fn render_page(content: &PageContent<'_>, ppm: f32, rng: &mut ChaCha8Rng) -> Page {
+pub(crate) fn render_page(
+    content: &PageContent<'_>,
+    ppm: f32,
+    mrz_weight: (f32, f32),
+    rng: &mut ChaCha8Rng,
+) -> Page {
     let (wmm, hmm) = content.format.size_mm();
     let (w, h) = ((wmm * ppm).round() as u32, (hmm * ppm).round() as u32);
     let mut img = RgbImage::new(w.max(1), h.max(1));
@@ -263,26 +269,126 @@ pub(crate) fn render_page(content: &PageContent<'_>, ppm: f32, rng: &mut ChaCha8
     // MRZ.
     let ocr_px = cap_mm * ppm / text::cap_ratio(Face::Ocrb);
     let pitch_px = MRZ_PITCH_MM * ppm;
+    let weight = if mrz_weight == (1.0, 1.0) {
+        1.0
+    } else {
+        uniform(rng, mrz_weight)
+    };
     let mut line_quads = Vec::with_capacity(n_lines);
+    let mut band = InkBand::around(
+        &img,
+        left_mm * ppm - pitch_px,
+        (first_baseline_mm - 2.0 * cap_mm) * ppm,
+        (left_mm + (line_len + 1.0) * MRZ_PITCH_MM) * ppm,
+        (first_baseline_mm + (n_lines as f32 - 1.0) * line_pitch_mm + cap_mm) * ppm,
+    );
     for (i, line) in content.mrz_lines.iter().enumerate() {
         let base = (first_baseline_mm + i as f32 * line_pitch_mm) * ppm;
         let x0 = left_mm * ppm;
-        text::draw_text(
-            &mut img,
-            Face::Ocrb,
-            ocr_px,
-            x0,
-            base,
-            line,
-            ink,
-            Some(pitch_px),
-        );
+        if weight == 1.0 {
+            text::draw_text(
+                &mut img,
+                Face::Ocrb,
+                ocr_px,
+                x0,
+                base,
+                line,
+                ink,
+                Some(pitch_px),
+            );
+        } else {
+            band.draw(Face::Ocrb, ocr_px, x0, base, line, pitch_px);
+        }
         let x1 = x0 + line.chars().count() as f32 * pitch_px;
         line_quads.push(Quad::rect(x0, base - cap_mm * ppm, x1, base));
+    }
+    if weight != 1.0 {
+        band.reweight(weight, cap_mm * ppm);
+        band.blend_into(&mut img, ink);
     }
     Page {
         image: img,
         line_quads,
+    }
+}
+
+/// OCR-B's stroke width as a fraction of its cap height (0.35 mm strokes on 2.4 mm capitals).
+const OCRB_STROKE: f32 = 0.146;
+
+/// The MRZ's ink coverage over its band of the page, drawn apart from the page so that its
+/// strokes can be made bolder or thinner before it is blended in.
+struct InkBand {
+    x0: i64,
+    y0: i64,
+    w: usize,
+    h: usize,
+    cover: Vec<f32>,
+}
+
+impl InkBand {
+    /// An empty band over the page pixels from `(x0, y0)` to `(x1, y1)`, clipped to `img`.
+    fn around(img: &RgbImage, x0: f32, y0: f32, x1: f32, y1: f32) -> InkBand {
+        let (iw, ih) = (i64::from(img.width()), i64::from(img.height()));
+        let (x0, y0) = (
+            (x0.floor() as i64).clamp(0, iw),
+            (y0.floor() as i64).clamp(0, ih),
+        );
+        let (x1, y1) = (
+            (x1.ceil() as i64).clamp(x0, iw),
+            (y1.ceil() as i64).clamp(y0, ih),
+        );
+        let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+        InkBand {
+            x0,
+            y0,
+            w,
+            h,
+            cover: vec![0.0; w * h],
+        }
+    }
+
+    /// Adds one line's glyph coverage, as [`text::draw_text`] places it.
+    fn draw(&mut self, face: Face, px: f32, x: f32, baseline: f32, line: &str, pitch: f32) {
+        let (x0, y0, w, h) = (self.x0, self.y0, self.w as i64, self.h as i64);
+        let cover = &mut self.cover;
+        text::for_each_coverage(face, px, x, baseline, line, Some(pitch), |px, py, a| {
+            let (bx, by) = (i64::from(px) - x0, i64::from(py) - y0);
+            if (0..w).contains(&bx) && (0..h).contains(&by) {
+                let c = &mut cover[(by * w + bx) as usize];
+                *c = c.max(a);
+            }
+        });
+    }
+
+    /// Moves every stroke edge outwards (weight above 1) or inwards by half the stroke width's
+    /// change: the coverage blurred, then cut again at the level where a straight edge lies that
+    /// far away, with an edge about a pixel wide.
+    fn reweight(&mut self, weight: f32, cap_px: f32) {
+        let shift = (weight - 1.0) * OCRB_STROKE * cap_px / 2.0;
+        let sigma = (0.06 * cap_px).max(0.6);
+        let mut buf = Buf::new(self.w, self.h, [0.0; 3]);
+        for (p, &c) in buf.px.iter_mut().zip(&self.cover) {
+            *p = [c; 3];
+        }
+        buf.gaussian_blur(sigma);
+        // A blurred straight edge is the normal distribution's CDF across it (logistic
+        // approximation): the level at distance `shift` outside the edge.
+        let level = (1.0 / (1.0 + (1.702 * shift / sigma).exp())).clamp(0.02, 0.98);
+        let gain = (2.5 * sigma).max(1.0);
+        for (c, p) in self.cover.iter_mut().zip(&buf.px) {
+            *c = ((p[0] - level) * gain + 0.5).clamp(0.0, 1.0);
+        }
+    }
+
+    /// Blends `ink` into `img` by the band's coverage.
+    fn blend_into(&self, img: &mut RgbImage, ink: Rgb<u8>) {
+        for (i, &a) in self.cover.iter().enumerate().filter(|(_, &a)| a > 0.0) {
+            let (x, y) = (self.x0 + (i % self.w) as i64, self.y0 + (i / self.w) as i64);
+            let p = img.get_pixel_mut(x as u32, y as u32);
+            for k in 0..3 {
+                p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(ink.0[k]) * a).round() as u8;
+            }
+        }
     }
 }
 
@@ -291,8 +397,8 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    #[test]
-    fn mrz_ink_lies_inside_the_line_boxes() {
+    /// The specimen's TD3 page at 8 px/mm with the MRZ at stroke weight `weight`.
+    fn specimen_page(weight: f32) -> Page {
         let lines = [
             "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<".to_string(),
             "L898902C36UTO7408122F1204159ZE184226B<<<<<10".to_string(),
@@ -306,16 +412,18 @@ mod tests {
             mrz_lines: &lines,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let page = render_page(&content, 8.0, &mut rng);
-        assert_eq!(page.image.dimensions(), (1000, 704));
-        assert_eq!(page.line_quads.len(), 2);
-        // Below the top of the first line, dark pixels (the MRZ ink) must sit inside a line box,
-        // allowing a pixel of anti-aliasing.
+        render_page(&content, 8.0, (weight, weight), &mut rng)
+    }
+
+    /// Dark pixels (the MRZ ink; `level`: the most a pixel's three channels may sum to) below
+    /// the top of the first line: inside a line box (allowing a pixel of anti-aliasing), and
+    /// outside every box.
+    fn mrz_ink(page: &Page, level: u32) -> (usize, usize) {
         let (_, top, _, _) = page.line_quads[0].bounds();
         let mut dark_in = 0;
         let mut dark_out = 0;
         for (x, y, p) in page.image.enumerate_pixels() {
-            if (y as f32) < top - 4.0 || p.0.iter().map(|&v| u32::from(v)).sum::<u32>() > 200 {
+            if (y as f32) < top - 4.0 || p.0.iter().map(|&v| u32::from(v)).sum::<u32>() > level {
                 continue;
             }
             let inside = page.line_quads.iter().any(|q| {
@@ -329,10 +437,44 @@ mod tests {
                 dark_out += 1
             }
         }
+        (dark_in, dark_out)
+    }
+
+    #[test]
+    fn mrz_ink_lies_inside_the_line_boxes() {
+        let page = specimen_page(1.0);
+        assert_eq!(page.image.dimensions(), (1000, 704));
+        assert_eq!(page.line_quads.len(), 2);
+        let (dark_in, dark_out) = mrz_ink(&page, 200);
         assert!(dark_in > 1000, "{dark_in} dark pixels in the MRZ");
         assert!(
             dark_out * 100 < dark_in,
             "{dark_out} dark pixels outside the MRZ boxes"
         );
+    }
+
+    #[test]
+    fn mrz_weight_thickens_and_thins_the_strokes_in_place() {
+        // OCR-B's strokes are about 0.146 of the cap height (2.3 mm at 8 px/mm: 2.7 px), so the
+        // pixels at least half inked grow and shrink about with the weight (measured 0.42 and
+        // 1.54 of the outline's at 0.6 and 1.5).
+        let (normal, _) = mrz_ink(&specimen_page(1.0), 384);
+        for (weight, lo, hi) in [(0.6, 0.3, 0.7), (1.5, 1.3, 1.9)] {
+            let page = specimen_page(weight);
+            let (dark_in, dark_out) = mrz_ink(&page, 384);
+            let ratio = dark_in as f32 / normal as f32;
+            assert!(
+                (lo..hi).contains(&ratio),
+                "weight {weight}: ink {ratio} of the outline's"
+            );
+            // Still where the truth's line boxes say, bold or thin.
+            assert!(
+                dark_out * 100 < dark_in,
+                "weight {weight}: {dark_out} outside"
+            );
+        }
+        // Weight 1 is the outline as drawn, not a re-cut of it.
+        let plain = specimen_page(1.0);
+        assert_eq!(plain.image, specimen_page(1.0).image);
     }
 }

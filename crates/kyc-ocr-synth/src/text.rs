@@ -70,6 +70,7 @@ pub(crate) fn text_width(face: Face, px: f32, text: &str) -> f32 {
 /// Draws `text` with its baseline at `baseline` and its left edge at `x`, blending `color` by
 /// glyph coverage. With `pitch`, each character is centred in its own cell of that width (the MRZ's
 /// fixed 2.54 mm cells); otherwise the font's advances are used.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn draw_text(
     img: &mut RgbImage,
     face: Face,
@@ -79,6 +80,29 @@ pub(crate) fn draw_text(
     text: &str,
     color: Rgb<u8>,
     pitch: Option<f32>,
+) {
+    let (w, h) = (img.width() as i32, img.height() as i32);
+    for_each_coverage(face, px, x, baseline, text, pitch, |px, py, cov| {
+        if px >= 0 && py >= 0 && px < w && py < h {
+            let p = img.get_pixel_mut(px as u32, py as u32);
+            let a = cov.clamp(0.0, 1.0);
+            for k in 0..3 {
+                p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(color.0[k]) * a).round() as u8;
+            }
+        }
+    });
+}
+
+/// Calls `visit(x, y, coverage)` for every pixel the glyphs of `text` touch, placed as
+/// [`draw_text`] places them.
+pub(crate) fn for_each_coverage(
+    face: Face,
+    px: f32,
+    x: f32,
+    baseline: f32,
+    text: &str,
+    pitch: Option<f32>,
+    mut visit: impl FnMut(i32, i32, f32),
 ) {
     let f = font(face);
     let scale = PxScale::from(px);
@@ -94,18 +118,8 @@ pub(crate) fn draw_text(
         let glyph = id.with_scale_and_position(scale, ab_glyph::point(gx, baseline));
         if let Some(outline) = f.outline_glyph(glyph) {
             let b = outline.px_bounds();
-            let (w, h) = (img.width() as i32, img.height() as i32);
             outline.draw(|dx, dy, cov| {
-                let px = b.min.x as i32 + dx as i32;
-                let py = b.min.y as i32 + dy as i32;
-                if px >= 0 && py >= 0 && px < w && py < h {
-                    let p = img.get_pixel_mut(px as u32, py as u32);
-                    let a = cov.clamp(0.0, 1.0);
-                    for k in 0..3 {
-                        p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(color.0[k]) * a).round()
-                            as u8;
-                    }
-                }
+                visit(b.min.x as i32 + dx as i32, b.min.y as i32 + dy as i32, cov);
             });
         }
         pen += pitch.unwrap_or(adv);

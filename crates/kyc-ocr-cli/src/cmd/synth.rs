@@ -46,6 +46,11 @@ pub struct Args {
     /// webcam that keeps what its preview shows may save it.
     #[arg(long, default_value_t = 0.0)]
     pub mirror: f32,
+    /// The MRZ's stroke weight against the OCR-B outline's, per document from a range `MIN-MAX`
+    /// (or one value): above 1 bolder, as ink spreads into paper; below 1 thinner, as laser
+    /// engraving in a polycarbonate card prints. 1 (the default) draws the outline as it is.
+    #[arg(long)]
+    pub mrz_weight: Option<String>,
     /// File name prefix of the images.
     #[arg(long, default_value = "")]
     pub prefix: String,
@@ -119,6 +124,12 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         if !(0.0..=1.0).contains(&p) {
             bail!("invalid --{flag} {p}, expected a probability from 0 to 1");
         }
+    }
+    if let Some(w) = &args.mrz_weight {
+        let Some(range) = parse_range(w).filter(|r| r.0 >= 0.3 && r.1 <= 3.0) else {
+            bail!("invalid mrz weight {w:?}, expected WEIGHT or MIN-MAX from 0.3 to 3");
+        };
+        params.mrz_weight = range;
     }
     params.mrz_cut_prob = args.cut_off;
     params.dither_prob = args.dither;
