@@ -402,6 +402,16 @@ fn a_passport_beside_a_visa_is_checked_as_the_passport() {
     let v = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{v}");
     assert_eq!(v["verdict"], "consistent");
+    // `read --document-type` reads either document of the page.
+    for (kind, format) in [("passport", "td3"), ("other", "mrva")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kyc-ocr"))
+            .args(["read", image, "--json", "--document-type", kind])
+            .output()
+            .expect("run kyc-ocr");
+        let v = json_of(&out);
+        assert_eq!(v["mrz"]["format"], format, "{kind}: {v}");
+        assert_eq!(v["mrz"]["valid"], true, "{kind}");
+    }
     // Without the document type the same form meets whichever zone the reader took first; here
     // the visa's, whose holder is someone else.
     let out = kyc(&[&[image][..], &form[..]].concat());
