@@ -8,6 +8,81 @@ use rten_tensor::{NdTensorView, Storage};
 
 use super::packing::int8::{PackedBMeta, shift_cast_i8_u8};
 
+/// kyc-ocr patch: the most runs of consecutive offsets a panel is copied in (a panel along one
+/// image row at stride 1 is one run; one that wraps onto the next output rows is two or more).
+const MAX_RUNS: usize = 4;
+
+/// kyc-ocr patch: how the elements of one column panel lie in the image, for the float and the
+/// 8-bit packers alike: `base[c]`, column c's offset (its y plus its x offset), split into runs
+/// of consecutive offsets, copied run by run; a panel of more runs than [`MAX_RUNS`] is read at
+/// every other element of one span where its offsets step by 2 (`stride2`, a stride-2
+/// convolution), and gathered otherwise.
+struct PanelRuns<const N: usize> {
+    base: [i32; N],
+    runs: [(usize, usize); MAX_RUNS],
+    n_runs: usize,
+    stride2: bool,
+}
+
+impl<const N: usize> PanelRuns<N> {
+    /// The first `width` columns of the offsets `y` and `x`; a panel wider than `N` has no runs
+    /// and no stride-2 span (it is gathered).
+    #[inline(always)]
+    fn new(y: &[i32], x: &[i32], width: usize) -> Self {
+        let mut base = [0i32; N];
+        if width > N {
+            return PanelRuns {
+                base,
+                runs: [(0, 0); MAX_RUNS],
+                n_runs: MAX_RUNS + 1,
+                stride2: false,
+            };
+        }
+        for (c, b) in base[..width].iter_mut().enumerate() {
+            *b = y[c] + x[c];
+        }
+        let mut runs = [(0usize, 0usize); MAX_RUNS];
+        let mut n_runs = 0;
+        let mut c = 0;
+        while c < width && n_runs <= MAX_RUNS {
+            let mut end = c + 1;
+            while end < width && base[end] == base[end - 1] + 1 {
+                end += 1;
+            }
+            if n_runs < MAX_RUNS {
+                runs[n_runs] = (c, end);
+            }
+            n_runs += 1;
+            c = end;
+        }
+        let stride2 = n_runs > MAX_RUNS
+            && base[..width]
+                .iter()
+                .enumerate()
+                .all(|(c, &b)| b == base[0] + 2 * c as i32);
+        PanelRuns {
+            base,
+            runs,
+            n_runs,
+            stride2,
+        }
+    }
+
+    /// The runs, where the panel has at most [`MAX_RUNS`] of them.
+    #[inline(always)]
+    fn copy_runs(&self) -> Option<&[(usize, usize)]> {
+        (self.n_runs <= MAX_RUNS).then(|| &self.runs[..self.n_runs])
+    }
+}
+
+/// kyc-ocr patch: the least and the greatest of `offsets`.
+#[inline(always)]
+fn extent(offsets: &[i32]) -> (i32, i32) {
+    offsets
+        .iter()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+}
+
 /// Maps rows of an [`Im2Col`] matrix to locations in the source image.
 ///
 /// For efficiency when packing the image, the locations are premultiplied by
@@ -150,53 +225,22 @@ impl<T: Copy + Default> Im2Col<'_, T> {
             let max_x_offset = ops.splat(self.max_x_offset);
             let max_y_offset = ops.splat(self.max_y_offset);
 
-            // kyc-ocr patch: the panel as runs of consecutive offsets (one per image row it
-            // spans at stride 1), or one span read at every other element (stride 2). A row of
-            // the panel that lies wholly inside the image is then copied run by run, with no
-            // offset vectors, masks or per-element gather; rows that touch the padding still
-            // take the general loop below, which writes the same values.
+            // kyc-ocr patch: the panel as runs of consecutive offsets, or one span read at every
+            // other element (`PanelRuns`). A row of the panel that lies wholly inside the image
+            // is then copied run by run, with no offset vectors, masks or per-element gather;
+            // rows that touch the padding still take the general loop below, which writes the
+            // same values.
             let panel_cols = start_col..start_col + panel_width;
             let (pcy, pcx) = (
                 &col_y_offsets[panel_cols.clone()],
                 &col_x_offsets[panel_cols],
             );
-            let extent = |offsets: &[i32]| {
-                offsets
-                    .iter()
-                    .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
-            };
             let (col_y_min, col_y_max) = extent(pcy);
             let (col_x_min, col_x_max) = extent(pcx);
             const MAX_PANEL: usize = 64;
-            const MAX_RUNS: usize = 4;
-            let mut col_base = [0i32; MAX_PANEL];
-            let mut runs = [(0usize, 0usize); MAX_RUNS];
-            let mut n_runs = 0;
-            let mut stride2 = false;
-            if panel_width <= MAX_PANEL {
-                for (c, b) in col_base[..panel_width].iter_mut().enumerate() {
-                    *b = pcy[c] + pcx[c];
-                }
-                let base = &col_base[..panel_width];
-                let mut c = 0;
-                while c < panel_width && n_runs <= MAX_RUNS {
-                    let mut end = c + 1;
-                    while end < panel_width && base[end] == base[end - 1] + 1 {
-                        end += 1;
-                    }
-                    if n_runs < MAX_RUNS {
-                        runs[n_runs] = (c, end);
-                    }
-                    n_runs += 1;
-                    c = end;
-                }
-                stride2 = n_runs > MAX_RUNS
-                    && base
-                        .iter()
-                        .enumerate()
-                        .all(|(c, &b)| b == base[0] + 2 * c as i32);
-            }
-            let copy_runs = panel_width <= MAX_PANEL && n_runs <= MAX_RUNS;
+            let panel = PanelRuns::<MAX_PANEL>::new(pcy, pcx, panel_width);
+            let runs = panel.copy_runs();
+            let stride2 = panel.stride2;
             // Safety: only read here, as the general loop below reads it.
             let img = unsafe { img_data.as_slice() };
 
@@ -209,13 +253,13 @@ impl<T: Copy + Default> Im2Col<'_, T> {
                     && row_y_offset as i64 + col_y_max as i64 <= self.max_y_offset as i64
                     && row_x_offset as i64 + col_x_min as i64 >= 0
                     && row_x_offset as i64 + col_x_max as i64 <= self.max_x_offset as i64;
-                if inside && (copy_runs || stride2) {
+                if inside && (runs.is_some() || stride2) {
                     let row_base = row_chan_offset + row_y_offset + row_x_offset;
                     let dst = &mut out[out_offset..out_offset + panel_width];
                     let mut done = true;
-                    if copy_runs {
-                        for &(c0, c1) in &runs[..n_runs] {
-                            let from = (row_base + col_base[c0]) as usize;
+                    if let Some(runs) = runs {
+                        for &(c0, c1) in runs {
+                            let from = (row_base + panel.base[c0]) as usize;
                             match img.get(from..from + (c1 - c0)) {
                                 Some(src) => {
                                     for (d, &v) in dst[c0..c1].iter_mut().zip(src) {
@@ -226,7 +270,7 @@ impl<T: Copy + Default> Im2Col<'_, T> {
                             }
                         }
                     } else {
-                        let from = (row_base + col_base[0]) as usize;
+                        let from = (row_base + panel.base[0]) as usize;
                         match img.get(from..from + 2 * panel_width - 1) {
                             Some(src) => {
                                 for (d, v) in dst.iter_mut().zip(src.iter().step_by(2)) {
@@ -395,11 +439,6 @@ impl Im2Col<'_, i8> {
         // tiles of K_TILE), so that a panel can tell at once whether any of its elements lies in
         // the padding region. See `fast_panel` below.
         let tile_rows = rows.start..rows.start + rows.len().next_multiple_of(K_TILE);
-        let extent = |offsets: &[i32]| {
-            offsets
-                .iter()
-                .fold((i32::MAX, i32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
-        };
         let (row_y_min, row_y_max) = extent(&row_y_offsets[tile_rows.clone()]);
         let (row_x_min, row_x_max) = extent(&row_x_offsets[tile_rows.clone()]);
 
@@ -425,35 +464,17 @@ impl Im2Col<'_, i8> {
                 && row_x_min as i64 + col_x_min as i64 >= 0
                 && row_x_max as i64 + col_x_max as i64 <= self.max_x_offset as i64;
             if fast_panel {
-                // Where the panel's offsets are consecutive (a panel along one image row at
-                // stride 1), each of its rows is one run of NR bytes to copy; otherwise the run is
-                // gathered through the column offsets.
-                let col_base: [i32; NR] = std::array::from_fn(|c| {
-                    col_y_offsets[start_col + c] + col_x_offsets[start_col + c]
-                });
-                // kyc-ocr patch: the panel as runs of consecutive offsets. A panel along one
-                // image row at stride 1 is one run; one that wraps onto the next output row is
-                // two. Each run is copied; a panel of many runs (stride 2) is gathered, every
-                // other byte of one span where its offsets step by 2.
-                let mut segments = [(0usize, 0usize); NR];
-                let mut n_segments = 0;
-                let mut c = 0;
-                while c < NR {
-                    let mut end = c + 1;
-                    while end < NR && col_base[end] == col_base[end - 1] + 1 {
-                        end += 1;
-                    }
-                    segments[n_segments] = (c, end);
-                    n_segments += 1;
-                    c = end;
-                }
-                let segments = &segments[..n_segments];
-                let copy_runs = n_segments <= 4;
-                let stride2 = !copy_runs
-                    && col_base
-                        .iter()
-                        .enumerate()
-                        .all(|(c, &b)| b == col_base[0] + 2 * c as i32);
+                // The panel as runs of consecutive offsets (`PanelRuns`), each copied; a panel of
+                // many runs (stride 2) is gathered, every other byte of one span where its
+                // offsets step by 2, and any other one byte by byte.
+                let panel = PanelRuns::<NR>::new(
+                    &col_y_offsets[panel_cols.clone()],
+                    &col_x_offsets[panel_cols],
+                    NR,
+                );
+                let col_base = &panel.base;
+                let spans = panel.copy_runs();
+                let stride2 = panel.stride2;
                 // Safety: only read here, as the general loop below reads it.
                 let img = unsafe { img_data.as_slice() };
                 let mut sums = [0i32; NR];
@@ -467,8 +488,8 @@ impl Im2Col<'_, i8> {
                         // Every offset is inside the image here; `get` keeps a wrong one from
                         // reading past it all the same.
                         let start = (base + col_base[0]) as usize;
-                        if copy_runs {
-                            for &(c0, c1) in segments {
+                        if let Some(spans) = spans {
+                            for &(c0, c1) in spans {
                                 let from = (base + col_base[c0]) as usize;
                                 if let Some(bytes) = img.get(from..from + (c1 - c0)) {
                                     run[c0..c1].copy_from_slice(bytes);
@@ -481,7 +502,7 @@ impl Im2Col<'_, i8> {
                                 *v = bytes[2 * c];
                             }
                         } else {
-                            for (v, &col) in run.iter_mut().zip(&col_base) {
+                            for (v, &col) in run.iter_mut().zip(col_base) {
                                 *v = img.get((base + col) as usize).copied().unwrap_or_default();
                             }
                         }
