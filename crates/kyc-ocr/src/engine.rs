@@ -378,8 +378,8 @@ impl Engine {
     /// for a passport does. Where the image shows an MRZ of another kind (a visa on the facing
     /// page, a scan of several documents) or one that does not parse, that zone is painted over
     /// and the image read again, up to [`MAX_OTHER_ZONES`] times; the first reading of the
-    /// wanted kind is returned, else the plain read's. An image whose zone is of the wanted kind
-    /// costs nothing more.
+    /// wanted kind is returned, else the plain read's (also where the time limit ends the
+    /// search). An image whose zone is of the wanted kind costs nothing more.
     pub fn read_wanting(
         &self,
         bytes: &[u8],
@@ -422,12 +422,18 @@ impl Engine {
             };
             let image = masked.get_or_insert_with(|| grey.clone());
             zone.paint_over(image);
-            self.check_time(start, "the first zone")?;
+            // The search for another zone is a bonus: where it runs out of time (or fails), the
+            // plain read stands.
+            if self.check_time(start, "the first zone").is_err() {
+                break;
+            }
             let again = Timings {
                 decode_ms,
                 ..Timings::default()
             };
-            let next = self.read_grey(image, again, start)?;
+            let Ok(next) = self.read_grey(image, again, start) else {
+                break;
+            };
             if document_type(&next) == Some(want) {
                 return Ok(next);
             }
@@ -695,7 +701,6 @@ impl ReadOutput {
     }
 }
 
-/// Whether the reading gave an MRZ whose check digits all hold.
 /// The kind of document a reading's MRZ is, by its document code; `None` without an MRZ.
 fn document_type(out: &ReadOutput) -> Option<DocumentType> {
     out.mrz
@@ -703,6 +708,7 @@ fn document_type(out: &ReadOutput) -> Option<DocumentType> {
         .map(|m| DocumentType::of_document_code(&m.fields.document_code.value))
 }
 
+/// Whether the reading gave an MRZ whose check digits all hold.
 fn is_valid(out: &ReadOutput) -> bool {
     out.mrz.as_ref().is_some_and(Mrz::is_valid)
 }
