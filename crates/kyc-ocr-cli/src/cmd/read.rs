@@ -29,27 +29,15 @@ pub struct Args {
     #[arg(long, value_name = "OUT.png")]
     pub debug_image: Option<PathBuf>,
     /// Where an image shows several MRZs (a passport's data page facing a visa, a scan of two
-    /// documents), read the one of this kind: passport, or other (ID cards, visas).
-    #[arg(long, value_enum)]
-    pub document_type: Option<DocumentTypeArg>,
+    /// documents), read the one of this kind: passport, or other (ID cards, visas); the words
+    /// `check --document-type` takes.
+    #[arg(long, value_parser = document_type)]
+    pub document_type: Option<DocumentType>,
 }
 
-/// `--document-type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DocumentTypeArg {
-    /// A passport (document code P).
-    Passport,
-    /// Any other document: ID cards, visas, residence permits.
-    Other,
-}
-
-impl From<DocumentTypeArg> for DocumentType {
-    fn from(t: DocumentTypeArg) -> DocumentType {
-        match t {
-            DocumentTypeArg::Passport => DocumentType::Passport,
-            DocumentTypeArg::Other => DocumentType::Other,
-        }
-    }
+/// `--document-type`, parsed as the form's field is ([`DocumentType::from_name`]).
+fn document_type(t: &str) -> Result<DocumentType, String> {
+    DocumentType::from_name(t).ok_or_else(|| format!("expected passport or other, got {t:?}"))
 }
 
 /// The flags that choose the engine's models and optional stages, shared by every command that
@@ -156,8 +144,12 @@ pub fn run(args: Args) -> crate::Outcome {
     let mut code = 0u8;
     for (index, path) in args.images.iter().enumerate() {
         let name = path.display().to_string();
-        let want = args.document_type.map(DocumentType::from);
-        let read = read_file(&engine, path, args.debug_image.as_deref(), want);
+        let read = read_file(
+            &engine,
+            path,
+            args.debug_image.as_deref(),
+            args.document_type,
+        );
         // Locked only to write: whatever prints while the engine runs (rten's RTEN_TIMING report
         // from its pool's threads) would otherwise wait on this thread forever.
         let mut stdout = anstream::stdout().lock();

@@ -47,6 +47,23 @@ impl DocumentType {
         }
     }
 
+    /// The document type a customer or an operator names, as a form field or a command-line
+    /// flag takes it: `passport` (or `p`), or `other` and its common names (`ID card`, `visa`,
+    /// `residence permit`, ...), in any case and spacing; `None` for anything else.
+    pub fn from_name(t: &str) -> Option<DocumentType> {
+        let key: String = t
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        match key.as_str() {
+            "passport" | "p" => Some(DocumentType::Passport),
+            "other" | "id" | "idcard" | "identitycard" | "nationalid" | "residencepermit"
+            | "visa" | "card" => Some(DocumentType::Other),
+            _ => None,
+        }
+    }
+
     /// The snake_case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -188,7 +205,7 @@ impl TypedForm {
             .transpose()?;
         let document_type = present(FieldName::DocumentType, &raw.document_type)?
             .map(|t| {
-                parse_document_type(t)
+                DocumentType::from_name(t)
                     .ok_or_else(|| invalid_choice(FieldName::DocumentType, t, "passport, other"))
             })
             .transpose()?;
@@ -367,20 +384,6 @@ fn parse_account_type(t: &str) -> Option<AccountType> {
         "organization" | "organisation" | "org" | "company" | "business" | "corporate" => {
             Some(AccountType::Organization)
         }
-        _ => None,
-    }
-}
-
-fn parse_document_type(t: &str) -> Option<DocumentType> {
-    let key: String = t
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    match key.as_str() {
-        "passport" | "p" => Some(DocumentType::Passport),
-        "other" | "id" | "idcard" | "identitycard" | "nationalid" | "residencepermit" | "visa"
-        | "card" => Some(DocumentType::Other),
         _ => None,
     }
 }
