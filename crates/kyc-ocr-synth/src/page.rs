@@ -269,24 +269,25 @@ pub(crate) fn render_page(
     // MRZ.
     let ocr_px = cap_mm * ppm / text::cap_ratio(Face::Ocrb);
     let pitch_px = MRZ_PITCH_MM * ppm;
-    let weight = if mrz_weight == (1.0, 1.0) {
-        1.0
-    } else {
-        uniform(rng, mrz_weight)
-    };
+    // At the outline's weight the glyphs go straight onto the page; otherwise into a band of
+    // their own, re-cut at the drawn weight and then blended in.
+    let mut band = (mrz_weight != (1.0, 1.0)).then(|| {
+        let band = InkBand::around(
+            &img,
+            left_mm * ppm - pitch_px,
+            (first_baseline_mm - 2.0 * cap_mm) * ppm,
+            (left_mm + (line_len + 1.0) * MRZ_PITCH_MM) * ppm,
+            (first_baseline_mm + (n_lines as f32 - 1.0) * line_pitch_mm + cap_mm) * ppm,
+        );
+        (band, uniform(rng, mrz_weight))
+    });
     let mut line_quads = Vec::with_capacity(n_lines);
-    let mut band = InkBand::around(
-        &img,
-        left_mm * ppm - pitch_px,
-        (first_baseline_mm - 2.0 * cap_mm) * ppm,
-        (left_mm + (line_len + 1.0) * MRZ_PITCH_MM) * ppm,
-        (first_baseline_mm + (n_lines as f32 - 1.0) * line_pitch_mm + cap_mm) * ppm,
-    );
     for (i, line) in content.mrz_lines.iter().enumerate() {
         let base = (first_baseline_mm + i as f32 * line_pitch_mm) * ppm;
         let x0 = left_mm * ppm;
-        if weight == 1.0 {
-            text::draw_text(
+        match &mut band {
+            Some((band, _)) => band.draw(Face::Ocrb, ocr_px, x0, base, line, pitch_px),
+            None => text::draw_text(
                 &mut img,
                 Face::Ocrb,
                 ocr_px,
@@ -295,14 +296,12 @@ pub(crate) fn render_page(
                 line,
                 ink,
                 Some(pitch_px),
-            );
-        } else {
-            band.draw(Face::Ocrb, ocr_px, x0, base, line, pitch_px);
+            ),
         }
         let x1 = x0 + line.chars().count() as f32 * pitch_px;
         line_quads.push(Quad::rect(x0, base - cap_mm * ppm, x1, base));
     }
-    if weight != 1.0 {
+    if let Some((mut band, weight)) = band {
         band.reweight(weight, cap_mm * ppm);
         band.blend_into(&mut img, ink);
     }
@@ -384,10 +383,7 @@ impl InkBand {
     fn blend_into(&self, img: &mut RgbImage, ink: Rgb<u8>) {
         for (i, &a) in self.cover.iter().enumerate().filter(|(_, &a)| a > 0.0) {
             let (x, y) = (self.x0 + (i % self.w) as i64, self.y0 + (i / self.w) as i64);
-            let p = img.get_pixel_mut(x as u32, y as u32);
-            for k in 0..3 {
-                p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(ink.0[k]) * a).round() as u8;
-            }
+            text::blend(img.get_pixel_mut(x as u32, y as u32), ink, a);
         }
     }
 }

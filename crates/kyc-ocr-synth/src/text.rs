@@ -84,13 +84,17 @@ pub(crate) fn draw_text(
     let (w, h) = (img.width() as i32, img.height() as i32);
     for_each_coverage(face, px, x, baseline, text, pitch, |px, py, cov| {
         if px >= 0 && py >= 0 && px < w && py < h {
-            let p = img.get_pixel_mut(px as u32, py as u32);
-            let a = cov.clamp(0.0, 1.0);
-            for k in 0..3 {
-                p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(color.0[k]) * a).round() as u8;
-            }
+            blend(img.get_pixel_mut(px as u32, py as u32), color, cov);
         }
     });
+}
+
+/// Mixes `color` into `pixel` by `coverage` (clamped to 0-1), as ink covers paper.
+pub(crate) fn blend(pixel: &mut Rgb<u8>, color: Rgb<u8>, coverage: f32) {
+    let a = coverage.clamp(0.0, 1.0);
+    for k in 0..3 {
+        pixel.0[k] = (f32::from(pixel.0[k]) * (1.0 - a) + f32::from(color.0[k]) * a).round() as u8;
+    }
 }
 
 /// Calls `visit(x, y, coverage)` for every pixel the glyphs of `text` touch, placed as
