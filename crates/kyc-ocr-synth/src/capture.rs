@@ -67,6 +67,12 @@ pub struct CaptureParams {
     /// and draws nothing from the random stream.
     #[serde(default = "outline_weight")]
     pub mrz_weight: (f32, f32),
+    /// How far the page bows out of flat, per document from this range: the MRZ's lines become
+    /// arcs whose ends and middle lie this many MRZ character heights apart across the image (a
+    /// booklet held open, a page curling towards the binding, a card lifting at one end). `(0,
+    /// 0)` keeps the page flat, and draws nothing from the random stream.
+    #[serde(default)]
+    pub page_bend: (f32, f32),
     /// Gaussian blur sigma in output pixels (defocus).
     pub blur_sigma: (f32, f32),
     /// Motion blur length in output pixels (camera shake).
@@ -149,6 +155,7 @@ impl Preset {
             dither_prob: 0.0,
             mirror_prob: 0.0,
             mrz_weight: (1.0, 1.0),
+            page_bend: (0.0, 0.0),
             blur_sigma: (0.0, 0.0),
             motion_blur_px: (0.0, 0.0),
             noise_sigma: (0.0, 0.0),

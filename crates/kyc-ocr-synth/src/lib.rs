@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bend;
 mod buf;
 mod capture;
 mod format;
@@ -260,12 +261,23 @@ fn render_lines(
         rows: &rows,
         mrz_lines: &lines,
     };
-    let page = page::render_page(&content, ppm, capture.mrz_weight, &mut rng);
+    let mut page = page::render_page(&content, ppm, capture.mrz_weight, &mut rng);
+    let (_, y0, _, y1) = page.line_quads[0].bounds();
+    let cap_page = y1 - y0;
+    // Only a bent capture draws from the random stream here, so flat ones stay byte-identical.
+    if capture.page_bend.1 > 0.0 {
+        let sag_chars = buf::uniform(&mut rng, capture.page_bend);
+        let shape = bend::Shape::random(&mut rng);
+        let (x0, _, x1, _) = page.line_quads[0].bounds();
+        let width = page.image.width() as f32;
+        let bend = bend::Bend::new(shape, width, (x0, x1), sag_chars * cap_page);
+        page.image = bend.apply(&page.image);
+        page.line_quads = page.line_quads.iter().map(|q| bend.quad(q)).collect();
+    }
     let first = page.line_quads[0];
     let last = page.line_quads[page.line_quads.len() - 1];
     let mrz_page = Quad([first.0[0], first.0[1], last.0[2], last.0[3]]);
-    let (_, y0, _, y1) = first.bounds();
-    let captured = capture::capture(&page.image, &mrz_page, y1 - y0, target, capture, &mut rng)
+    let captured = capture::capture(&page.image, &mrz_page, cap_page, target, capture, &mut rng)
         .map_err(|e| SynthError {
             kind: SynthErrorKind::Encode,
             message: format!("cannot encode the capture: {e}"),

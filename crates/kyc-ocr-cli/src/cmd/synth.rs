@@ -51,6 +51,11 @@ pub struct Args {
     /// engraving in a polycarbonate card prints. 1 (the default) draws the outline as it is.
     #[arg(long)]
     pub mrz_weight: Option<String>,
+    /// How far the page bows, per document from a range `MIN-MAX` (or one value), in MRZ
+    /// character heights between the ends and the middle of its lines: a passport held open, a
+    /// page curling towards the binding, a card lifting at one end. 0 (the default) is flat.
+    #[arg(long)]
+    pub bend: Option<String>,
     /// File name prefix of the images.
     #[arg(long, default_value = "")]
     pub prefix: String,
@@ -130,6 +135,17 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
             bail!("invalid mrz weight {w:?}, expected WEIGHT or MIN-MAX from 0.3 to 3");
         };
         params.mrz_weight = range;
+    }
+    if let Some(b) = &args.bend {
+        let (lo, hi) = b.split_once('-').unwrap_or((b, b));
+        let range = (lo.trim().parse::<f32>(), hi.trim().parse::<f32>());
+        let Some(range) = (match range {
+            (Ok(lo), Ok(hi)) if 0.0 <= lo && lo <= hi && hi <= 4.0 => Some((lo, hi)),
+            _ => None,
+        }) else {
+            bail!("invalid bend {b:?}, expected CHARS or MIN-MAX from 0 to 4");
+        };
+        params.page_bend = range;
     }
     params.mrz_cut_prob = args.cut_off;
     params.dither_prob = args.dither;
