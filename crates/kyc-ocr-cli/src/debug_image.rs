@@ -222,6 +222,7 @@ mod tests {
                 angle_deg: 0.0,
                 pitch: 10.0,
                 line_len: 44,
+                curves: Vec::new(),
             }),
             parse_error: None,
             text: vec!["P<UTO".into()],

@@ -133,3 +133,30 @@ fn mirrored_and_dithered_captures_are_read_and_reported() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid --mirror 1.5"));
 }
+
+#[test]
+fn bent_pages_are_generated_and_read_along_their_arcs() {
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-bend-{}", std::process::id()));
+    let dir_str = dir.to_str().expect("utf-8 temp path");
+    // Passports held open: each MRZ line an arc, its ends and middle 2.5 characters apart.
+    synth(&[
+        "--out", dir_str, "--count", "2", "--seed", "32", "--format", "td3", "--preset", "photo",
+        "--bend", "2.5",
+    ]);
+    let eval = kyc(&["eval", dir_str, "--json"]);
+    let v: Value = serde_json::from_slice(&eval.stdout).expect("eval json");
+    assert_eq!(v["all"]["counts"]["items"], 2);
+    assert_eq!(v["all"]["counts"]["exact"], 2);
+    let read = kyc(&["read", "--json", dir.join("000000.jpg").to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    for (value, why) in [("5", "above 4"), ("2-1", "reversed"), ("x", "not a number")] {
+        let bad = kyc(&["synth", "--out", dir_str, "--bend", value]);
+        assert_eq!(bad.status.code(), Some(2), "{why}");
+        let said = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            said.contains(&format!("invalid bend \"{value}\"")),
+            "{why}: {said}"
+        );
+    }
+    assert_eq!(read.status.code(), Some(0));
+}

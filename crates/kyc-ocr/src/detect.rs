@@ -215,6 +215,7 @@ impl Zone {
             angle_deg: dir.y.atan2(dir.x).to_degrees().rem_euclid(360.0),
             pitch: full_length / (line_len as f32 - 0.3),
             line_len,
+            curves: Vec::new(),
         }
     }
 }

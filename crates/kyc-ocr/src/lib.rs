@@ -7,7 +7,8 @@
 //! - [`decode`]: image bytes to pixels, with limits and EXIF orientation.
 //! - [`descreen`]: a dithered (1-bit, fax-like) image smoothed back into grey levels.
 //! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
-//! - [`rectify`]: cuts each MRZ line out, deskewed, at the recogniser's input height.
+//! - [`rectify`]: cuts each MRZ line out, deskewed and along its arc where the page bows, at the
+//!   recogniser's input height.
 //! - [`recognise`]: the line recogniser (CTC, run by rten), its decoding, and the fusion of several
 //!   cuts of the same lines.
 //! - [`engine`]: the [`engine::Engine`] composing every stage, shared across threads; an unsure zone

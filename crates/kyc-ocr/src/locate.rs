@@ -117,6 +117,86 @@ impl Quad {
     }
 }
 
+/// How a text line bows away from its quad's straight middle: a page that is not flat (a
+/// booklet held open, a page curling towards the binding, a card lifting at one end) prints
+/// straight lines as arcs. The text's centre lies `at(x)` line heights below the middle of the
+/// quad, a cubic in `x`, -1 at the line's start and 1 at its end (negative values lie above).
+/// All zeros for a straight line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LineCurve(pub [f32; 4]);
+
+impl LineCurve {
+    /// A straight line.
+    pub const STRAIGHT: LineCurve = LineCurve([0.0; 4]);
+
+    /// The text centre's offset below the quad's middle at `x` in [-1, 1], in line heights.
+    pub fn at(&self, x: f32) -> f32 {
+        let [a, b, c, d] = self.0;
+        a + x * (b + x * (c + x * d))
+    }
+
+    /// Whether the line is straight.
+    pub fn is_straight(&self) -> bool {
+        self.0 == [0.0; 4]
+    }
+
+    /// The largest offset over the line, in line heights.
+    pub fn max_offset(&self) -> f32 {
+        (0..=16)
+            .map(|i| self.at(i as f32 / 8.0 - 1.0).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// `quad` with its ends moved to where the line's ends lie (its straight side the chord
+    /// between them, so that it bounds the end characters), and the curve against it.
+    fn through_ends(self, quad: Quad) -> (Quad, LineCurve) {
+        if self.is_straight() {
+            return (quad, self);
+        }
+        let (s0, s1) = (self.at(-1.0), self.at(1.0));
+        let [tl, tr, br, bl] = quad.0;
+        let (left, right) = (bl.sub(tl).scale(s0), br.sub(tr).scale(s1));
+        let moved = Quad([tl.add(left), tr.add(right), br.add(right), bl.add(left)]);
+        let [a, b, c, d] = self.0;
+        (
+            moved,
+            LineCurve([a - (s0 + s1) / 2.0, b - (s1 - s0) / 2.0, c, d]),
+        )
+    }
+
+    /// The same curve with the line read from its other end (`x` to `-x`).
+    fn reversed(self) -> LineCurve {
+        let [a, b, c, d] = self.0;
+        LineCurve([a, -b, c, -d])
+    }
+
+    /// The same curve with the line's top and bottom swapped.
+    fn upside_down(self) -> LineCurve {
+        LineCurve(self.0.map(|c| -c))
+    }
+
+    /// The curve against a quad whose `x` is `(x_old - shift) / stretch`, in heights `height` times
+    /// the old ones: `new.at(x) = old.at(stretch * x + shift) / height`.
+    fn reparametrised(self, stretch: f32, shift: f32, height: f32) -> LineCurve {
+        // Horner's rule on polynomials in x: p = ((d * y + c) * y + b) * y + a, y = stretch x + shift.
+        let [a, b, c, d] = self.0;
+        let mut p = [d, 0.0, 0.0, 0.0];
+        for k in [c, b, a] {
+            // p = p * y + k
+            let mut q = [0.0; 4];
+            for i in 0..4 {
+                q[i] += p[i] * shift;
+                if i + 1 < 4 {
+                    q[i + 1] += p[i] * stretch;
+                }
+            }
+            q[0] += k;
+            p = q;
+        }
+        LineCurve(p.map(|v| v / height.max(1e-3)))
+    }
+}
+
 /// Where the MRZ is: the zone, one quad per line (top line first), and the reading direction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MrzLocation {
@@ -131,6 +211,9 @@ pub struct MrzLocation {
     pub pitch: f32,
     /// Characters per line of the layout the zone's size fits: 30, 36 or 44.
     pub line_len: usize,
+    /// How each line bows, in the order of `lines`; empty where every line is straight.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub curves: Vec<LineCurve>,
 }
 
 impl MrzLocation {
@@ -144,6 +227,7 @@ impl MrzLocation {
             angle_deg: self.angle_deg,
             pitch: self.pitch * k,
             line_len: self.line_len,
+            curves: self.curves.clone(),
         }
     }
 
@@ -189,6 +273,11 @@ impl MrzLocation {
         self.lines.iter().map(Quad::height).sum::<f32>() / self.lines.len() as f32
     }
 
+    /// How line `i` bows ([`LineCurve::STRAIGHT`] where no curve was measured).
+    pub fn curve(&self, i: usize) -> LineCurve {
+        self.curves.get(i).copied().unwrap_or_default()
+    }
+
     /// The same zone with every line lengthened by `before` characters at its start and `after`
     /// at its end, along each line's own direction (perspective kept): where glare or a shadow
     /// hid one end of the lines from the localiser, the reader can look there.
@@ -210,12 +299,25 @@ impl MrzLocation {
         };
         let lines: Vec<Quad> = self.lines.iter().map(grow).collect();
         let quad = grow(&self.quad);
+        // The old line spans x' in [-1, 1] of the longer one: the curve keeps its shape in the
+        // image and goes on beyond the old ends.
+        let curves = self
+            .curves
+            .iter()
+            .zip(&self.lines)
+            .map(|(c, q)| {
+                let length = q.length().max(1.0);
+                let grown = length + (before + after) * self.pitch;
+                c.reparametrised(grown / length, (after - before) * self.pitch / length, 1.0)
+            })
+            .collect();
         MrzLocation {
             quad,
             lines,
             angle_deg: self.angle_deg,
             pitch: self.pitch,
             line_len: self.line_len,
+            curves,
         }
     }
 
@@ -239,12 +341,16 @@ impl MrzLocation {
             let (left, right) = (bl.sub(tl).scale(grow), br.sub(tr).scale(grow));
             Quad([tl.sub(left), tr.sub(right), br.add(right), bl.add(left)])
         };
+        let height = 1.0 + 2.0 * grow;
         MrzLocation {
             quad: self.quad,
             lines: self.lines.iter().map(frame).collect(),
             angle_deg: self.angle_deg,
             pitch: self.pitch,
             line_len: self.line_len,
+            curves: (self.curves.iter())
+                .map(|c| c.reparametrised(1.0, 0.0, height))
+                .collect(),
         }
     }
 
@@ -259,6 +365,7 @@ impl MrzLocation {
             angle_deg: (self.angle_deg + 180.0) % 360.0,
             pitch: self.pitch,
             line_len: self.line_len,
+            curves: self.curves.iter().map(|c| c.reversed()).collect(),
         }
     }
 
@@ -282,7 +389,13 @@ impl MrzLocation {
             unit(tr.sub(tl).add(br.sub(bl))),
             unit(bl.sub(tl).add(br.sub(tr))),
         );
-        let (da, dd) = (2.0 * self.pitch, self.text_height().max(1.0));
+        // A bowed line leaves its quad by its largest offset.
+        let bow = self
+            .curves
+            .iter()
+            .map(LineCurve::max_offset)
+            .fold(0.0, f32::max);
+        let (da, dd) = (2.0 * self.pitch, self.text_height().max(1.0) * (1.0 + bow));
         let corners = [
             tl.sub(along.scale(da)).sub(down.scale(dd)),
             tr.add(along.scale(da)).sub(down.scale(dd)),
@@ -346,6 +459,9 @@ impl MrzLocation {
             angle_deg: (self.angle_deg + 180.0) % 360.0,
             pitch: self.pitch,
             line_len: self.line_len,
+            curves: (self.curves.iter().rev())
+                .map(|c| c.reversed().upside_down())
+                .collect(),
         }
     }
 }
@@ -1425,12 +1541,205 @@ fn line_quad(ch: &Chain, start: f32, end: f32) -> Quad {
     ])
 }
 
+/// The smallest bow, in line heights, that a line is cut along: less is within the margins of a
+/// straight cut, and leaving it out keeps the cut of a flat page exactly as it was.
+const MIN_BOW: f32 = 0.12;
+
+/// How a chain bows: a curve over its own extent `span` along its axis, in its own heights.
+#[derive(Clone, Copy, Debug)]
+struct Bow {
+    curve: LineCurve,
+    span: (f32, f32),
+}
+
+impl Bow {
+    /// The curve's x at `a` along the axis, held within a quarter of the span beyond either end
+    /// (a cubic soon runs off beyond the points it was fitted to).
+    fn x(&self, a: f32) -> f32 {
+        let len = (self.span.1 - self.span.0).max(1e-3);
+        (2.0 * (a - self.span.0) / len - 1.0).clamp(-1.5, 1.5)
+    }
+
+    /// The centre's offset from the straight fit at `a`, in pixels of a line `height` high.
+    fn offset_px(&self, a: f32, height: f32) -> f32 {
+        if self.curve.is_straight() {
+            return 0.0;
+        }
+        self.curve.at(self.x(a)) * height
+    }
+
+    /// The curve over the extent `start..end` instead: straight where it bows less than
+    /// [`MIN_BOW`] there.
+    fn over(&self, start: f32, end: f32) -> LineCurve {
+        if self.curve.is_straight() {
+            return LineCurve::STRAIGHT;
+        }
+        let len = (self.span.1 - self.span.0).max(1e-3);
+        let stretch = (end - start) / len;
+        let shift = (start + end - self.span.0 - self.span.1) / len;
+        let curve = self.curve.reparametrised(stretch, shift, 1.0);
+        if curve.max_offset() >= MIN_BOW {
+            curve
+        } else {
+            LineCurve::STRAIGHT
+        }
+    }
+}
+
+/// Each line's bow, in `group`'s order. The lines of a zone lie on one page and bow alike: where
+/// the line with the most characters bows, a line that lost characters (a curled end the chain
+/// could not follow) takes its shape, axis and slope, at its own distance from it, so that the
+/// search for its lost ends and its cut follow the arc.
+fn share_bow(blobs: &[Blob], group: &mut [Chain]) -> Vec<Bow> {
+    let mut bows: Vec<Bow> = group
+        .iter()
+        .map(|c| Bow {
+            curve: line_curve(blobs, c, c.start, c.end),
+            span: (c.start, c.end),
+        })
+        .collect();
+    let Some(r) = (0..group.len()).max_by_key(|&i| group[i].members.len()) else {
+        return bows;
+    };
+    let (reference, bow) = (group[r].clone(), bows[r]);
+    if bow.curve.is_straight() {
+        return bows;
+    }
+    let centre =
+        |a: f32| reference.offset + reference.slope * a + bow.offset_px(a, reference.height);
+    for (i, c) in group.iter_mut().enumerate() {
+        if i == r || c.members.len() * 10 >= reference.members.len() * 9 {
+            continue;
+        }
+        let mut apart: Vec<f32> = c
+            .members
+            .iter()
+            .map(|&m| {
+                let p = blobs[m].c;
+                p.dot(reference.n) - centre(p.dot(reference.u))
+            })
+            .collect();
+        apart.sort_by(f32::total_cmp);
+        let Some(&d) = apart.get(apart.len() / 2) else {
+            continue;
+        };
+        let height = c.height.max(1e-3);
+        *c = Chain {
+            members: std::mem::take(&mut c.members),
+            u: reference.u,
+            n: reference.n,
+            offset: reference.offset + d,
+            slope: reference.slope,
+            ..c.clone()
+        };
+        bows[i] = Bow {
+            curve: LineCurve(bow.curve.0.map(|k| k * reference.height / height)),
+            span: bow.span,
+        };
+    }
+    bows
+}
+
+/// How `ch`, spanning `start..end` along its axis, bows away from its straight fit: a cubic
+/// through its characters' centres, kept where it is at least [`MIN_BOW`] high somewhere and
+/// explains most of what the straight fit leaves; else straight.
+fn line_curve(blobs: &[Blob], ch: &Chain, start: f32, end: f32) -> LineCurve {
+    let span = end - start;
+    if ch.members.len() < 8 || span <= 0.0 || ch.height <= 0.0 {
+        return LineCurve::STRAIGHT;
+    }
+    // (x in [-1, 1] along the line, offset below the straight fit in line heights).
+    let points: Vec<(f64, f64)> = ch
+        .members
+        .iter()
+        .map(|&m| {
+            let c = blobs[m].c;
+            let a = c.dot(ch.u);
+            let off = c.dot(ch.n) - (ch.offset + ch.slope * a);
+            (
+                f64::from(2.0 * (a - start) / span - 1.0),
+                f64::from(off / ch.height),
+            )
+        })
+        .collect();
+    let straight_ss: f64 = points.iter().map(|&(_, r)| r * r).sum();
+    let Some(first) = fit_cubic(&points) else {
+        return LineCurve::STRAIGHT;
+    };
+    // Once more without the centres far off the first fit (a touching speck, a split glyph).
+    let eval = |c: &[f64; 4], x: f64| c[0] + x * (c[1] + x * (c[2] + x * c[3]));
+    let kept: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|&(x, r)| (r - eval(&first, x)).abs() < 0.3)
+        .collect();
+    if kept.len() < points.len() * 3 / 4 {
+        return LineCurve::STRAIGHT;
+    }
+    let Some(coef) = fit_cubic(&kept) else {
+        return LineCurve::STRAIGHT;
+    };
+    let curved_ss: f64 = kept
+        .iter()
+        .map(|&(x, r)| (r - eval(&coef, x)).powi(2))
+        .sum();
+    let curve = LineCurve(coef.map(|c| c as f32));
+    let explains = curved_ss < 0.35 * straight_ss * kept.len() as f64 / points.len() as f64;
+    if curve.max_offset() >= MIN_BOW && explains {
+        curve
+    } else {
+        LineCurve::STRAIGHT
+    }
+}
+
+/// Least-squares cubic `c0 + c1 x + c2 x^2 + c3 x^3` through `points`; `None` when they do not
+/// determine one.
+fn fit_cubic(points: &[(f64, f64)]) -> Option<[f64; 4]> {
+    // The normal equations.
+    let mut a = [[0.0f64; 5]; 4];
+    for &(x, y) in points {
+        let pow = [1.0, x, x * x, x * x * x];
+        for i in 0..4 {
+            for j in 0..4 {
+                a[i][j] += pow[i] * pow[j];
+            }
+            a[i][4] += pow[i] * y;
+        }
+    }
+    solve(a)
+}
+
+/// Solves the `N` linear equations whose augmented rows are `a` (`M` = `N + 1` columns, the last
+/// the right-hand side) by Gauss-Jordan elimination with partial pivoting; `None` when they are
+/// singular.
+pub(crate) fn solve<const N: usize, const M: usize>(mut a: [[f64; M]; N]) -> Option<[f64; N]> {
+    debug_assert_eq!(M, N + 1);
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
+        if a[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col];
+        for (row, r) in a.iter_mut().enumerate() {
+            if row != col {
+                let f = r[col] / pivot_row[col];
+                for (v, p) in r.iter_mut().zip(pivot_row).skip(col) {
+                    *v -= f * p;
+                }
+            }
+        }
+    }
+    Some(std::array::from_fn(|i| a[i][N] / a[i][i]))
+}
+
 /// How many character positions beyond `start` and beyond `end` (at most `budget` in all) still
 /// show ink: the darkest tenth of a character cell against the darkest tenth of the paper between
 /// the lines at the same place, which cancels glare and noise that affect both alike.
 fn extend_ends(
     grey: &GrayImage,
     group: &[Chain],
+    bows: &[Bow],
     start: f32,
     end: f32,
     pitch: f32,
@@ -1464,13 +1773,14 @@ fn extend_ends(
     let mut evidence = |a: f32| -> Option<f32> {
         let mut best = f32::NEG_INFINITY;
         for (i, c) in group.iter().enumerate() {
-            let other = if i + 1 < group.len() {
-                &group[i + 1]
-            } else {
-                &group[i - 1]
+            let other = if i + 1 < group.len() { i + 1 } else { i - 1 };
+            // On the line's centre, following its bow.
+            let on = |k: usize| {
+                let ch = &group[k];
+                let off = ch.offset + ch.slope * a + bows[k].offset_px(a, ch.height);
+                ch.u.scale(a).add(ch.n.scale(off))
             };
-            let on = |ch: &Chain| ch.u.scale(a).add(ch.n.scale(ch.offset + ch.slope * a));
-            let (p, q) = (on(c), on(other));
+            let (p, q) = (on(i), on(other));
             let paper = p.add(q).scale(0.5);
             let cell = dark(p, c.u, pitch * 0.35, c.height * 0.4)?;
             let gap = dark(paper, c.u, pitch * 0.35, c.height * 0.12)?;
@@ -1700,6 +2010,7 @@ fn locate_glyphs(grey: &GrayImage, ink: &Ink, sizes: RangeInclusive<f32>) -> Opt
         group.push(third);
         group.sort_by(|x, y| x.centre().dot(n0).total_cmp(&y.centre().dot(n0)));
     }
+    let bows = share_bow(&blobs, &mut group);
     let first = &group[0];
     let u = first.u;
     // One common extent along the line for every line of the zone: the lines are printed in the
@@ -1731,11 +2042,20 @@ fn locate_glyphs(grey: &GrayImage, ink: &Ink, sizes: RangeInclusive<f32>) -> Opt
     let longest = lengths.last().copied().unwrap_or(44) as f32;
     let missing = (longest - chars_between(start, end)).round().max(0.0) as usize;
     if missing > 0 {
-        let (more_start, more_end) = extend_ends(grey, &group, start, end, pitch, missing);
+        let (more_start, more_end) = extend_ends(grey, &group, &bows, start, end, pitch, missing);
         start -= more_start as f32 * pitch;
         end += more_end as f32 * pitch;
     }
-    let lines: Vec<Quad> = group.iter().map(|c| line_quad(c, start, end)).collect();
+    let (lines, curves): (Vec<Quad>, Vec<LineCurve>) = group
+        .iter()
+        .zip(&bows)
+        .map(|(c, b)| b.over(start, end).through_ends(line_quad(c, start, end)))
+        .unzip();
+    let curves = if curves.iter().all(LineCurve::is_straight) {
+        Vec::new()
+    } else {
+        curves
+    };
     let last = lines.len() - 1;
     let quad = Quad([
         lines[0].0[0],
@@ -1761,6 +2081,7 @@ fn locate_glyphs(grey: &GrayImage, ink: &Ink, sizes: RangeInclusive<f32>) -> Opt
         lines,
         pitch,
         line_len,
+        curves,
     };
     // Fillers say which way the text reads; failing that, the MRZ sits at the bottom of the
     // document, so the side with more text beside it is "up". The engine confirms by reading.
@@ -1866,6 +2187,7 @@ mod tests {
             angle_deg,
             pitch,
             line_len,
+            curves: Vec::new(),
         }
     }
 
@@ -1966,6 +2288,7 @@ mod tests {
             angle_deg: 90.0,
             pitch: 25.0,
             line_len: 44,
+            curves: Vec::new(),
         };
         let taller = loc.taller(0.25);
         assert_eq!(
@@ -2460,5 +2783,65 @@ mod tests {
             p[0] = (s >> 24) as u8;
         }
         assert_eq!(locate(&noise, &LocateParams::default()), None);
+    }
+
+    /// The image row of the text's centre at image column `x` of a horizontal line quad that
+    /// bows as `curve` says.
+    fn centre_row(q: &Quad, curve: &LineCurve, x: f32) -> f32 {
+        let [tl, tr, br, bl] = q.0;
+        let s = (x - tl.x) / (tr.x - tl.x);
+        let top = tl.y + (tr.y - tl.y) * s;
+        let bottom = bl.y + (br.y - bl.y) * s;
+        top + (bottom - top) * (0.5 + curve.at(2.0 * s - 1.0))
+    }
+
+    #[test]
+    fn a_bow_stays_on_the_page_through_every_change_of_the_zone() {
+        let line = |y: f32| {
+            Quad([
+                Point::new(0.0, y),
+                Point::new(100.0, y),
+                Point::new(100.0, y + 10.0),
+                Point::new(0.0, y + 10.0),
+            ])
+        };
+        let bow = LineCurve([0.1, 0.2, 0.5, -0.3]);
+        let loc = MrzLocation {
+            curves: vec![bow, LineCurve::STRAIGHT],
+            ..zone_of([line(0.0), line(20.0)], 0.0, 10.0, 11)
+        };
+        let want = |x: f32| centre_row(&loc.lines[0], &bow, x);
+        // Where the text is does not change with the cut around it, nor with the way it is read.
+        let extended = loc.extended(1.0, 2.0);
+        let taller = loc.taller(0.25);
+        let flipped = loc.flipped();
+        let mirrored = loc.mirrored();
+        let moved = [
+            ("extended", &extended.lines[0], extended.curve(0)),
+            ("taller", &taller.lines[0], taller.curve(0)),
+            ("flipped", &flipped.lines[1], flipped.curve(1)),
+            ("mirrored", &mirrored.lines[0], mirrored.curve(0)),
+        ];
+        for x in [0.0, 13.0, 50.0, 77.0, 100.0] {
+            for (name, q, c) in &moved {
+                let got = centre_row(q, c, x);
+                assert!(
+                    (got - want(x)).abs() < 1e-3,
+                    "{name} at {x}: {got} vs {}",
+                    want(x)
+                );
+            }
+        }
+        // The extended line's curve goes on beyond the old ends, the way the cubic does.
+        let beyond = centre_row(&extended.lines[0], &extended.curve(0), 115.0);
+        let old = 5.0 + 10.0 * bow.at(1.3);
+        assert!((beyond - old).abs() < 1e-3, "{beyond} vs {old}");
+        // A straight line stays straight, and a zone without curves reads all lines straight.
+        assert!(flipped.curve(0).is_straight() && mirrored.curve(1).is_straight());
+        assert!(zone_of([line(0.0), line(20.0)], 0.0, 10.0, 11)
+            .curve(1)
+            .is_straight());
+        let ends = bow.at(1.0).abs().max(bow.at(-1.0).abs());
+        assert!(bow.max_offset() >= ends - 1e-6);
     }
 }

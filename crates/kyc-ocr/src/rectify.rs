@@ -3,7 +3,7 @@
 
 use image::{imageops, GrayImage, Luma};
 
-use crate::locate::{MrzLocation, Point, Quad};
+use crate::locate::{self, LineCurve, MrzLocation, Point, Quad};
 
 /// Height in pixels of the recogniser's input.
 pub const LINE_HEIGHT: u32 = 32;
@@ -38,17 +38,24 @@ impl LineImage {
     }
 }
 
-/// Warps every line quad of `location` to a [`LineImage`], top line first.
+/// Warps every line quad of `location` to a [`LineImage`], top line first, each along its curve.
 pub fn rectify(grey: &GrayImage, location: &MrzLocation) -> Vec<LineImage> {
     location
         .lines
         .iter()
-        .map(|q| rectify_line(grey, q))
+        .enumerate()
+        .map(|(i, q)| rectify_curved_line(grey, q, &location.curve(i)))
         .collect()
 }
 
 /// Warps one line quad (corners in reading order) to a [`LineImage`] with the contract's margins.
 pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
+    rectify_curved_line(grey, quad, &LineCurve::STRAIGHT)
+}
+
+/// [`rectify_line`] for a line that bows away from its quad as `curve` says: each column of the
+/// crop is cut where the text is at that point, so that an arc comes out straight.
+pub fn rectify_curved_line(grey: &GrayImage, quad: &Quad, curve: &LineCurve) -> LineImage {
     let (height, length) = (quad.height().max(1.0), quad.length().max(1.0));
     // Margins in the quad's own (s, t) coordinates; bilinear extrapolation keeps perspective.
     let ex = H_MARGIN * height / length;
@@ -74,7 +81,32 @@ pub fn rectify_line(grey: &GrayImage, quad: &Quad) -> LineImage {
     ];
     let paper = paper_level(grey, &src);
     let mut out = GrayImage::from_pixel(sw, sh, Luma([paper]));
-    if let Some(h) = homography(&dst, &src) {
+    let homography = homography(&dst, &src);
+    if let (Some(h), false) = (homography, curve.is_straight()) {
+        // Each column moves down by the curve's offset at its place along the line, in the
+        // output's pixels per line height.
+        let per_height = sh as f32 / (1.0 + 2.0 * V_MARGIN);
+        let shifts: Vec<f64> = (0..sw)
+            .map(|x| {
+                let s = -ex + (x as f32 + 0.5) / sw as f32 * (1.0 + 2.0 * ex);
+                f64::from(curve.at(2.0 * s - 1.0) * per_height)
+            })
+            .collect();
+        let source = Source::new(grey);
+        for (y, row) in out.chunks_exact_mut(sw as usize).enumerate() {
+            for ((x, px), dy) in row.iter_mut().enumerate().zip(&shifts) {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5 + dy);
+                let w = h[6] * fx + h[7] * fy + 1.0;
+                if w.abs() >= 1e-12 {
+                    let sx = (h[0] * fx + h[1] * fy + h[2]) / w - 0.5;
+                    let sy = (h[3] * fx + h[4] * fy + h[5]) / w - 0.5;
+                    if let Some(v) = source.sample(sx as f32, sy as f32) {
+                        *px = v;
+                    }
+                }
+            }
+        }
+    } else if let Some(h) = homography {
         let source = Source::new(grey);
         for (y, row) in out.chunks_exact_mut(sw as usize).enumerate() {
             // Along a row the map's numerators and denominator are affine in x: step them
@@ -172,24 +204,7 @@ fn homography(from: &[Point; 4], to: &[Point; 4]) -> Option<[f64; 8]> {
         a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
         a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
-    // Gaussian elimination with partial pivoting on the 8x8 system.
-    for col in 0..8 {
-        let pivot = (col..8).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
-        if a[pivot][col].abs() < 1e-9 {
-            return None;
-        }
-        a.swap(col, pivot);
-        let pivot_row = a[col];
-        for (row, r) in a.iter_mut().enumerate() {
-            if row != col {
-                let f = r[col] / pivot_row[col];
-                for (x, p) in r.iter_mut().zip(pivot_row).skip(col) {
-                    *x -= f * p;
-                }
-            }
-        }
-    }
-    Some(std::array::from_fn(|i| a[i][8] / a[i][i]))
+    locate::solve(a)
 }
 
 #[cfg(test)]
@@ -250,5 +265,60 @@ mod tests {
             row_mean(30)
         );
         assert!(row_mean(16) < 80, "middle is ink: {}", row_mean(16));
+    }
+
+    #[test]
+    fn a_curved_line_is_cut_along_its_arc() {
+        // A bar 12 px high along an arc that sags 14 px between its middle and its ends, under a
+        // straight box around its chord.
+        let curve = LineCurve([-14.0 / 12.0 / 3.0, 0.0, 14.0 / 12.0, 0.0]);
+        let mut grey = GrayImage::from_pixel(260, 100, Luma([220]));
+        let (x0, len, top) = (30.0f32, 200.0f32, 40.0f32);
+        for x in 0..200 {
+            let s = (x as f32 + 0.5) / len;
+            let centre = top + 6.0 + curve.at(2.0 * s - 1.0) * 12.0;
+            for y in (centre - 6.0).round() as u32..(centre + 6.0).round() as u32 {
+                grey.put_pixel(x0 as u32 + x, y, Luma([20]));
+            }
+        }
+        let quad = Quad([
+            Point::new(x0, top),
+            Point::new(x0 + len, top),
+            Point::new(x0 + len, top + 12.0),
+            Point::new(x0, top + 12.0),
+        ]);
+        // The middle of the ink in a column.
+        let column_ink_row = |line: &LineImage, x: u32| {
+            let rows: Vec<u32> = (0..LINE_HEIGHT)
+                .filter(|&y| line.image.get_pixel(x, y)[0] < 120)
+                .collect();
+            rows.iter().sum::<u32>() as f32 / rows.len().max(1) as f32
+        };
+        let along = rectify_curved_line(&grey, &quad, &curve);
+        let straight = rectify_line(&grey, &quad);
+        assert_eq!(along.image.dimensions(), straight.image.dimensions());
+        let w = along.image.width();
+        // Inside the bar (clear of the margins), every column's ink is centred when cut along the
+        // arc; cut straight, the bar's middle and ends lie off the middle.
+        let columns: Vec<u32> = (1..10).map(|i| w * i / 10).collect();
+        for &x in &columns {
+            assert!(
+                along.image.get_pixel(x, LINE_HEIGHT / 2)[0] < 80,
+                "column {x}"
+            );
+            let row = column_ink_row(&along, x);
+            assert!(
+                (row - 15.5).abs() <= 1.5,
+                "column {x}: ink centred on row {row}"
+            );
+        }
+        let off_middle = columns
+            .iter()
+            .filter(|&&x| (column_ink_row(&straight, x) - 15.5).abs() > 4.0)
+            .count();
+        assert!(
+            off_middle >= 4,
+            "cut straight, {off_middle} columns leave the middle"
+        );
     }
 }
