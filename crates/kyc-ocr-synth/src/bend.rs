@@ -89,15 +89,21 @@ impl Bend {
         self.shape.at(x / self.width) * self.scale - self.offset
     }
 
-    /// `page` bent: each column's content shifted down by [`Bend::shift`] (bilinear, the page's
-    /// edge rows repeated where a column's content moves away from its edge).
-    pub(crate) fn apply(&self, page: &RgbImage) -> RgbImage {
+    /// `page` bent: each column's content shifted down by [`Bend::shift`] (bilinear), on a page
+    /// taller by `pad` rows of its own edge above and below, so that no content leaves it (the
+    /// MRZ lies a few millimetres from a page's edge; a curl moves it by as much). Returns the
+    /// page and `pad`.
+    pub(crate) fn apply(&self, page: &RgbImage) -> (RgbImage, u32) {
         let (w, h) = page.dimensions();
-        let mut out = RgbImage::new(w, h);
+        let reach = (0..w)
+            .map(|x| self.shift(x as f32 + 0.5).abs())
+            .fold(0.0, f32::max);
+        let pad = reach.ceil() as u32 + 1;
+        let mut out = RgbImage::new(w, h + 2 * pad);
         for x in 0..w {
             let dy = self.shift(x as f32 + 0.5);
-            for y in 0..h {
-                let src = (y as f32 - dy).clamp(0.0, (h - 1) as f32);
+            for y in 0..h + 2 * pad {
+                let src = (y as f32 - pad as f32 - dy).clamp(0.0, (h - 1) as f32);
                 let y0 = src.floor() as u32;
                 let y1 = (y0 + 1).min(h - 1);
                 let f = src - y0 as f32;
@@ -108,13 +114,13 @@ impl Bend {
                 out.put_pixel(x, y, image::Rgb(px));
             }
         }
-        out
+        (out, pad)
     }
 
-    /// `quad`'s corners moved with the page (its edges stay straight: a line's box in the truth
-    /// is the chord of its arc).
-    pub(crate) fn quad(&self, quad: &Quad) -> Quad {
-        Quad(quad.0.map(|[x, y]| [x, y + self.shift(x)]))
+    /// `quad`'s corners moved with the page, on the page [`Bend::apply`] returns with `pad` (its
+    /// edges stay straight: a line's box in the truth is the chord of its arc).
+    pub(crate) fn quad(&self, quad: &Quad, pad: u32) -> Quad {
+        Quad(quad.0.map(|[x, y]| [x, y + pad as f32 + self.shift(x)]))
     }
 }
 
@@ -161,10 +167,15 @@ mod tests {
             page.put_pixel(x, 30, image::Rgb([0, 0, 0]));
         }
         let bend = Bend::new(Shape::Bow { vertex: 0.5 }, 200.0, (0.0, 200.0), 8.0);
-        let bent = bend.apply(&page);
+        let (bent, pad) = bend.apply(&page);
+        // Padded by the largest shift (about 5.3 px at the ends), every row kept.
+        assert_eq!(pad, 7);
+        assert_eq!(bent.height(), 60 + 2 * pad);
         for x in [0u32, 50, 100, 150, 199] {
-            let darkest = (0..60).min_by_key(|&y| bent.get_pixel(x, y).0[0]).unwrap();
-            let want = 30.0 + bend.shift(x as f32 + 0.5);
+            let darkest = (0..bent.height())
+                .min_by_key(|&y| bent.get_pixel(x, y).0[0])
+                .unwrap();
+            let want = 30.0 + pad as f32 + bend.shift(x as f32 + 0.5);
             assert!(
                 (darkest as f32 - want).abs() <= 1.0,
                 "column {x}: row {darkest}, expected about {want}"

@@ -271,8 +271,9 @@ fn render_lines(
         let (x0, _, x1, _) = page.line_quads[0].bounds();
         let width = page.image.width() as f32;
         let bend = bend::Bend::new(shape, width, (x0, x1), sag_chars * cap_page);
-        page.image = bend.apply(&page.image);
-        page.line_quads = page.line_quads.iter().map(|q| bend.quad(q)).collect();
+        let pad;
+        (page.image, pad) = bend.apply(&page.image);
+        page.line_quads = page.line_quads.iter().map(|q| bend.quad(q, pad)).collect();
     }
     let first = page.line_quads[0];
     let last = page.line_quads[page.line_quads.len() - 1];
