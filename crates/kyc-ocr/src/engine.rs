@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, GrayImage};
+use image::{imageops, DynamicImage, GrayImage};
 use serde::Serialize;
 
 use crate::compare::{CaptureHint, DocumentType, ImageEdge};
@@ -443,7 +443,31 @@ impl Engine {
         Ok(first)
     }
 
+    /// Reads `grey`; where no zone is found at all in an image that is mostly dark, reads its
+    /// negative too: white text on black, as a scanner's or a viewer's inverted mode saves a
+    /// page. (An image with a zone, or a light one, costs nothing more.)
     fn read_grey(
+        &self,
+        grey: &GrayImage,
+        timings: Timings,
+        start: Instant,
+    ) -> Result<ReadOutput, EngineError> {
+        let out = self.read_grey_once(grey, timings.clone(), start)?;
+        if out.location.is_some() || !mostly_dark(grey) {
+            return Ok(out);
+        }
+        self.check_time(start, "the reading")?;
+        let mut negative = grey.clone();
+        imageops::invert(&mut negative);
+        let inverted = self.read_grey_once(&negative, timings, start)?;
+        Ok(if inverted.location.is_some() {
+            inverted
+        } else {
+            out
+        })
+    }
+
+    fn read_grey_once(
         &self,
         grey: &GrayImage,
         mut timings: Timings,
@@ -709,6 +733,24 @@ fn document_type(out: &ReadOutput) -> Option<DocumentType> {
 }
 
 /// Whether the reading gave an MRZ whose check digits all hold.
+/// Whether most of `grey` is dark: a negative's paper (below a grey of 96 at the median; a
+/// page's paper is lighter even in a dim photo, and a negative's is the ink's level).
+fn mostly_dark(grey: &GrayImage) -> bool {
+    let mut histogram = [0u64; 256];
+    for &v in grey.as_raw() {
+        histogram[v as usize] += 1;
+    }
+    let half = grey.as_raw().len() as u64 / 2;
+    let mut below = 0;
+    for (level, &n) in histogram.iter().enumerate() {
+        below += n;
+        if below > half {
+            return level < 96;
+        }
+    }
+    false
+}
+
 fn is_valid(out: &ReadOutput) -> bool {
     out.mrz.as_ref().is_some_and(Mrz::is_valid)
 }

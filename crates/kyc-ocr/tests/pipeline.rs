@@ -382,6 +382,20 @@ fn reads_a_dithered_one_bit_scan() {
         .is_none());
 }
 
+/// A scan saved as a negative (white text on black, a scanner's or a viewer's inverted mode)
+/// reads as the scan does.
+#[test]
+fn reads_a_negative_scan() {
+    for doc in docs("scan").iter().take(2) {
+        let mut negative = grey(doc);
+        image::imageops::invert(&mut negative);
+        let out = engine().read_image(&negative).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("{}: no mrz", doc.image));
+        assert_eq!(mrz.lines, doc.lines, "{}", doc.image);
+        assert!(mrz.is_valid(), "{}", doc.image);
+    }
+}
+
 #[test]
 fn reads_a_mirror_image() {
     // A selfie camera or a webcam may save the photo as its preview showed it, mirrored. Mirrored
