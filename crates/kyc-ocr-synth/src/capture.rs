@@ -70,7 +70,8 @@ pub struct CaptureParams {
     /// How far the page bows out of flat, per document from this range: the MRZ's lines become
     /// arcs whose ends and middle lie this many MRZ character heights apart across the image (a
     /// booklet held open, a page curling towards the binding, a card lifting at one end). `(0,
-    /// 0)` keeps the page flat, and draws nothing from the random stream.
+    /// 0)` keeps the page flat. Drawn from a random stream of its own, so a seed gives the same
+    /// document and capture bent or flat.
     #[serde(default)]
     pub page_bend: (f32, f32),
     /// Gaussian blur sigma in output pixels (defocus).
@@ -208,6 +209,8 @@ impl Preset {
                 contrast: (0.7, 1.0),
                 brightness: (0.8, 1.12),
                 color_cast: 0.12,
+                // A passport held open or a card lifting off the table bows a little.
+                page_bend: (0.0, 1.2),
                 ..clean
             },
             Preset::Hard => CaptureParams {
@@ -231,6 +234,7 @@ impl Preset {
                 contrast: (0.4, 0.9),
                 brightness: (0.6, 1.2),
                 color_cast: 0.25,
+                page_bend: (0.0, 2.5),
                 ..clean
             },
         }

@@ -28,9 +28,10 @@
 //! - `scan`: flatbed scanner look at 200-300 dpi (characters 18-27 px), rotation within 4 degrees,
 //!   mild blur and JPEG 70-95.
 //! - `photo`: phone photo on a table: any rotation, tilt up to 28 degrees, characters 10-40 px,
-//!   other paper, a hand over a corner, uneven light, glare, shadows, blur, noise, JPEG 50-92.
-//! - `hard`: the same, stronger: characters 8-60 px, tilt up to 42 degrees, heavy blur and noise,
-//!   JPEG 20-75, low contrast, strong colour casts.
+//!   the page bowing up to 1.2 characters, other paper, a hand over a corner, uneven light, glare,
+//!   shadows, blur, noise, JPEG 50-92.
+//! - `hard`: the same, stronger: characters 8-60 px, tilt up to 42 degrees, bows up to 2.5
+//!   characters, heavy blur and noise, JPEG 20-75, low contrast, strong colour casts.
 //!
 //! Every knob is a public field of [`CaptureParams`]; start from a preset and change one:
 //! `CaptureParams { jpeg_quality: Some((20, 20)), ..Preset::Photo.params() }`.
@@ -226,6 +227,9 @@ pub fn render_document(
     render_lines(spec, lines, capture, seed)
 }
 
+/// Mixed into the seed for the page bend's own random stream.
+const BEND_STREAM: u64 = 0x6265_6E64_7061_6765;
+
 /// Renders `spec` with MRZ `lines` already composed.
 fn render_lines(
     spec: &DocSpec,
@@ -264,10 +268,12 @@ fn render_lines(
     let mut page = page::render_page(&content, ppm, capture.mrz_weight, &mut rng);
     let (_, y0, _, y1) = page.line_quads[0].bounds();
     let cap_page = y1 - y0;
-    // Only a bent capture draws from the random stream here, so flat ones stay byte-identical.
+    // The bend draws from a stream of its own: a seed gives the same document and capture bent
+    // or flat, and a flat capture the bytes it gave before bends existed.
     if capture.page_bend.1 > 0.0 {
-        let sag_chars = buf::uniform(&mut rng, capture.page_bend);
-        let shape = bend::Shape::random(&mut rng);
+        let mut bend_rng = ChaCha8Rng::seed_from_u64(seed ^ BEND_STREAM);
+        let sag_chars = buf::uniform(&mut bend_rng, capture.page_bend);
+        let shape = bend::Shape::random(&mut bend_rng);
         let (x0, _, x1, _) = page.line_quads[0].bounds();
         let width = page.image.width() as f32;
         let bend = bend::Bend::new(shape, width, (x0, x1), sag_chars * cap_page);

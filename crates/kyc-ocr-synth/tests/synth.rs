@@ -194,6 +194,47 @@ fn a_mirrored_capture_is_the_plain_one_flipped_with_its_truth() {
 }
 
 #[test]
+fn a_bent_page_is_the_same_document_with_its_lines_bowed() {
+    // Clean and upright, so that the line boxes' corners are in image axes.
+    let flat = CaptureParams {
+        char_height_px: (12.0, 12.0),
+        ..Preset::Clean.params()
+    };
+    let bent = CaptureParams {
+        page_bend: (2.0, 2.0),
+        ..flat.clone()
+    };
+    for (i, format) in DocFormat::ALL.into_iter().enumerate() {
+        let seed = 60 + i as u64;
+        let (a, b) = (render(format, &flat, seed), render(format, &bent, seed));
+        // The bend draws from its own stream: the same identity, lines and fields.
+        assert_eq!(a.truth.lines, b.truth.lines, "{format}");
+        assert_eq!(a.truth.fields, b.truth.fields, "{format}");
+        // Each line's ends now lie at different heights, by at most the bow across its length
+        // (2 characters; the box's corners lie at its ends, not at its lowest or highest point).
+        for q in &b.truth.line_quads {
+            let [tl, tr, br, bl] = q.0;
+            let height = bl[1] - tl[1];
+            let rise = (tr[1] - tl[1]).abs();
+            assert!(rise <= 2.0 * height + 1.0, "{format}: ends {rise} px apart");
+            assert!(
+                (br[1] - tr[1] - height).abs() < 1.0,
+                "{format}: height kept"
+            );
+        }
+        for q in &a.truth.line_quads {
+            assert!((q.0[1][1] - q.0[0][1]).abs() < 0.5, "{format}: flat line");
+        }
+    }
+    // Some layouts put a line's ends at different heights (a curl towards one end).
+    let curled = DocFormat::ALL.into_iter().enumerate().any(|(i, format)| {
+        let q = render(format, &bent, 60 + i as u64).truth.line_quads[0];
+        (q.0[1][1] - q.0[0][1]).abs() > 3.0
+    });
+    assert!(curled, "no bend moved a line's end");
+}
+
+#[test]
 fn a_dithered_capture_is_black_and_white_dots_of_its_greys() {
     let params = CaptureParams {
         char_height_px: (12.0, 14.0),
