@@ -1,9 +1,10 @@
 //! `--debug-image OUT.png`: the input with what the engine saw drawn on it.
 //!
-//! On the image: the located zone (blue), each line's quad (green) and one cell per recognised
-//! character along the line, outlined by confidence (green sure, orange doubtful, red low). Below
-//! the image, a strip with the recognised lines in OCR-B, each character coloured the same way, so
-//! the reading can be compared with the document by eye whatever the zone's rotation.
+//! On the image: the located zone (blue), each line's box (green, along its arc where the page
+//! bows) and one cell per recognised character along the line, outlined by confidence (green
+//! sure, orange doubtful, red low). Below the image, a strip with the recognised lines in OCR-B,
+//! each character coloured the same way, so the reading can be compared with the document by
+//! eye whatever the zone's rotation.
 
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use image::{DynamicImage, Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_polygon_mut, draw_text_mut};
 use imageproc::rect::Rect;
 use kyc_ocr::engine::ReadOutput;
-use kyc_ocr::locate::{Point, Quad};
+use kyc_ocr::locate::{LineCurve, Point, Quad};
 
 /// The OCR-B face the document generator renders MRZs with (the same file it embeds).
 static OCRB: &[u8] = include_bytes!("../../kyc-ocr-synth/fonts/OCRB.otf");
@@ -61,17 +62,54 @@ fn lerp(a: Point, b: Point, t: f32) -> Point {
 }
 
 fn outline(img: &mut RgbImage, quad: &Quad, colour: Rgb<u8>, thickness: i32) {
-    let [a, b, c, d] = quad.0;
+    outline_polygon(img, &quad.0, colour, thickness);
+}
+
+fn outline_polygon(img: &mut RgbImage, points: &[Point], colour: Rgb<u8>, thickness: i32) {
+    let n = points.len().max(1) as f32;
+    let centre = points.iter().fold(Point { x: 0.0, y: 0.0 }, |c, p| Point {
+        x: c.x + p.x / n,
+        y: c.y + p.y / n,
+    });
     // A few concentric outlines give a stroke visible on multi-megapixel photos.
-    let centre = lerp(a, c, 0.5);
     for k in 0..thickness.max(1) {
-        let grow = |p: Point| {
+        let grow = |p: &Point| {
             let (dx, dy) = (p.x - centre.x, p.y - centre.y);
             let len = (dx * dx + dy * dy).sqrt().max(1.0);
             imageproc::point::Point::new(p.x + dx / len * k as f32, p.y + dy / len * k as f32)
         };
-        draw_hollow_polygon_mut(img, &[grow(a), grow(b), grow(c), grow(d)], colour);
+        let mut grown: Vec<_> = points.iter().map(grow).collect();
+        // imageproc refuses a polygon that ends where it starts (a degenerate, zero-height box).
+        grown.dedup();
+        while grown.len() > 1 && grown.first() == grown.last() {
+            grown.pop();
+        }
+        if grown.len() >= 2 {
+            draw_hollow_polygon_mut(img, &grown, colour);
+        }
     }
+}
+
+/// The point at `s` along a line's quad (0 at its start, 1 at its end) and `t` across it (0 on
+/// its top, 1 on its bottom), following the line's bow.
+fn on_line(quad: &Quad, curve: &LineCurve, s: f32, t: f32) -> Point {
+    let [tl, tr, br, bl] = quad.0;
+    let t = t + curve.at(2.0 * s - 1.0);
+    lerp(lerp(tl, tr, s), lerp(bl, br, s), t)
+}
+
+/// A bowed line's outline: its top edge along the arc, then its bottom edge back.
+fn arc_band(quad: &Quad, curve: &LineCurve) -> Vec<Point> {
+    const STEPS: usize = 24;
+    let along = |i: usize| i as f32 / STEPS as f32;
+    (0..=STEPS)
+        .map(|i| on_line(quad, curve, along(i), 0.0))
+        .chain(
+            (0..=STEPS)
+                .rev()
+                .map(|i| on_line(quad, curve, along(i), 1.0)),
+        )
+        .collect()
 }
 
 /// Draws the zone, the lines and the characters on `image` and appends the text strip.
@@ -94,17 +132,21 @@ pub fn render(image: &DynamicImage, out: &ReadOutput) -> RgbImage {
     if let Some(loc) = &out.location {
         outline(&mut img, &loc.quad, ZONE, stroke + 1);
         for (line, quad) in loc.lines.iter().enumerate() {
-            outline(&mut img, quad, LINE, stroke);
+            let curve = loc.curve(line);
+            if curve.is_straight() {
+                outline(&mut img, quad, LINE, stroke);
+            } else {
+                outline_polygon(&mut img, &arc_band(quad, &curve), LINE, stroke);
+            }
             let Some(row) = chars.get(line) else { continue };
             let n = row.len().max(1) as f32;
-            let [tl, tr, br, bl] = quad.0;
             for (i, &(_, p)) in row.iter().enumerate() {
-                let (t0, t1) = (i as f32 / n, (i + 1) as f32 / n);
+                let (s0, s1) = (i as f32 / n, (i + 1) as f32 / n);
                 let cell = Quad([
-                    lerp(tl, tr, t0),
-                    lerp(tl, tr, t1),
-                    lerp(bl, br, t1),
-                    lerp(bl, br, t0),
+                    on_line(quad, &curve, s0, 0.0),
+                    on_line(quad, &curve, s1, 0.0),
+                    on_line(quad, &curve, s1, 1.0),
+                    on_line(quad, &curve, s0, 1.0),
                 ]);
                 // Sure characters get no cell, so the doubtful ones stand out.
                 if p < SURE {
@@ -252,6 +294,35 @@ mod tests {
             .collect();
         assert!(strip.iter().any(|p| p[0] > 150 && p[1] < 80 && p[2] < 80));
         assert!(strip.iter().any(|p| p[1] > 100 && p[0] < 80));
+    }
+
+    #[test]
+    fn a_bowed_line_is_drawn_along_its_arc() {
+        let input = DynamicImage::ImageRgb8(RgbImage::from_pixel(200, 100, Rgb([255, 255, 255])));
+        let mut out = output(true);
+        // Sagging 10 px (two thirds of the line's 15) in its middle, its ends in place.
+        let sag = 10.0 / 15.0;
+        if let Some(loc) = out.location.as_mut() {
+            loc.curves = vec![LineCurve([sag, 0.0, -sag, 0.0])];
+        }
+        let img = render(&input, &out);
+        let column = |x: u32| {
+            (0..100)
+                .filter(|&y| *img.get_pixel(x, y) == LINE)
+                .collect::<Vec<_>>()
+        };
+        // The box's top edge at column x lies 15 * sag * (1 - u^2) px below the quad's, u running
+        // from -1 to 1 along the line (x 12 to 188); the straight box's top is at 55.
+        for x in [30u32, 60, 170] {
+            let u = 2.0 * (x as f32 - 12.0) / 176.0 - 1.0;
+            let top = 55.0 + 15.0 * sag * (1.0 - u * u);
+            let drawn = column(x);
+            assert!(
+                drawn.iter().any(|&y| (y as f32 - top).abs() <= 1.0),
+                "{x}: {drawn:?} vs {top}"
+            );
+            assert!(!drawn.iter().any(|&y| y < 57), "{x}: {drawn:?}");
+        }
     }
 
     #[test]
