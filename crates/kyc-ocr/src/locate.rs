@@ -1594,7 +1594,7 @@ fn share_bow(blobs: &[Blob], group: &mut [Chain]) -> Vec<Bow> {
     let mut bows: Vec<Bow> = group
         .iter()
         .map(|c| Bow {
-            curve: line_curve(blobs, c, c.start, c.end),
+            curve: line_curve(blobs, c),
             span: (c.start, c.end),
         })
         .collect();
@@ -1640,11 +1640,11 @@ fn share_bow(blobs: &[Blob], group: &mut [Chain]) -> Vec<Bow> {
     bows
 }
 
-/// How `ch`, spanning `start..end` along its axis, bows away from its straight fit: a cubic
-/// through its characters' centres, kept where it is at least [`MIN_BOW`] high somewhere and
-/// explains most of what the straight fit leaves; else straight.
-fn line_curve(blobs: &[Blob], ch: &Chain, start: f32, end: f32) -> LineCurve {
-    let span = end - start;
+/// How `ch` bows away from its straight fit over its own extent: a cubic through its
+/// characters' centres, kept where it is at least [`MIN_BOW`] high somewhere and explains most
+/// of what the straight fit leaves; else straight.
+fn line_curve(blobs: &[Blob], ch: &Chain) -> LineCurve {
+    let (start, span) = (ch.start, ch.end - ch.start);
     if ch.members.len() < 8 || span <= 0.0 || ch.height <= 0.0 {
         return LineCurve::STRAIGHT;
     }
