@@ -744,15 +744,9 @@ fn mostly_dark(grey: &GrayImage) -> bool {
     for &v in grey.as_raw() {
         histogram[v as usize] += 1;
     }
+    // The median: the level past which more than half the pixels lie.
     let half = grey.as_raw().len() as u64 / 2;
-    let mut below = 0;
-    for (level, &n) in histogram.iter().enumerate() {
-        below += n;
-        if below > half {
-            return level < NEGATIVE_MEDIAN;
-        }
-    }
-    false
+    locate::level_reaching(&histogram, half + 1).is_some_and(|l| usize::from(l) < NEGATIVE_MEDIAN)
 }
 
 /// Whether the reading gave an MRZ whose check digits all hold.

@@ -429,21 +429,14 @@ impl MrzLocation {
         }
         let (x0, x1, y0, y1) = (clamp(x0, w), clamp(x1, w), clamp(y0, h), clamp(y1, h));
         let covered = |x: u32, y: u32| inside(Point::new(x as f32 + 0.5, y as f32 + 0.5));
-        let mut histogram = [0u32; 256];
+        let mut histogram = [0u64; 256];
         for y in y0..=y1 {
             for x in (x0..=x1).filter(|&x| covered(x, y)) {
                 histogram[grey.get_pixel(x, y)[0] as usize] += 1;
             }
         }
-        let total: u32 = histogram.iter().sum();
-        let mut below = 0;
-        let paper = histogram
-            .iter()
-            .position(|&n| {
-                below += n;
-                below * 10 >= total * 9
-            })
-            .unwrap_or(255) as u8;
+        let total: u64 = histogram.iter().sum();
+        let paper = level_reaching(&histogram, (total * 9).div_ceil(10)).unwrap_or(255);
         for y in y0..=y1 {
             for x in (x0..=x1).filter(|&x| covered(x, y)) {
                 grey.put_pixel(x, y, Luma([paper]));
@@ -508,6 +501,17 @@ const REFINE_MAX_PIXELS: f32 = 2.0e6;
 /// The text height the refining crop is scaled to, where the image has that much resolution (up
 /// to twice its own; small characters stay whole when enlarged).
 const REFINE_TEXT_PX: f32 = 16.0;
+
+/// The lowest grey level at or below which at least `count` of the pixels counted in `histogram`
+/// lie (a percentile of their grey); `None` where fewer were counted.
+pub(crate) fn level_reaching(histogram: &[u64; 256], count: u64) -> Option<u8> {
+    let mut below = 0;
+    let level = histogram.iter().position(|&n| {
+        below += n;
+        below >= count
+    })?;
+    u8::try_from(level).ok()
+}
 
 /// The line lengths of the MRZ layouts with `lines` lines, shortest first: `[30]` for three,
 /// `[36, 44]` for two.
