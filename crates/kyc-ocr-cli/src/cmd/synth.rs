@@ -77,10 +77,11 @@ struct Plan {
     png: bool,
 }
 
+/// `MIN-MAX` or one value, `MIN <= MAX`; the caller checks the bounds.
 fn parse_range(s: &str) -> Option<(f32, f32)> {
     let (a, b) = s.split_once('-').unwrap_or((s, s));
     let (a, b) = (a.trim().parse::<f32>().ok()?, b.trim().parse::<f32>().ok()?);
-    (a > 0.0 && b >= a).then_some((a, b))
+    (b >= a).then_some((a, b))
 }
 
 fn plan(args: &Args) -> anyhow::Result<Plan> {
@@ -118,7 +119,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         params.output_size = Some(wh);
     }
     if let Some(ch) = &args.char_height {
-        let Some(range) = parse_range(ch).filter(|r| r.1 <= 200.0) else {
+        let Some(range) = parse_range(ch).filter(|r| r.0 > 0.0 && r.1 <= 200.0) else {
             bail!("invalid character height {ch:?}, expected PIXELS or MIN-MAX up to 200");
         };
         params.char_height_px = range;
@@ -139,12 +140,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         params.mrz_weight = range;
     }
     if let Some(b) = &args.bend {
-        let (lo, hi) = b.split_once('-').unwrap_or((b, b));
-        let range = (lo.trim().parse::<f32>(), hi.trim().parse::<f32>());
-        let Some(range) = (match range {
-            (Ok(lo), Ok(hi)) if 0.0 <= lo && lo <= hi && hi <= 4.0 => Some((lo, hi)),
-            _ => None,
-        }) else {
+        let Some(range) = parse_range(b).filter(|r| r.0 >= 0.0 && r.1 <= 4.0) else {
             bail!("invalid bend {b:?}, expected CHARS or MIN-MAX from 0 to 4");
         };
         params.page_bend = range;
