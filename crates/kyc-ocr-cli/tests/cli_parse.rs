@@ -69,6 +69,38 @@ fn invalid_check_digit_exit_1() {
 }
 
 #[test]
+fn a_document_kind_the_layout_cannot_hold_is_malformed_exit_1() {
+    // Every check digit holds, but a TD1 card's code must start with A, C or I.
+    let card = [
+        "V<UTOMC0X47419021658409834<<<<",
+        "8607106M2911180UTO<<<<<<<<<<<8",
+        "GROSS<JAEGER<<ANNA<LENA<<<<<<<",
+    ];
+    let out = run(
+        &["parse", "--json", "--no-repair", card[0], card[1], card[2]],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["valid"], false);
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] == "valid"));
+    assert_eq!(v["malformed_fields"], serde_json::json!(["document_code"]));
+    assert_eq!(v["errors"][0], "document_code is malformed (see warnings)");
+    let human = run(&["parse", "--no-repair", card[0], card[1], card[2]], None);
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("result          malformed: document_code"),
+        "{text}"
+    );
+    assert!(text.contains("expected one of ACI for td1"), "{text}");
+}
+
+#[test]
 fn repairs_are_reported() {
     let misread = L2.replace("7408122F", "74O8122F");
     let out = run(&["parse", "--json", &format!("{L1}|{misread}")], None);

@@ -347,6 +347,7 @@ fn long_td1_and_td2_document_numbers() {
     // 12-character number: 9 in the field, `<`, the rest in the optional data, digit, `<`.
     for format in [MrzFormat::Td1, MrzFormat::Td2] {
         let data = MrzData {
+            document_code: "I".into(),
             document_number: "D23145890734".into(),
             optional_data: "AB".into(),
             ..sample(format)
@@ -790,7 +791,9 @@ prop_compose! {
         given in "([A-Z]{1,8}( [A-Z]{1,6})?)?",
         number in "[A-Z0-9]{1,9}",
         long_tail in "[A-Z0-9]{0,3}",
-        nationality in "[A-Z]{3}",
+        nationality in prop::sample::select(
+            kyc_ocr::countries::COUNTRIES.iter().map(|c| c.mrz_code).collect::<Vec<_>>(),
+        ),
         birth in date_strategy(),
         expiry in date_strategy(),
         sex in prop_oneof![Just('M'), Just('F'), Just('<')],
@@ -806,7 +809,7 @@ prop_compose! {
             surname,
             given_names: given,
             document_number: if long { format!("{number}{long_tail}") } else { number },
-            nationality,
+            nationality: nationality.to_string(),
             birth_date: birth,
             sex,
             expiry_date: expiry,

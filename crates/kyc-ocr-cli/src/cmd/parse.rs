@@ -169,6 +169,11 @@ pub fn to_json(m: &Mrz) -> Value {
         .iter()
         .filter(|c| matches!(c.status, CheckStatus::Invalid { .. }))
         .map(|c| c.describe())
+        .chain(
+            m.malformed_fields
+                .iter()
+                .map(|f| format!("{f} is malformed (see warnings)")),
+        )
         .collect();
     json!({
         "schema": SCHEMA,
@@ -180,6 +185,7 @@ pub fn to_json(m: &Mrz) -> Value {
         "repairs": m.repairs,
         "warnings": m.warnings,
         "unprotected_fields": m.unprotected_fields(),
+        "malformed_fields": m.malformed_fields,
         "errors": errors,
     })
 }
@@ -308,13 +314,20 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
         warn("no check digit"),
         m.unprotected_fields().join(", ")
     )?;
-    writeln!(
-        out,
-        "result          {}",
-        if m.is_valid() {
-            crate::output::paint(crate::output::GOOD, "every check digit valid")
-        } else {
-            crate::output::paint(crate::output::BAD, "some check digits invalid")
-        }
-    )
+    let digits_hold = m
+        .checks
+        .iter()
+        .all(|c| !matches!(c.status, CheckStatus::Invalid { .. }));
+    let result = if m.is_valid() {
+        crate::output::paint(crate::output::GOOD, "every check digit valid")
+    } else if digits_hold {
+        // Every digit holds, yet a field cannot be what the layout allows (see the warnings).
+        crate::output::paint(
+            crate::output::BAD,
+            format!("malformed: {}", m.malformed_fields.join(", ")),
+        )
+    } else {
+        crate::output::paint(crate::output::BAD, "some check digits invalid")
+    };
+    writeln!(out, "result          {result}")
 }

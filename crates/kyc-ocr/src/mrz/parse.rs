@@ -329,7 +329,7 @@ fn analyse_as(
         &mut warnings,
         &mut malformed_fields,
     );
-    warn_codes(&layout, &fields, &mut warnings);
+    check_codes(&layout, &fields, &mut warnings, &mut malformed_fields);
     let confidence = if scored {
         let codes = [layout.issuing, layout.nationality];
         field_confidence(
@@ -783,7 +783,17 @@ fn century(yy: u8, month: Option<u8>, day: Option<u8>, kind: DateKind, opts: &Pa
     }
 }
 
-fn warn_codes(layout: &Layout, f: &MrzFields, warnings: &mut Vec<String>) {
+/// Checks the codes no check digit covers. A document code whose kind the layout does not admit
+/// (a `V` on a TD1 card) cannot be on a genuine document: that field is malformed and the zone is
+/// not valid, since an OCR error there passes every check digit. An issuing state or nationality
+/// that is no code of Doc 9303 Part 3 is only a warning: genuine documents carry codes the list
+/// lacks (`LGY` on a Libyan passport) or none at all (the nationality of a Macau identity card).
+fn check_codes(
+    layout: &Layout,
+    f: &MrzFields,
+    warnings: &mut Vec<String>,
+    malformed: &mut Vec<String>,
+) {
     for (what, v) in [
         ("issuing state", &f.issuing_state.value),
         ("nationality", &f.nationality.value),
@@ -812,6 +822,7 @@ fn warn_codes(layout: &Layout, f: &MrzFields, warnings: &mut Vec<String>) {
             String::from_utf8_lossy(expected),
             layout.format
         ));
+        malformed.push("document_code".to_string());
     }
 }
 
@@ -865,6 +876,68 @@ mod tests {
         let strong: Edits = &[(1, 0, &[('L', -0.05), ('Q', -3.5)])];
         let mrz = parse_reading(&scored(strong), &opts()).unwrap();
         assert!(mrz.is_confident(), "{:?}", mrz.confidence);
+    }
+
+    #[test]
+    fn a_document_kind_the_layout_does_not_admit_makes_the_zone_invalid() {
+        // Every check digit of these holds, and the kind alone is wrong: a V (a visa) cannot
+        // head a TD1 card, an I (an identity card) cannot head a TD3 passport. The first is how
+        // a hard generator card with a faded I was read.
+        let card = [
+            "V<UTOMC0X47419021658409834<<<<",
+            "8607106M2911180UTO<<<<<<<<<<<8",
+            "GROSS<JAEGER<<ANNA<LENA<<<<<<<",
+        ];
+        let mut passport = TD3;
+        passport[0] = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let plain = ParseOptions {
+            repair: false,
+            ..opts()
+        };
+        for lines in [&card[..], &passport[..]] {
+            let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            let mrz = parse_lines(&lines, &plain).unwrap();
+            assert!(
+                mrz.checks.iter().all(|c| c.status == CheckStatus::Valid),
+                "{:?}",
+                mrz.checks
+            );
+            assert_eq!(mrz.malformed_fields, ["document_code"]);
+            assert!(!mrz.is_valid());
+            assert!(mrz.warnings.iter().any(|w| w.contains("document code")));
+        }
+        // The same zones with the kinds they admit are valid.
+        let mut good = card.map(str::to_string);
+        good[0].replace_range(0..1, "I");
+        assert!(parse_lines(&good, &plain).unwrap().is_valid());
+        assert!(parse_lines(&TD3.map(str::to_string), &plain)
+            .unwrap()
+            .is_valid());
+    }
+
+    #[test]
+    fn country_codes_outside_the_list_only_warn() {
+        // Genuine documents carry them: LGY on a Libyan passport, no nationality at all on a
+        // Macau identity card (both among the real crops).
+        let mut lines = TD3.map(str::to_string);
+        lines[0].replace_range(2..5, "LGY");
+        let mrz = parse_lines(&lines, &opts()).unwrap();
+        assert!(mrz.is_valid(), "{:?}", mrz.malformed_fields);
+        assert!(mrz.warnings.iter().any(|w| w.contains("LGY")));
+        let macau = [
+            "I<MAC10002483<2<<<<<<<<1208157",
+            "6106225M2208154<<<<<<<<<<<<<P5",
+            "KUOK<<CHEONG<MENG<<<<<<<<<<<<<",
+        ]
+        .map(str::to_string);
+        let mrz = parse_lines(&macau, &opts()).unwrap();
+        assert!(
+            mrz.is_valid(),
+            "{:?} {:?}",
+            mrz.checks,
+            mrz.malformed_fields
+        );
+        assert_eq!(mrz.fields.nationality.value, "");
     }
 
     #[test]

@@ -275,7 +275,8 @@ pub struct Mrz {
     pub warnings: Vec<String>,
     /// Fields whose characters cannot be what the layout allows, whatever the check digits say:
     /// a sex other than `M`, `F`, `X` or `<`; a date part that is neither two digits nor `<<`, a
-    /// month outside 01-12, a day the month does not have. Such a zone is not valid.
+    /// month outside 01-12, a day the month does not have; a document code of a kind the layout
+    /// does not admit (a TD1 card's must start with `A`, `C` or `I`). Such a zone is not valid.
     pub malformed_fields: Vec<String>,
     /// How sure the recogniser is of each field, in MRZ order (empty for plain text, which carries
     /// no scores). Check digits count towards the field they protect (`composite` for the
