@@ -8,6 +8,8 @@ use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 
+use crate::pdf::Embedded;
+
 /// Limits on untrusted input, checked before the decoder allocates the pixel buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
@@ -34,7 +36,8 @@ impl Default for DecodeLimits {
 pub enum DecodeErrorKind {
     /// The input has no bytes at all.
     Empty,
-    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP).
+    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP), nor a PDF
+    /// with a page image in one of them or deflated.
     UnsupportedFormat,
     /// The bytes start like a supported format but are truncated or corrupt.
     Corrupt,
@@ -74,7 +77,9 @@ fn describe(kind: &DecodeErrorKind, detected: Option<&str>) -> String {
             let what = detected
                 .map(|w| format!(": this is {w}"))
                 .unwrap_or_default();
-            format!("image format is not supported{what} (expected jpeg, png, webp, tiff or bmp)")
+            format!(
+                "image format is not supported{what} (expected jpeg, png, webp, tiff, bmp or a pdf scan)"
+            )
         }
         DecodeErrorKind::Corrupt => "image is truncated or corrupt".to_string(),
         DecodeErrorKind::TooManyBytes { bytes, limit } => {
@@ -117,12 +122,9 @@ impl DecodeError {
     }
 }
 
-/// The common uploads that are not images we decode, by their signatures: a PDF (a scan saved as
-/// a document), HEIC (an iPhone's default photo format), AVIF and GIF.
+/// The common uploads that are not images we decode, by their signatures: HEIC (an iPhone's
+/// default photo format), AVIF and GIF. (A PDF without a page image is named by [`source`].)
 fn recognise_unsupported(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        return Some("a PDF document");
-    }
     if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
         return Some("a GIF image");
     }
@@ -139,8 +141,69 @@ fn recognise_unsupported(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP) and applies its EXIF orientation.
+/// What a file holds once a PDF scan gave up its page image: encoded image bytes (a slice of the
+/// file, or a TIFF built around fax data), or grey pixels the PDF search already decoded.
+enum Source<'a> {
+    Encoded(&'a [u8]),
+    Owned(Vec<u8>),
+    Grey(GrayImage),
+}
+
+/// Why a PDF gave no image, for [`DecodeError::detected_format`].
+const PDF_WITHOUT_IMAGE: &str = "a PDF document without a scanned page image this engine reads \
+    (a page of text or vector graphics, or a JBIG2, JPEG 2000 or group 3 fax scan)";
+
+/// Checks the input's size, then passes an image's bytes through; for a PDF, finds the page image
+/// a scanner embedded (see the `pdf` module).
+fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::new(DecodeErrorKind::Empty, None));
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(DecodeError::new(
+            DecodeErrorKind::TooManyBytes {
+                bytes: bytes.len(),
+                limit: limits.max_bytes,
+            },
+            None,
+        ));
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Ok(Source::Encoded(bytes));
+    }
+    match crate::pdf::largest_image(bytes, limits.max_pixels) {
+        Some(Embedded::Jpeg(jpeg)) => Ok(Source::Encoded(jpeg)),
+        Some(Embedded::Tiff(tiff)) => Ok(Source::Owned(tiff)),
+        Some(Embedded::Grey {
+            width,
+            height,
+            pixels,
+        }) => GrayImage::from_raw(width, height, pixels)
+            .map(Source::Grey)
+            .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None)),
+        Some(Embedded::Oversized { width, height }) => Err(DecodeError::new(
+            DecodeErrorKind::TooManyPixels {
+                width,
+                height,
+                limit: limits.max_pixels,
+            },
+            None,
+        )),
+        None => Err(DecodeError {
+            detected: Some(PDF_WITHOUT_IMAGE),
+            ..DecodeError::new(DecodeErrorKind::UnsupportedFormat, None)
+        }),
+    }
+}
+
+/// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP, or a PDF scan's page image) and applies its EXIF
+/// orientation. A deflated PDF page image comes back grey.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, DecodeError> {
+    let bytes = match source(bytes, limits)? {
+        Source::Encoded(bytes) => bytes,
+        Source::Owned(tiff) => return decode(&tiff, limits),
+        Source::Grey(grey) => return Ok(DynamicImage::ImageLuma8(grey)),
+    };
     let opened = open(bytes, limits)?;
     let mut image = DynamicImage::from_decoder(opened.decoder)
         .map_err(|e| classify(e, Some(opened.size), limits.max_pixels))?;
@@ -154,6 +217,11 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, Decod
 /// EXIF orientation as [`decode`]. A JPEG (most uploads) decodes its luma channel alone, which
 /// skips chroma upsampling and colour conversion: about a third of the decode time of a photo.
 pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
+    let bytes = match source(bytes, limits)? {
+        Source::Encoded(bytes) => bytes,
+        Source::Owned(tiff) => return decode_grey(&tiff, limits),
+        Source::Grey(grey) => return Ok(grey),
+    };
     let Opened {
         decoder,
         format,
@@ -232,21 +300,9 @@ struct Opened<'a> {
     orientation: Option<image::metadata::Orientation>,
 }
 
-/// Checks size and format, reads the header and checks the pixel count: everything before the
-/// pixel buffer is allocated.
+/// Checks the format, reads the header and checks the pixel count: everything before the pixel
+/// buffer is allocated. (The byte count was checked by [`source`].)
 fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, DecodeError> {
-    if bytes.is_empty() {
-        return Err(DecodeError::new(DecodeErrorKind::Empty, None));
-    }
-    if bytes.len() > limits.max_bytes {
-        return Err(DecodeError::new(
-            DecodeErrorKind::TooManyBytes {
-                bytes: bytes.len(),
-                limit: limits.max_bytes,
-            },
-            None,
-        ));
-    }
     let format =
         image::guess_format(bytes).map_err(|e| DecodeError::unsupported(bytes, Some(e)))?;
     if !matches!(
@@ -331,7 +387,7 @@ mod tests {
                 b"hello, this is not an image".to_vec(),
                 DecodeLimits::default(),
                 DecodeErrorKind::UnsupportedFormat,
-                "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+                "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
             ),
             (
                 "truncated",
@@ -383,7 +439,7 @@ mod tests {
         let cases: [(&[u8], Option<&str>); 6] = [
             (
                 b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
-                Some("a PDF document"),
+                Some(PDF_WITHOUT_IMAGE),
             ),
             (&heic, Some("a HEIC/HEIF photo")),
             (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1", Some("an AVIF image")),
@@ -401,7 +457,7 @@ mod tests {
                     message,
                     format!(
                         "image format is not supported: this is {what} (expected jpeg, png, \
-                         webp, tiff or bmp)"
+                         webp, tiff, bmp or a pdf scan)"
                     )
                 ),
                 None => assert!(!message.contains("this is"), "{message}"),

@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage:
 //! - [`mrz`]: MRZ text to a typed, validated document (all ICAO 9303 formats), with check-digit-guided
 //!   repair of OCR confusions.
-//! - [`decode`]: image bytes to pixels, with limits and EXIF orientation.
+//! - [`decode`]: image bytes to pixels, with limits and EXIF orientation; a scan saved as PDF gives
+//!   up the page image inside it.
 //! - [`descreen`]: a dithered (1-bit, fax-like) image smoothed back into grey levels.
 //! - [`locate`]: finds the MRZ at any rotation (classical, rotation invariant).
 //! - [`rectify`]: cuts each MRZ line out, deskewed and along its arc where the page bows, at the
@@ -36,6 +37,8 @@ pub mod engine;
 #[cfg(feature = "reader")]
 pub mod locate;
 pub mod mrz;
+#[cfg(feature = "reader")]
+mod pdf;
 #[cfg(feature = "reader")]
 pub mod recognise;
 #[cfg(feature = "reader")]

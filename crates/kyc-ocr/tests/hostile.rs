@@ -70,7 +70,7 @@ fn error_messages_are_one_line_and_name_the_problem() {
         ("empty.jpg", "image is empty"),
         (
             "text.jpg",
-            "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
         ),
         (
             "huge-header.png",

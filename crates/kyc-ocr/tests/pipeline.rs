@@ -130,13 +130,14 @@ fn decode_error_messages() {
         (b"", "image is empty"),
         (
             b"<svg xmlns='http://www.w3.org/2000/svg'/>",
-            "image format is not supported (expected jpeg, png, webp, tiff or bmp)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
         ),
-        // A scan saved as a PDF, a common upload: the message says what it is.
+        // A PDF with no page image in it (text, vector graphics): the message says what it is.
         (
             b"%PDF-1.4 not an image",
-            "image format is not supported: this is a PDF document (expected jpeg, png, webp, \
-             tiff or bmp)",
+            "image format is not supported: this is a PDF document without a scanned page image \
+             this engine reads (a page of text or vector graphics, or a JBIG2, JPEG 2000 or \
+             group 3 fax scan) (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
         ),
         (
             &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
@@ -350,6 +351,35 @@ fn reads_cmyk_jpeg_and_16_bit_png() {
         let mrz = out.mrz.unwrap_or_else(|| panic!("{name}: no mrz"));
         assert_eq!(mrz.lines, want, "{name}");
         assert!(mrz.is_valid(), "{name}");
+    }
+}
+
+/// Scans saved as PDF (`fixtures/formats/make_formats.py`): the page image inside is read, a JPEG
+/// as the photo it was made from, a black-and-white group 4 fax page as the scan it was
+/// thresholded from.
+#[test]
+fn reads_pdf_scans() {
+    let example = docs_in(&root().join("fixtures/example")).remove(0).lines;
+    let scan = docs_in(&root().join("fixtures/docs/scan")).remove(0).lines;
+    for (name, size, want) in [
+        ("passport-scan.pdf", (800, 600), example),
+        ("scan-bw-g4.pdf", (1399, 1312), scan),
+    ] {
+        let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
+        let grey = engine().decode_grey(&bytes).unwrap();
+        assert_eq!(grey.dimensions(), size, "{name}");
+        // The fax page is mostly paper, white, with black ink: its black and white are the right
+        // way round.
+        if name.starts_with("scan") {
+            let mut levels: Vec<u8> = grey.pixels().map(|p| p[0]).collect();
+            levels.sort_unstable();
+            let at = |q: usize| levels[levels.len() * q / 100];
+            assert_eq!((at(1), at(50)), (0, 255), "{name}");
+        }
+        let out = engine().read(&bytes).unwrap();
+        let mrz = out.mrz.unwrap_or_else(|| panic!("{name}: no mrz"));
+        assert_eq!(mrz.lines, want, "{name}");
+        assert!(mrz.is_confident(), "{name}");
     }
 }
 

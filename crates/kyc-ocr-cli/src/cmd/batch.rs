@@ -20,8 +20,9 @@ use serde_json::json;
 use crate::cmd::read;
 use crate::output;
 
-/// File extensions taken from a directory (files named on the command line are always tried).
-const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp"];
+/// File extensions taken from a directory, PDF scans among them (files named on the command line
+/// are always tried).
+const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "pdf"];
 
 /// Flags of `kyc-ocr batch`.
 #[derive(Debug, clap::Args)]

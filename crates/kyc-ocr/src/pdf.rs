@@ -1,0 +1,693 @@
+//! Stage 1 for scans saved as PDF: a scanner or a phone's scan app writes the page as one image
+//! inside the document, and KYC uploads accept PDFs. Rather than render the page, this finds that
+//! image and hands it on: a JPEG (`DCTDecode`, what most scanners write); a black-and-white page
+//! coded as a group 4 fax (`CCITTFaxDecode`), wrapped in a TIFF for the image decoder; or
+//! deflated 8-bit grey, RGB or CMYK samples and 1-bit black and white (`FlateDecode`, with or
+//! without PNG predictors), converted to grey here. A page of text or vector graphics, and JBIG2,
+//! JPEG 2000 or group 3 fax images, are not read: they come back as `None` and the caller says
+//! the PDF holds no image it can read.
+//!
+//! The scan is a byte search for image streams, not a PDF parser: it never follows the page tree
+//! (the largest image is the page scan), so a damaged cross-reference table does not matter, and
+//! every length it reads is checked against the bytes it has.
+
+use std::io::Read;
+
+/// An image found in a PDF.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Embedded<'a> {
+    /// A complete JPEG file, a slice of the PDF.
+    Jpeg(&'a [u8]),
+    /// Grey levels, row by row, already decompressed and converted.
+    Grey {
+        width: u32,
+        height: u32,
+        pixels: Vec<u8>,
+    },
+    /// A black-and-white page coded as a fax (CCITT group 4), wrapped in a TIFF file that the
+    /// image decoder reads.
+    Tiff(Vec<u8>),
+    /// A deflated image over the pixel limit, left compressed.
+    Oversized { width: u32, height: u32 },
+}
+
+/// The image stream with the most pixels that this module can decode, or `None`. A deflated image
+/// over `max_pixels` is never inflated ([`Embedded::Oversized`]); a JPEG's size is checked by the
+/// caller's own decoder, from its header.
+pub(crate) fn largest_image(pdf: &[u8], max_pixels: u64) -> Option<Embedded<'_>> {
+    let mut streams: Vec<Stream<'_>> = image_streams(pdf).collect();
+    // Largest first; the first that decodes wins.
+    streams.sort_by_key(|s| std::cmp::Reverse(u64::from(s.width) * u64::from(s.height)));
+    streams.into_iter().find_map(|s| s.decode(pdf, max_pixels))
+}
+
+/// One image XObject: its dictionary and its data bytes.
+struct Stream<'a> {
+    dict: &'a [u8],
+    data: &'a [u8],
+    width: u32,
+    height: u32,
+}
+
+impl<'a> Stream<'a> {
+    fn decode(&self, pdf: &'a [u8], max_pixels: u64) -> Option<Embedded<'a>> {
+        match filters(self.dict).as_slice() {
+            [b"DCTDecode" | b"DCT"] => {
+                // The JPEG header carries the size the caller checks against its limits.
+                self.data
+                    .starts_with(&[0xFF, 0xD8])
+                    .then_some(Embedded::Jpeg(self.data))
+            }
+            [b"FlateDecode" | b"Fl"] => {
+                if u64::from(self.width) * u64::from(self.height) > max_pixels {
+                    return Some(Embedded::Oversized {
+                        width: self.width,
+                        height: self.height,
+                    });
+                }
+                self.inflate(pdf)
+            }
+            [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(pdf),
+            _ => None,
+        }
+    }
+
+    /// Wraps group 4 fax data (`/K` below 0, what scanners write) in a one-strip TIFF; group 3
+    /// (`/K` 0 or more) is not decoded by the image library.
+    fn fax_tiff(&self, pdf: &[u8]) -> Option<Embedded<'a>> {
+        let k = value_after(self.dict, b"K").and_then(|v| {
+            let (negative, v) = match v.strip_prefix(b"-") {
+                Some(v) => (true, v),
+                None => (false, v),
+            };
+            number(v).map(|(n, _)| if negative { -n } else { n })
+        });
+        if k.unwrap_or(0) >= 0
+            || integer(self.dict, b"Columns", pdf).is_some_and(|c| c != i64::from(self.width))
+        {
+            return None;
+        }
+        // `/BlackIs1 true` and `/Decode [1 0]` each swap black and white once.
+        let black_is_1 =
+            value_after(self.dict, b"BlackIs1").is_some_and(|v| v.starts_with(b"true"));
+        let photometric = u32::from(black_is_1 != decode_inverted(self.dict));
+        let data_len = u32::try_from(self.data.len()).ok()?;
+        // Header, then the strip, then the directory: 12 entries of 12 bytes.
+        let entries: [(u16, u16, u32); 9] = [
+            (256, 4, self.width),  // ImageWidth
+            (257, 4, self.height), // ImageLength
+            (258, 3, 1),           // BitsPerSample
+            (259, 3, 4),           // Compression: CCITT T.6 (group 4)
+            (262, 3, photometric), // PhotometricInterpretation: 0 = white is zero
+            (273, 4, 8),           // StripOffsets
+            (277, 3, 1),           // SamplesPerPixel
+            (278, 4, self.height), // RowsPerStrip
+            (279, 4, data_len),    // StripByteCounts
+        ];
+        let ifd = 8 + data_len.checked_add(data_len % 2)?;
+        let mut tiff = Vec::with_capacity(self.data.len() + 128);
+        tiff.extend_from_slice(b"II*\0");
+        tiff.extend_from_slice(&ifd.to_le_bytes());
+        tiff.extend_from_slice(self.data);
+        if data_len % 2 == 1 {
+            tiff.push(0);
+        }
+        tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (tag, kind, value) in entries {
+            tiff.extend_from_slice(&tag.to_le_bytes());
+            tiff.extend_from_slice(&kind.to_le_bytes());
+            tiff.extend_from_slice(&1u32.to_le_bytes());
+            match kind {
+                3 => {
+                    tiff.extend_from_slice(&(value as u16).to_le_bytes());
+                    tiff.extend_from_slice(&[0, 0]);
+                }
+                _ => tiff.extend_from_slice(&value.to_le_bytes()),
+            }
+        }
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        Some(Embedded::Tiff(tiff))
+    }
+
+    /// Inflates deflated samples and converts them to grey.
+    fn inflate(&self, pdf: &[u8]) -> Option<Embedded<'a>> {
+        let dict = self.dict;
+        let bits = integer(dict, b"BitsPerComponent", pdf).unwrap_or(8);
+        // A palette maps the samples to colours this search does not resolve.
+        let mask = value_after(dict, b"ImageMask").is_some_and(|v| v.starts_with(b"true"));
+        if mask || contains(dict, b"/Indexed") {
+            return None;
+        }
+        let (w, h) = (self.width as usize, self.height as usize);
+        let predictor = integer(dict, b"Predictor", pdf).unwrap_or(1);
+        let png = predictor >= 10;
+        // The colour space may be an ICC profile in another object: the sample count per pixel
+        // follows from the inflated length instead.
+        let channel_options: &[usize] = if bits == 1 { &[1] } else { &[1, 3, 4] };
+        let row_bytes = |c: usize| (w * c * bits as usize).div_ceil(8) + usize::from(png);
+        let largest = row_bytes(4) * h;
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(self.data)
+            .take(largest as u64 + 1)
+            .read_to_end(&mut raw)
+            .ok()?;
+        // The most samples per pixel the data holds whole rows of.
+        let channels = *channel_options
+            .iter()
+            .rev()
+            .find(|&&c| raw.len() >= row_bytes(c) * h)?;
+        let stride = row_bytes(channels) - usize::from(png);
+        let rows = if png {
+            unpredict(&raw, stride, h, (channels * bits as usize).div_ceil(8))?
+        } else {
+            raw.truncate(stride * h);
+            raw
+        };
+        let invert = decode_inverted(dict);
+        let mut pixels = Vec::with_capacity(w * h);
+        for row in rows.chunks_exact(stride) {
+            match (bits, channels) {
+                (1, _) => pixels.extend((0..w).map(|x| {
+                    if row[x / 8] & (0x80 >> (x % 8)) != 0 {
+                        255
+                    } else {
+                        0
+                    }
+                })),
+                (8, 1) => pixels.extend_from_slice(&row[..w]),
+                (8, 3) => pixels.extend(row.chunks_exact(3).map(|p| {
+                    ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000)
+                        as u8
+                })),
+                (8, 4) => pixels.extend(row.chunks_exact(4).map(|p| {
+                    // CMYK to grey: the paper's white less the ink.
+                    let ink =
+                        (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114)
+                            / 1000
+                            + u32::from(p[3]);
+                    255u32.saturating_sub(ink) as u8
+                })),
+                _ => return None,
+            }
+        }
+        if invert {
+            pixels.iter_mut().for_each(|p| *p = 255 - *p);
+        }
+        Some(Embedded::Grey {
+            width: self.width,
+            height: self.height,
+            pixels,
+        })
+    }
+}
+
+/// Undoes PNG row predictors (`/Predictor` 10-15): each row starts with its filter type.
+fn unpredict(raw: &[u8], stride: usize, rows: usize, bpp: usize) -> Option<Vec<u8>> {
+    let bpp = bpp.max(1);
+    let mut out = vec![0u8; stride * rows];
+    for r in 0..rows {
+        let line = raw.get(r * (stride + 1)..(r + 1) * (stride + 1))?;
+        let (filter, line) = (line[0], &line[1..]);
+        let (done, rest) = out.split_at_mut(r * stride);
+        let prev = if r > 0 {
+            &done[(r - 1) * stride..]
+        } else {
+            &[][..]
+        };
+        let cur = &mut rest[..stride];
+        for i in 0..stride {
+            let a = if i >= bpp { cur[i - bpp] } else { 0 };
+            let b = prev.get(i).copied().unwrap_or(0);
+            let c = if i >= bpp {
+                prev.get(i - bpp).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            let predicted = match filter {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
+                4 => paeth(a, b, c),
+                _ => return None,
+            };
+            cur[i] = line[i].wrapping_add(predicted);
+        }
+    }
+    Some(out)
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = i16::from(a) + i16::from(b) - i16::from(c);
+    let (pa, pb, pc) = (
+        (p - i16::from(a)).abs(),
+        (p - i16::from(b)).abs(),
+        (p - i16::from(c)).abs(),
+    );
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+/// Every image stream in `pdf`, in file order.
+fn image_streams(pdf: &[u8]) -> impl Iterator<Item = Stream<'_>> {
+    find_all(pdf, b"stream").filter_map(move |at| {
+        // `endstream` ends a stream; only the keyword after a dictionary starts one.
+        if at >= 3 && &pdf[at - 3..at] == b"end" {
+            return None;
+        }
+        let dict = dictionary_before(pdf, at)?;
+        if !has_name(dict, b"Subtype", b"Image") {
+            return None;
+        }
+        let width = u32::try_from(integer(dict, b"Width", pdf)?).ok()?;
+        let height = u32::try_from(integer(dict, b"Height", pdf)?).ok()?;
+        if width == 0 || height == 0 {
+            return None;
+        }
+        let data = stream_data(pdf, at + b"stream".len(), dict)?;
+        Some(Stream {
+            dict,
+            data,
+            width,
+            height,
+        })
+    })
+}
+
+/// The dictionary `<< ... >>` that ends just before `at` (whitespace between), nesting counted.
+fn dictionary_before(pdf: &[u8], at: usize) -> Option<&[u8]> {
+    let mut end = at;
+    while end > 0 && pdf[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if end < 2 || &pdf[end - 2..end] != b">>" {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = end;
+    while i >= 2 {
+        match &pdf[i - 2..i] {
+            b">>" => {
+                depth += 1;
+                i -= 2;
+            }
+            b"<<" => {
+                depth = depth.checked_sub(1)?;
+                i -= 2;
+                if depth == 0 {
+                    return Some(&pdf[i..end]);
+                }
+            }
+            _ => i -= 1,
+        }
+    }
+    None
+}
+
+/// The bytes of the stream whose keyword ends at `after`: from past its end of line, `/Length`
+/// long where that is where `endstream` follows, else up to `endstream`.
+fn stream_data<'a>(pdf: &'a [u8], after: usize, dict: &[u8]) -> Option<&'a [u8]> {
+    let start = match pdf.get(after..after + 2)? {
+        [b'\r', b'\n'] => after + 2,
+        [b'\n', _] | [b'\r', _] => after + 1,
+        _ => return None,
+    };
+    if let Some(len) = integer(dict, b"Length", pdf).and_then(|l| usize::try_from(l).ok()) {
+        if let Some(end) = start.checked_add(len).filter(|&e| e <= pdf.len()) {
+            let tail = &pdf[end..pdf.len().min(end + 32)];
+            let rest = tail
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .map(|p| &tail[p..]);
+            if rest.is_some_and(|r| r.starts_with(b"endstream")) {
+                return Some(&pdf[start..end]);
+            }
+        }
+    }
+    let end = start + find_all(&pdf[start..], b"endstream").next()?;
+    let mut end = end;
+    // The end of line before `endstream` is not data.
+    if end > start && pdf[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > start && pdf[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some(&pdf[start..end])
+}
+
+/// The filter names of a stream dictionary: `/Filter /X` or `/Filter [/X /Y]`.
+fn filters(dict: &[u8]) -> Vec<&[u8]> {
+    let Some(value) = value_after(dict, b"Filter") else {
+        return Vec::new();
+    };
+    match value.strip_prefix(b"[") {
+        Some(list) => {
+            let list = &list[..list.iter().position(|&b| b == b']').unwrap_or(list.len())];
+            list.split(|&b| b == b'/').skip(1).map(name).collect()
+        }
+        None => value.strip_prefix(b"/").map(name).into_iter().collect(),
+    }
+}
+
+/// The name at the start of `s` (after its slash).
+fn name(s: &[u8]) -> &[u8] {
+    &s[..s.iter().position(|&b| !is_regular(b)).unwrap_or(s.len())]
+}
+
+/// Whether `/key` in `dict` has the name `/value`.
+fn has_name(dict: &[u8], key: &[u8], value: &[u8]) -> bool {
+    value_after(dict, key)
+        .and_then(|v| v.strip_prefix(b"/"))
+        .is_some_and(|v| name(v) == value)
+}
+
+/// Whether the dictionary's `/Decode` array maps the first sample value to white (`[1 0]`).
+fn decode_inverted(dict: &[u8]) -> bool {
+    value_after(dict, b"Decode").is_some_and(|v| {
+        let v: Vec<u8> = v
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        v.starts_with(b"[10]") || v.starts_with(b"[1.00]") || v.starts_with(b"[1.00.0]")
+    })
+}
+
+/// The integer value of `/key` in `dict`, following one indirect reference (`12 0 R`) into
+/// `pdf`.
+fn integer(dict: &[u8], key: &[u8], pdf: &[u8]) -> Option<i64> {
+    let value = value_after(dict, key)?;
+    let (first, rest) = number(value)?;
+    // `N G R` refers to object N, whose body is the number.
+    if let Some((generation, rest)) = number(rest.trim_ascii_start()) {
+        if rest.trim_ascii_start().starts_with(b"R") {
+            let header = format!("{first} {generation} obj");
+            let at = find_all(pdf, header.as_bytes())
+                .find(|&i| i == 0 || !pdf[i - 1].is_ascii_digit())?;
+            let body = pdf[at + header.len()..].trim_ascii_start();
+            return number(body).map(|(n, _)| n);
+        }
+    }
+    Some(first)
+}
+
+/// A non-negative integer at the start of `s` and what follows it.
+fn number(s: &[u8]) -> Option<(i64, &[u8])> {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 12 {
+        return None;
+    }
+    let n = std::str::from_utf8(&s[..digits]).ok()?.parse().ok()?;
+    Some((n, &s[digits..]))
+}
+
+/// What follows `/key` in `dict` (whitespace skipped), where `/key` is a whole name.
+fn value_after<'a>(dict: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut name = Vec::with_capacity(key.len() + 1);
+    name.push(b'/');
+    name.extend_from_slice(key);
+    let found = find_all(dict, &name).find_map(|at| {
+        let rest = &dict[at + name.len()..];
+        // `/Width` must not match `/Widths`.
+        match rest.first() {
+            Some(&b) if is_regular(b) => None,
+            _ => Some(rest.trim_ascii_start()),
+        }
+    });
+    found
+}
+
+/// Whether `b` continues a PDF name (not whitespace and not a delimiter).
+fn is_regular(b: u8) -> bool {
+    !b.is_ascii_whitespace() && !b"()<>[]{}/%".contains(&b)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    find_all(haystack, needle).next().is_some()
+}
+
+/// The start of every occurrence of `needle` in `haystack`.
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0usize;
+    std::iter::from_fn(move || {
+        let first = *needle.first()?;
+        while from + needle.len() <= haystack.len() {
+            let at = from + haystack[from..].iter().position(|&b| b == first)?;
+            from = at + 1;
+            if haystack[at..].starts_with(needle) {
+                return Some(at);
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A one-page PDF whose objects 4, 5, ... are `streams` (dictionary, data), each written as
+    /// scanners write them; `extra` objects follow them.
+    fn pdf(streams: &[(String, Vec<u8>)], extra: &[&str]) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let mut objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /Resources << /XObject << /Im1 4 0 R >> >> >>".to_vec(),
+        ];
+        for (dict, data) in streams {
+            let mut o = format!("{dict}\nstream\r\n").into_bytes();
+            o.extend_from_slice(data);
+            o.extend_from_slice(b"\r\nendstream");
+            objects.push(o);
+        }
+        objects.extend(extra.iter().map(|e| e.as_bytes().to_vec()));
+        for (i, o) in objects.iter().enumerate() {
+            writeln!(out, "{} 0 obj", i + 1).unwrap();
+            out.extend_from_slice(o);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        out.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+        out
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// A 37x23 grey test pattern: every level occurs, and rows and columns differ.
+    fn pattern() -> (u32, u32, Vec<u8>) {
+        let (w, h) = (37u32, 23u32);
+        let px = (0..h)
+            .flat_map(|y| (0..w).map(move |x| ((x * 7 + y * 13) % 256) as u8))
+            .collect();
+        (w, h, px)
+    }
+
+    fn grey_of(e: Option<Embedded<'_>>) -> (u32, u32, Vec<u8>) {
+        match e {
+            Some(Embedded::Grey {
+                width,
+                height,
+                pixels,
+            }) => (width, height, pixels),
+            other => panic!("not grey pixels: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn deflated_grey_comes_back_as_it_went_in_with_its_length_in_another_object() {
+        let (w, h, px) = pattern();
+        let data = deflate(&px);
+        let dict = format!(
+            "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray \
+             /BitsPerComponent 8 /Filter /FlateDecode /Length 5 0 R >>"
+        );
+        let file = pdf(&[(dict, data.clone())], &[&data.len().to_string()]);
+        assert_eq!(grey_of(largest_image(&file, u64::MAX)), (w, h, px));
+    }
+
+    #[test]
+    fn png_predicted_rgb_is_undone_for_every_row_filter() {
+        let (w, h, grey) = pattern();
+        // Grey in all three channels, so the conversion must give the grey back.
+        let rgb: Vec<u8> = grey.iter().flat_map(|&g| [g, g, g]).collect();
+        let stride = w as usize * 3;
+        let mut coded = Vec::new();
+        for (y, row) in rgb.chunks(stride).enumerate() {
+            let filter = (y % 5) as u8;
+            coded.push(filter);
+            let prev = if y > 0 {
+                &rgb[(y - 1) * stride..y * stride]
+            } else {
+                &[][..]
+            };
+            for i in 0..stride {
+                let a = if i >= 3 { row[i - 3] } else { 0 };
+                let b = prev.get(i).copied().unwrap_or(0);
+                let c = if i >= 3 {
+                    prev.get(i - 3).copied().unwrap_or(0)
+                } else {
+                    0
+                };
+                let p = match filter {
+                    0 => 0,
+                    1 => a,
+                    2 => b,
+                    3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
+                    _ => paeth(a, b, c),
+                };
+                coded.push(row[i].wrapping_sub(p));
+            }
+        }
+        let dict = format!(
+            "<</Type/XObject/Subtype/Image/Width {w}/Height {h}/ColorSpace[/ICCBased 9 0 R]\
+             /BitsPerComponent 8/Filter[/FlateDecode]/DecodeParms<</Predictor 15/Colors 3\
+             /Columns {w}>>/Length {}>>",
+            deflate(&coded).len()
+        );
+        let file = pdf(&[(dict, deflate(&coded))], &[]);
+        assert_eq!(grey_of(largest_image(&file, u64::MAX)), (w, h, grey));
+    }
+
+    #[test]
+    fn cmyk_and_inverted_one_bit_keep_paper_light_and_ink_dark() {
+        // Two pixels, paper then ink: CMYK (0,0,0,0) and (0,0,0,255).
+        let dict = |extra: &str, len: usize| {
+            format!(
+                "<< /Subtype /Image /Width 2 /Height 1 {extra} /Filter /FlateDecode /Length {len} >>"
+            )
+        };
+        let cmyk = deflate(&[0, 0, 0, 0, 0, 0, 0, 255]);
+        let file = pdf(
+            &[(
+                dict("/BitsPerComponent 8 /ColorSpace /DeviceCMYK", cmyk.len()),
+                cmyk,
+            )],
+            &[],
+        );
+        assert_eq!(grey_of(largest_image(&file, u64::MAX)).2, [255, 0]);
+        // One bit per pixel with /Decode [1 0]: a set bit is ink. Bits 01 -> paper, ink.
+        let bits = deflate(&[0b0100_0000]);
+        let d = dict(
+            "/BitsPerComponent 1 /ColorSpace /DeviceGray /Decode [1 0]",
+            bits.len(),
+        );
+        let file = pdf(&[(d, bits)], &[]);
+        assert_eq!(grey_of(largest_image(&file, u64::MAX)).2, [255, 0]);
+    }
+
+    #[test]
+    fn the_largest_image_is_the_page_scan() {
+        let jpeg = |n: u8| {
+            let mut j = vec![0xFF, 0xD8, 0xFF, 0xE0];
+            j.extend(std::iter::repeat_n(n, 40));
+            j
+        };
+        let dict = |w: u32, h: u32| {
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /BitsPerComponent 8 \
+                 /ColorSpace /DeviceRGB /Filter /DCTDecode /Length 44 >>"
+            )
+        };
+        // A logo before the scan and a thumbnail after it.
+        let file = pdf(
+            &[
+                (dict(120, 40), jpeg(1)),
+                (dict(2480, 3508), jpeg(2)),
+                (dict(100, 141), jpeg(3)),
+            ],
+            &[],
+        );
+        assert_eq!(
+            largest_image(&file, u64::MAX),
+            Some(Embedded::Jpeg(&jpeg(2)[..]))
+        );
+    }
+
+    #[test]
+    fn a_group_4_fax_page_becomes_a_tiff_and_group_3_is_left_alone() {
+        let dict = |k: i32| {
+            format!(
+                "<< /Subtype /Image /Width 1700 /Height 2200 /BitsPerComponent 1 \
+                 /Filter /CCITTFaxDecode /DecodeParms << /K {k} /Columns 1700 >> /Length 5 >>"
+            )
+        };
+        let file = pdf(&[(dict(-1), b"\x00\x01\x02\x03\x04".to_vec())], &[]);
+        let Some(Embedded::Tiff(tiff)) = largest_image(&file, u64::MAX) else {
+            panic!("no tiff");
+        };
+        assert!(tiff.starts_with(b"II*\0"));
+        assert_eq!(&tiff[8..13], b"\x00\x01\x02\x03\x04");
+        let file = pdf(&[(dict(0), b"\x00\x01\x02\x03\x04".to_vec())], &[]);
+        assert_eq!(largest_image(&file, u64::MAX), None);
+    }
+
+    #[test]
+    fn pages_without_a_readable_image_and_broken_files_give_none_without_panicking() {
+        let text = pdf(
+            &[(
+                "<< /Length 44 >>".into(),
+                b"BT /F1 12 Tf 72 712 Td (P<UTO) Tj ET        ".to_vec(),
+            )],
+            &[],
+        );
+        assert_eq!(largest_image(&text, u64::MAX), None);
+        let jbig2 = pdf(
+            &[(
+                "<< /Subtype /Image /Width 9 /Height 9 /Filter /JBIG2Decode /Length 3 >>".into(),
+                b"abc".to_vec(),
+            )],
+            &[],
+        );
+        assert_eq!(largest_image(&jbig2, u64::MAX), None);
+        // Every prefix of a file with an image: no panic, and never an image from past the end.
+        let (w, h, px) = pattern();
+        let data = deflate(&px);
+        let dict = format!(
+            "<< /Subtype /Image /Width {w} /Height {h} /BitsPerComponent 8 /Filter /FlateDecode \
+             /Length {} >>",
+            data.len()
+        );
+        let file = pdf(&[(dict, data)], &[]);
+        for end in 0..file.len() {
+            if let Some(e) = largest_image(&file[..end], u64::MAX) {
+                assert_eq!(
+                    grey_of(Some(e)),
+                    (w, h, px.clone()),
+                    "prefix of {end} bytes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_deflated_image_over_the_pixel_limit_is_not_inflated() {
+        // A few hundred bytes that would inflate to 400 megabytes.
+        let (w, h) = (20_000u32, 20_000u32);
+        let bomb = deflate(&vec![0u8; 1 << 20]);
+        let dict = format!(
+            "<< /Subtype /Image /Width {w} /Height {h} /BitsPerComponent 8 /Filter /FlateDecode \
+             /Length {} >>",
+            bomb.len()
+        );
+        let file = pdf(&[(dict, bomb)], &[]);
+        assert_eq!(
+            largest_image(&file, 100_000_000),
+            Some(Embedded::Oversized {
+                width: w,
+                height: h
+            })
+        );
+    }
+}
