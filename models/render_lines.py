@@ -69,6 +69,35 @@ _ALT_CANDIDATES = [
     "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Bold.otf",
     "/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf",
     "/usr/share/fonts/opentype/urw-base35/URWGothic-Demi.otf",
+    # Added for stage 6 (2026-12-05): more monospaced and condensed sans faces, the shapes printer
+    # fonts unlike OCR-B take on the real crops (round 0 like O, narrow bold E/F, M/N/H).
+    # apt-get install fonts-b612 fonts-firacode fonts-hack fonts-inconsolata fonts-jetbrains-mono
+    #   fonts-noto-mono fonts-roboto-unhinted fonts-go
+    "/usr/share/fonts/opentype/b612/B612-Regular.otf",
+    "/usr/share/fonts/opentype/b612/B612-Bold.otf",
+    "/usr/share/fonts/opentype/b612/B612Mono-Regular.otf",
+    "/usr/share/fonts/opentype/b612/B612Mono-Bold.otf",
+    "/usr/share/fonts/truetype/firacode/FiraCode-Regular.ttf",
+    "/usr/share/fonts/truetype/firacode/FiraCode-Bold.ttf",
+    "/usr/share/fonts/truetype/hack/Hack-Regular.ttf",
+    "/usr/share/fonts/truetype/hack/Hack-Bold.ttf",
+    "/usr/share/fonts/truetype/inconsolata/Inconsolata.otf",
+    "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Regular.ttf",
+    "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Bold.ttf",
+    "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-ExtraBold.ttf",
+    "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Light.ttf",
+    "/usr/share/fonts/truetype/noto/NotoMono-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansMono-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Regular.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Medium.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Light.ttf",
+    "/usr/share/fonts/fonts-go/Go-Mono.ttf",
+    "/usr/share/fonts/fonts-go/Go-Mono-Bold.ttf",
+    "/usr/share/fonts/fonts-go/Go-Regular.ttf",
+    "/usr/share/fonts/fonts-go/Go-Bold.ttf",
+    "/usr/share/fonts/fonts-go/Go-Medium.ttf",
 ]
 _ALT_METRICS = {}
 

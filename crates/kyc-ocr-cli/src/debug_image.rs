@@ -271,6 +271,7 @@ mod tests {
             readings: if with_zone { vec![reading] } else { vec![] },
             confidence: 0.8,
             at_image_edge: None,
+            page: 0,
             timings: Timings::default(),
         }
     }

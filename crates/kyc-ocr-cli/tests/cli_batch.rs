@@ -397,3 +397,38 @@ fn readme_start_command_is_consistent_and_draws_a_debug_image() {
         "kyc-ocr: --debug-image needs an IMAGE to draw on\n"
     );
 }
+
+/// A PDF scan of two pages, the first without an MRZ: `read` reads the pages in turn and says
+/// which gave the zone; the debug image shows that page.
+#[test]
+fn a_pdf_scan_is_read_page_by_page() {
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/formats/two-pages.pdf");
+    let out = kyc(&["read", "--json", pdf.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["page"], 1);
+    assert_eq!(v["mrz"]["valid"], true);
+    assert_eq!(
+        v["mrz"]["lines"][0],
+        "P<KAZKHABIBULLIN<<SERGEI<PETROVICH<<<<<<<<<<"
+    );
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let debug = dir.join("debug.png");
+    let out = kyc(&[
+        "read",
+        "--json",
+        pdf.to_str().unwrap(),
+        "--debug-image",
+        debug.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let with_debug: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(with_debug["page"], 1);
+    assert_eq!(with_debug["mrz"]["lines"], v["mrz"]["lines"]);
+    // The page drawn is the 800x600 second page, with the strip of recognised lines under it.
+    let drawn = image::open(&debug).unwrap();
+    assert_eq!(drawn.width(), 800);
+    assert!(drawn.height() > 600);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -172,16 +172,35 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
         return Ok(Source::Encoded(bytes));
     }
     match crate::pdf::largest_image(bytes, limits.max_pixels) {
-        Some(Embedded::Jpeg(jpeg)) => Ok(Source::Encoded(jpeg)),
-        Some(Embedded::Tiff(tiff)) => Ok(Source::Owned(tiff)),
-        Some(Embedded::Grey {
+        Some(image) => embedded_source(image, limits),
+        None => Err(no_pdf_image()),
+    }
+}
+
+/// The error of a PDF without an image this engine reads.
+fn no_pdf_image() -> DecodeError {
+    DecodeError {
+        detected: Some(PDF_WITHOUT_IMAGE),
+        ..DecodeError::new(DecodeErrorKind::UnsupportedFormat, None)
+    }
+}
+
+/// An image a PDF holds, as a [`Source`] to decode.
+fn embedded_source<'a>(
+    image: Embedded<'a>,
+    limits: &DecodeLimits,
+) -> Result<Source<'a>, DecodeError> {
+    match image {
+        Embedded::Jpeg(jpeg) => Ok(Source::Encoded(jpeg)),
+        Embedded::Tiff(tiff) => Ok(Source::Owned(tiff)),
+        Embedded::Grey {
             width,
             height,
             pixels,
-        }) => GrayImage::from_raw(width, height, pixels)
+        } => GrayImage::from_raw(width, height, pixels)
             .map(Source::Grey)
             .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None)),
-        Some(Embedded::Oversized { width, height }) => Err(DecodeError::new(
+        Embedded::Oversized { width, height } => Err(DecodeError::new(
             DecodeErrorKind::TooManyPixels {
                 width,
                 height,
@@ -189,10 +208,40 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
             },
             None,
         )),
-        None => Err(DecodeError {
-            detected: Some(PDF_WITHOUT_IMAGE),
-            ..DecodeError::new(DecodeErrorKind::UnsupportedFormat, None)
-        }),
+    }
+}
+
+/// Decodes `bytes` to grey page by page: an image is one page; a PDF scan gives each of its page
+/// images in page order (at most four; a logo or a thumbnail is no page), so that a reader can try
+/// each, as a scan of a booklet's cover and data page needs. A page that fails to decode is left
+/// out; where every page fails, the first page's error is returned.
+pub fn decode_grey_pages(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<Vec<GrayImage>, DecodeError> {
+    if !bytes.starts_with(b"%PDF-") || bytes.len() > limits.max_bytes {
+        return decode_grey(bytes, limits).map(|grey| vec![grey]);
+    }
+    let mut pages = Vec::new();
+    let mut first_error = None;
+    for image in crate::pdf::page_images(bytes, limits.max_pixels) {
+        let grey = match embedded_source(image, limits) {
+            Ok(Source::Encoded(bytes)) => decode_grey(bytes, limits),
+            Ok(Source::Owned(tiff)) => decode_grey(&tiff, limits),
+            Ok(Source::Grey(grey)) => Ok(grey),
+            Err(e) => Err(e),
+        };
+        match grey {
+            Ok(grey) => pages.push(grey),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match (pages.is_empty(), first_error) {
+        (false, _) => Ok(pages),
+        (true, Some(e)) => Err(e),
+        (true, None) => Err(no_pdf_image()),
     }
 }
 

@@ -258,6 +258,9 @@ pub struct ReadOutput {
     /// The image edge the zone's lines reach (within a character), where characters may lie
     /// outside the image; `None` when the zone keeps its distance from every edge, or no zone.
     pub at_image_edge: Option<ImageEdge>,
+    /// The page of the input the reading comes from, from 0: always 0 for an image; for a PDF
+    /// scan of several pages, the one that gave the zone ([`Engine::decode_grey_pages`]).
+    pub page: usize,
     /// Time per stage.
     pub timings: Timings,
 }
@@ -323,6 +326,12 @@ impl Engine {
         decode::decode_grey(bytes, &self.params.limits)
     }
 
+    /// Stage 1 page by page: one image, or each page image of a PDF scan in page order (see
+    /// [`decode::decode_grey_pages`]). [`Engine::read`] reads them in turn.
+    pub fn decode_grey_pages(&self, bytes: &[u8]) -> Result<Vec<GrayImage>, DecodeError> {
+        decode::decode_grey_pages(bytes, &self.params.limits)
+    }
+
     /// Stage 1b: a smoothed copy of a dithered (1-bit, fax-like) image, which the later stages
     /// should see instead; `None` for any other image, which they see as it is.
     pub fn descreen(&self, grey: &GrayImage) -> Option<GrayImage> {
@@ -360,13 +369,44 @@ impl Engine {
 
     /// All stages: image bytes to a parsed MRZ. Reads the zone in the located direction and, unless
     /// that gives a valid MRZ, also upside down, keeping the better reading.
+    /// A PDF scan of several pages is read page by page until one gives a valid MRZ.
     pub fn read(&self, bytes: &[u8]) -> Result<ReadOutput, EngineError> {
+        self.read_pages(bytes, |page, timings, start| {
+            let out = self.read_grey(page, timings, start)?;
+            let done = is_valid(&out);
+            Ok((out, done))
+        })
+    }
+
+    /// Decodes `bytes` page by page and reads each with `read` (which says whether the reading
+    /// ends the search) until one does, keeping the best reading ([`rank`]). A page after the
+    /// first that errs (the time limit) leaves the best reading so far standing.
+    fn read_pages(
+        &self,
+        bytes: &[u8],
+        read: impl Fn(&GrayImage, Timings, Instant) -> Result<(ReadOutput, bool), EngineError>,
+    ) -> Result<ReadOutput, EngineError> {
         let start = Instant::now();
         let mut timings = Timings::default();
-        let grey = self.decode_grey(bytes)?;
+        let pages = self.decode_grey_pages(bytes)?;
         timings.decode_ms = ms(start);
         self.check_time(start, "decode")?;
-        self.read_grey(&grey, timings, start)
+        let mut best: Option<ReadOutput> = None;
+        for (index, page) in pages.iter().enumerate() {
+            let (mut out, done) = match (read(page, timings.clone(), start), &best) {
+                (Ok(read), _) => read,
+                (Err(_), Some(_)) => break,
+                (Err(e), None) => return Err(e),
+            };
+            out.page = index;
+            if done {
+                return Ok(out);
+            }
+            if best.as_ref().is_none_or(|b| rank(&out) > rank(b)) {
+                best = Some(out);
+            }
+        }
+        Ok(best.unwrap_or_else(ReadOutput::nothing))
     }
 
     /// [`Engine::read`] from pixels already decoded.
@@ -385,12 +425,11 @@ impl Engine {
         bytes: &[u8],
         want: DocumentType,
     ) -> Result<ReadOutput, EngineError> {
-        let start = Instant::now();
-        let mut timings = Timings::default();
-        let grey = self.decode_grey(bytes)?;
-        timings.decode_ms = ms(start);
-        self.check_time(start, "decode")?;
-        self.read_grey_wanting(&grey, timings, start, want)
+        self.read_pages(bytes, |page, timings, start| {
+            let out = self.read_grey_wanting(page, timings, start, want)?;
+            let done = document_type(&out) == Some(want) && is_valid(&out);
+            Ok((out, done))
+        })
     }
 
     /// [`Engine::read_wanting`] from pixels already decoded.
@@ -689,6 +728,7 @@ impl Engine {
             confidence: confidence(&readings),
             readings,
             at_image_edge: None,
+            page: 0,
             timings: Timings::default(),
         }
     }
@@ -720,6 +760,7 @@ impl ReadOutput {
             readings: Vec::new(),
             confidence: 0.0,
             at_image_edge: None,
+            page: 0,
             timings: Timings::default(),
         }
     }

@@ -41,6 +41,25 @@ pub(crate) fn largest_image(pdf: &[u8], max_pixels: u64) -> Option<Embedded<'_>>
     streams.into_iter().find_map(|s| s.decode(pdf, max_pixels))
 }
 
+/// The most page images [`page_images`] gives: a scan of a passport and an identity card, front and
+/// back, with room to spare.
+pub(crate) const MAX_PAGES: usize = 4;
+
+/// The page images of `pdf` in file order, which is page order as scanners and scan apps write
+/// them: every image this module decodes with at least a quarter of the largest one's pixels (a
+/// logo or a thumbnail is not a page), at most [`MAX_PAGES`].
+pub(crate) fn page_images(pdf: &[u8], max_pixels: u64) -> Vec<Embedded<'_>> {
+    let streams: Vec<Stream<'_>> = image_streams(pdf).collect();
+    let pixels = |s: &Stream<'_>| u64::from(s.width) * u64::from(s.height);
+    let largest = streams.iter().map(pixels).max().unwrap_or(0);
+    streams
+        .iter()
+        .filter(|s| pixels(s) >= largest / 4)
+        .filter_map(|s| s.decode(pdf, max_pixels))
+        .take(MAX_PAGES)
+        .collect()
+}
+
 /// One image XObject: its dictionary and its data bytes.
 struct Stream<'a> {
     dict: &'a [u8],
@@ -612,6 +631,21 @@ mod tests {
         assert_eq!(
             largest_image(&file, u64::MAX),
             Some(Embedded::Jpeg(&jpeg(2)[..]))
+        );
+        // The pages are the scan alone: the logo and the thumbnail are under a quarter of it.
+        assert_eq!(page_images(&file, u64::MAX), [Embedded::Jpeg(&jpeg(2)[..])]);
+        // Two pages of a booklet, scanned alike, come in page order, the smaller first.
+        let file = pdf(
+            &[
+                (dict(2400, 3500), jpeg(4)),
+                (dict(100, 141), jpeg(3)),
+                (dict(2480, 3508), jpeg(5)),
+            ],
+            &[],
+        );
+        assert_eq!(
+            page_images(&file, u64::MAX),
+            [Embedded::Jpeg(&jpeg(4)[..]), Embedded::Jpeg(&jpeg(5)[..])]
         );
     }
 

@@ -383,6 +383,32 @@ fn reads_pdf_scans() {
     }
 }
 
+/// A PDF of two pages, the first without an MRZ (a booklet's cover, a card's front): the pages are
+/// read in turn, and the second gives the zone.
+#[test]
+fn reads_the_page_of_a_pdf_that_holds_the_zone() {
+    let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
+    let bytes = std::fs::read(root().join("fixtures/formats/two-pages.pdf")).unwrap();
+    let pages = engine().decode_grey_pages(&bytes).unwrap();
+    assert_eq!(pages.len(), 2);
+    assert!(engine().read_image(&pages[0]).unwrap().mrz.is_none());
+    // The single-image decode takes the first of two pages of one size: no zone there.
+    assert_eq!(engine().decode_grey(&bytes).unwrap(), pages[0]);
+    for out in [
+        engine().read(&bytes).unwrap(),
+        engine()
+            .read_wanting(&bytes, kyc_ocr::compare::DocumentType::Passport)
+            .unwrap(),
+    ] {
+        let mrz = out.mrz.expect("the second page's mrz");
+        assert_eq!(mrz.lines, want);
+        assert!(mrz.is_confident());
+    }
+    // An image is one page.
+    let jpeg = std::fs::read(root().join("fixtures/example/passport.jpg")).unwrap();
+    assert_eq!(engine().decode_grey_pages(&jpeg).unwrap().len(), 1);
+}
+
 #[test]
 fn reads_a_dithered_one_bit_scan() {
     // Every grey of the photo is a pattern of black and white dots; read as it is, the zone

@@ -109,6 +109,7 @@ pub(crate) fn to_json(image: &str, out: &ReadOutput) -> Value {
     json!({
         "schema": SCHEMA,
         "image": image,
+        "page": out.page,
         "mrz": out.mrz.as_ref().map(parse::to_json),
         "parse_error": out.parse_error.as_ref().map(|e| e.to_string()),
         "quad": out.location.as_ref().map(|l| l.quad),
@@ -203,13 +204,26 @@ pub(crate) fn read_file(
     .with_context(|| format!("cannot read the mrz of {name}"))
 }
 
-/// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]).
+/// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]). A PDF scan of
+/// several pages is read as without the debug image, and the page read is drawn, in grey.
 fn read_with_debug_image(
     engine: &Engine,
     bytes: &[u8],
     debug: &std::path::Path,
     want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
+    if bytes.starts_with(b"%PDF-") {
+        let out = match want {
+            None => engine.read(bytes)?,
+            Some(want) => engine.read_wanting(bytes, want)?,
+        };
+        let mut pages = engine.decode_grey_pages(bytes)?;
+        if out.page < pages.len() {
+            let page = image::DynamicImage::ImageLuma8(pages.swap_remove(out.page));
+            crate::debug_image::write(debug, &page, &out)?;
+        }
+        return Ok(out);
+    }
     let start = std::time::Instant::now();
     let image = engine.decode(bytes)?;
     let decode_ms = start.elapsed().as_secs_f32() * 1000.0;
