@@ -38,7 +38,7 @@ pub(crate) fn largest_image(pdf: &[u8], max_pixels: u64) -> Option<Embedded<'_>>
     let mut streams: Vec<Stream<'_>> = image_streams(pdf).collect();
     // Largest first; the first that decodes wins.
     streams.sort_by_key(|s| std::cmp::Reverse(u64::from(s.width) * u64::from(s.height)));
-    streams.into_iter().find_map(|s| s.decode(pdf, max_pixels))
+    streams.into_iter().find_map(|s| s.decode(max_pixels))
 }
 
 /// The most page images [`page_images`] gives: a scan of a passport and an identity card, front and
@@ -55,7 +55,7 @@ pub(crate) fn page_images(pdf: &[u8], max_pixels: u64) -> Vec<Embedded<'_>> {
     streams
         .iter()
         .filter(|s| pixels(s) >= largest / 4)
-        .filter_map(|s| s.decode(pdf, max_pixels))
+        .filter_map(|s| s.decode(max_pixels))
         .take(MAX_PAGES)
         .collect()
 }
@@ -69,7 +69,7 @@ struct Stream<'a> {
 }
 
 impl<'a> Stream<'a> {
-    fn decode(&self, pdf: &'a [u8], max_pixels: u64) -> Option<Embedded<'a>> {
+    fn decode(&self, max_pixels: u64) -> Option<Embedded<'a>> {
         match filters(self.dict).as_slice() {
             [b"DCTDecode" | b"DCT"] => {
                 // The JPEG header carries the size the caller checks against its limits.
@@ -84,16 +84,16 @@ impl<'a> Stream<'a> {
                         height: self.height,
                     });
                 }
-                self.inflate(pdf)
+                self.inflate()
             }
-            [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(pdf),
+            [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(),
             _ => None,
         }
     }
 
     /// Wraps group 4 fax data (`/K` below 0, what scanners write) in a one-strip TIFF; group 3
     /// (`/K` 0 or more) is not decoded by the image library.
-    fn fax_tiff(&self, pdf: &[u8]) -> Option<Embedded<'a>> {
+    fn fax_tiff(&self) -> Option<Embedded<'a>> {
         let k = value_after(self.dict, b"K").and_then(|v| {
             let (negative, v) = match v.strip_prefix(b"-") {
                 Some(v) => (true, v),
@@ -102,7 +102,7 @@ impl<'a> Stream<'a> {
             number(v).map(|(n, _)| if negative { -n } else { n })
         });
         if k.unwrap_or(0) >= 0
-            || integer(self.dict, b"Columns", pdf).is_some_and(|c| c != i64::from(self.width))
+            || integer(self.dict, b"Columns").is_some_and(|c| c != i64::from(self.width))
         {
             return None;
         }
@@ -149,16 +149,16 @@ impl<'a> Stream<'a> {
     }
 
     /// Inflates deflated samples and converts them to grey.
-    fn inflate(&self, pdf: &[u8]) -> Option<Embedded<'a>> {
+    fn inflate(&self) -> Option<Embedded<'a>> {
         let dict = self.dict;
-        let bits = integer(dict, b"BitsPerComponent", pdf).unwrap_or(8);
+        let bits = integer(dict, b"BitsPerComponent").unwrap_or(8);
         // A palette maps the samples to colours this search does not resolve.
         let mask = value_after(dict, b"ImageMask").is_some_and(|v| v.starts_with(b"true"));
         if mask || contains(dict, b"/Indexed") {
             return None;
         }
         let (w, h) = (self.width as usize, self.height as usize);
-        let predictor = integer(dict, b"Predictor", pdf).unwrap_or(1);
+        let predictor = integer(dict, b"Predictor").unwrap_or(1);
         let png = predictor >= 10;
         // The colour space may be an ICC profile in another object: the sample count per pixel
         // follows from the inflated length instead.
@@ -274,17 +274,9 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 
 /// Every image stream in `pdf`, in file order.
 fn image_streams(pdf: &[u8]) -> impl Iterator<Item = Stream<'_>> {
-    find_all(pdf, b"stream").filter_map(move |at| {
-        // `endstream` ends a stream; only the keyword after a dictionary starts one.
-        if at >= 3 && &pdf[at - 3..at] == b"end" {
-            return None;
-        }
-        let dict = dictionary_before(pdf, at)?;
-        if !has_name(dict, b"Subtype", b"Image") {
-            return None;
-        }
-        let width = u32::try_from(integer(dict, b"Width", pdf)?).ok()?;
-        let height = u32::try_from(integer(dict, b"Height", pdf)?).ok()?;
+    image_dictionaries(pdf).filter_map(move |(at, dict)| {
+        let width = u32::try_from(integer(dict, b"Width")?).ok()?;
+        let height = u32::try_from(integer(dict, b"Height")?).ok()?;
         if width == 0 || height == 0 {
             return None;
         }
@@ -298,6 +290,36 @@ fn image_streams(pdf: &[u8]) -> impl Iterator<Item = Stream<'_>> {
     })
 }
 
+/// The dictionary of every image stream in `pdf`, in file order, with where its `stream` keyword
+/// starts.
+///
+/// Hostile files are bounded: at most [`MAX_STREAMS`] stream keywords are looked at, each
+/// dictionary at most [`MAX_DICT_BYTES`] back, and at most [`MAX_IMAGE_STREAMS`] image
+/// dictionaries given (each may cost a search for its length's object and one for its data's
+/// end), so a file of repeated keywords costs a few dozen passes over its bytes.
+fn image_dictionaries(pdf: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    find_all(pdf, b"stream")
+        .take(MAX_STREAMS)
+        .filter_map(move |at| {
+            // `endstream` ends a stream; only the keyword after a dictionary starts one.
+            if at >= 3 && &pdf[at - 3..at] == b"end" {
+                return None;
+            }
+            let dict = dictionary_before(pdf, at)?;
+            has_name(dict, b"Subtype", b"Image").then_some((at, dict))
+        })
+        .take(MAX_IMAGE_STREAMS)
+}
+
+/// The most `stream` keywords [`image_streams`] looks at: a scanned PDF has tens, a long text
+/// document thousands (fonts and page contents).
+const MAX_STREAMS: usize = 10_000;
+/// The most bytes an image dictionary may span; real ones are a few hundred (an inline palette
+/// about two thousand).
+const MAX_DICT_BYTES: usize = 8 << 10;
+/// The most image dictionaries [`image_dictionaries`] gives.
+const MAX_IMAGE_STREAMS: usize = 32;
+
 /// The dictionary `<< ... >>` that ends just before `at` (whitespace between), nesting counted.
 fn dictionary_before(pdf: &[u8], at: usize) -> Option<&[u8]> {
     let mut end = at;
@@ -309,7 +331,8 @@ fn dictionary_before(pdf: &[u8], at: usize) -> Option<&[u8]> {
     }
     let mut depth = 0usize;
     let mut i = end;
-    while i >= 2 {
+    let lowest = end.saturating_sub(MAX_DICT_BYTES);
+    while i >= 2 && i > lowest {
         match &pdf[i - 2..i] {
             b">>" => {
                 depth += 1;
@@ -336,7 +359,7 @@ fn stream_data<'a>(pdf: &'a [u8], after: usize, dict: &[u8]) -> Option<&'a [u8]>
         [b'\n', _] | [b'\r', _] => after + 1,
         _ => return None,
     };
-    if let Some(len) = integer(dict, b"Length", pdf).and_then(|l| usize::try_from(l).ok()) {
+    if let Some(len) = length(dict, pdf).and_then(|l| usize::try_from(l).ok()) {
         if let Some(end) = start.checked_add(len).filter(|&e| e <= pdf.len()) {
             let tail = &pdf[end..pdf.len().min(end + 32)];
             let rest = tail
@@ -398,22 +421,44 @@ fn decode_inverted(dict: &[u8]) -> bool {
     })
 }
 
-/// The integer value of `/key` in `dict`, following one indirect reference (`12 0 R`) into
-/// `pdf`.
-fn integer(dict: &[u8], key: &[u8], pdf: &[u8]) -> Option<i64> {
-    let value = value_after(dict, key)?;
-    let (first, rest) = number(value)?;
-    // `N G R` refers to object N, whose body is the number.
-    if let Some((generation, rest)) = number(rest.trim_ascii_start()) {
-        if rest.trim_ascii_start().starts_with(b"R") {
-            let header = format!("{first} {generation} obj");
+/// The integer value of `/key` in `dict`; `None` where it is missing or a reference to another
+/// object (only [`length`] follows those: scanners write the other numbers in place).
+fn integer(dict: &[u8], key: &[u8]) -> Option<i64> {
+    match value(dict, key)? {
+        Value::Number(n) => Some(n),
+        Value::Reference(..) => None,
+    }
+}
+
+/// The stream's `/Length`, following a reference (`12 0 R`, which PDF writers use when they know
+/// the length only after writing the data) to the object that holds it.
+fn length(dict: &[u8], pdf: &[u8]) -> Option<i64> {
+    match value(dict, b"Length")? {
+        Value::Number(n) => Some(n),
+        Value::Reference(object, generation) => {
+            let header = format!("{object} {generation} obj");
             let at = find_all(pdf, header.as_bytes())
                 .find(|&i| i == 0 || !pdf[i - 1].is_ascii_digit())?;
             let body = pdf[at + header.len()..].trim_ascii_start();
-            return number(body).map(|(n, _)| n);
+            number(body).map(|(n, _)| n)
         }
     }
-    Some(first)
+}
+
+/// A number in a dictionary, or a reference to the object that holds it.
+enum Value {
+    Number(i64),
+    Reference(i64, i64),
+}
+
+fn value(dict: &[u8], key: &[u8]) -> Option<Value> {
+    let (first, rest) = number(value_after(dict, key)?)?;
+    if let Some((generation, rest)) = number(rest.trim_ascii_start()) {
+        if rest.trim_ascii_start().starts_with(b"R") {
+            return Some(Value::Reference(first, generation));
+        }
+    }
+    Some(Value::Number(first))
 }
 
 /// A non-negative integer at the start of `s` and what follows it.
@@ -703,6 +748,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn hostile_files_of_repeated_keywords_are_searched_within_bounds() {
+        // A dictionary that never opens, before every one of many keywords: each walk back stops
+        // at the dictionary bound, and no stream is found.
+        let unopened = b">> stream\n".repeat(200_000);
+        assert_eq!(image_streams(&unopened).count(), 0);
+        // Many image dictionaries without an end to their data: only the first few are searched
+        // for it.
+        let mut many = b"%PDF-1.7\n".to_vec();
+        for _ in 0..5_000 {
+            many.extend_from_slice(b"<< /Subtype /Image /Width 9 /Height 9 >>stream\nxx");
+        }
+        assert_eq!(image_dictionaries(&many).count(), MAX_IMAGE_STREAMS);
+        assert_eq!(image_streams(&many).count(), 0);
+        // An oversized dictionary is not taken for one.
+        let mut big = b"<< /Subtype /Image /Width 9 /Height 9 /Pad (".to_vec();
+        big.extend(std::iter::repeat_n(b'x', MAX_DICT_BYTES));
+        big.extend_from_slice(b") >>\nstream\nabc\nendstream");
+        assert!(dictionary_before(&big, big.len() - b"stream\nabc\nendstream".len()).is_none());
     }
 
     #[test]
