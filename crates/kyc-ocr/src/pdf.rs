@@ -8,8 +8,9 @@
 //! the PDF holds no image it can read.
 //!
 //! The scan is a byte search for image streams, not a PDF parser: it never follows the page tree
-//! (the largest image is the page scan), so a damaged cross-reference table does not matter, and
-//! every length it reads is checked against the bytes it has.
+//! (page images come in file order, which is page order as scanners write them), so a damaged
+//! cross-reference table does not matter, and every length it reads is checked against the bytes
+//! it has.
 
 use std::io::Read;
 
@@ -111,7 +112,8 @@ impl<'a> Stream<'a> {
             value_after(self.dict, b"BlackIs1").is_some_and(|v| v.starts_with(b"true"));
         let photometric = u32::from(black_is_1 != decode_inverted(self.dict));
         let data_len = u32::try_from(self.data.len()).ok()?;
-        // Header, then the strip, then the directory: 12 entries of 12 bytes.
+        // Header, then the strip (padded to an even length), then the directory: 9 entries of 12
+        // bytes.
         let entries: [(u16, u16, u32); 9] = [
             (256, 4, self.width),  // ImageWidth
             (257, 4, self.height), // ImageLength
@@ -123,7 +125,7 @@ impl<'a> Stream<'a> {
             (278, 4, self.height), // RowsPerStrip
             (279, 4, data_len),    // StripByteCounts
         ];
-        let ifd = 8 + data_len.checked_add(data_len % 2)?;
+        let ifd = data_len.checked_add(data_len % 2)?.checked_add(8)?;
         let mut tiff = Vec::with_capacity(self.data.len() + 128);
         tiff.extend_from_slice(b"II*\0");
         tiff.extend_from_slice(&ifd.to_le_bytes());
@@ -151,8 +153,14 @@ impl<'a> Stream<'a> {
     /// Inflates deflated samples and converts them to grey.
     fn inflate(&self) -> Option<Embedded<'a>> {
         let dict = self.dict;
+        // 8-bit samples and 1-bit black and white are what scanners write; 2, 4 and 16 bits are
+        // not read.
         let bits = integer(dict, b"BitsPerComponent").unwrap_or(8);
-        // A palette maps the samples to colours this search does not resolve.
+        if bits != 1 && bits != 8 {
+            return None;
+        }
+        // An image mask is a stencil, not a page; a palette maps the samples to colours this
+        // search does not resolve.
         let mask = value_after(dict, b"ImageMask").is_some_and(|v| v.starts_with(b"true"));
         if mask || contains(dict, b"/Indexed") {
             return None;
@@ -730,6 +738,20 @@ mod tests {
             &[],
         );
         assert_eq!(largest_image(&jbig2, u64::MAX), None);
+        // Sample sizes no scanner writes, one large enough to overflow a row's byte count.
+        for bits in ["4", "16", "999999999999"] {
+            let data = deflate(&[0; 64]);
+            let dict = format!(
+                "<< /Subtype /Image /Width 8 /Height 8 /BitsPerComponent {bits} \
+                 /Filter /FlateDecode /Length {} >>",
+                data.len()
+            );
+            assert_eq!(
+                largest_image(&pdf(&[(dict, data)], &[]), u64::MAX),
+                None,
+                "{bits}"
+            );
+        }
         // Every prefix of a file with an image: no panic, and never an image from past the end.
         let (w, h, px) = pattern();
         let data = deflate(&px);
