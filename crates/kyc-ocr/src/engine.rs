@@ -369,6 +369,7 @@ impl Engine {
 
     /// All stages: image bytes to a parsed MRZ. Reads the zone in the located direction and, unless
     /// that gives a valid MRZ, also upside down, keeping the better reading.
+    ///
     /// A PDF scan of several pages is read page by page until one gives a valid MRZ.
     pub fn read(&self, bytes: &[u8]) -> Result<ReadOutput, EngineError> {
         self.read_pages(bytes, |page, timings, start| {
