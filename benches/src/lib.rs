@@ -116,16 +116,27 @@ pub fn in_phone_frame(case: &BenchCase, k: f32) -> BenchCase {
 /// (`fixtures/formats/passport-dithered.png`), as a fax or a black-and-white scan delivers it:
 /// the one input that takes the descreen step.
 pub fn dithered_case() -> BenchCase {
+    example_format_case("passport-dithered.png", "dithered_1280x960")
+}
+
+/// The example passport photo, 800x600, as the JPEG page image of a PDF scan
+/// (`fixtures/formats/passport-scan.pdf`): the decode finds the image in the PDF first.
+pub fn pdf_case() -> BenchCase {
+    example_format_case("passport-scan.pdf", "pdf_jpeg_800x600")
+}
+
+/// The example passport in another encoding, `fixtures/formats/<file>`, with its truth.
+fn example_format_case(file: &str, name: &str) -> BenchCase {
     let fixtures = bench_dir().join("..");
     let truth = std::fs::read_to_string(fixtures.join("example/truth.jsonl"))
         .expect("the example's truth is readable");
     let v: serde_json::Value = serde_json::from_str(truth.lines().next().unwrap_or_default())
         .expect("truth.jsonl line is JSON");
     let lines = truth_lines(&v);
-    let bytes = std::fs::read(fixtures.join("formats/passport-dithered.png"))
-        .expect("the dithered fixture is readable");
+    let bytes =
+        std::fs::read(fixtures.join("formats").join(file)).expect("the format fixture is readable");
     BenchCase {
-        name: "dithered_1280x960".to_owned(),
+        name: name.to_owned(),
         bytes,
         lines,
     }
