@@ -2,8 +2,8 @@
 //! inside the document, and KYC uploads accept PDFs. Rather than render the page, this finds that
 //! image and hands it on: a JPEG (`DCTDecode`, what most scanners write); a black-and-white page
 //! coded as a group 4 fax (`CCITTFaxDecode`), wrapped in a TIFF for the image decoder; or
-//! deflated 8-bit grey, RGB or CMYK samples and 1-bit black and white (`FlateDecode`, with or
-//! without PNG predictors), converted to grey here. A page of text or vector graphics, and JBIG2,
+//! 8-bit grey, RGB or CMYK samples and 1-bit black and white, deflated (`FlateDecode`, with or
+//! without PNG predictors) or stored as they are, converted to grey here. A page of text or vector graphics, and JBIG2,
 //! JPEG 2000 or group 3 fax images, are not read: they come back as `None` and the caller says
 //! the PDF holds no image it can read.
 //!
@@ -28,7 +28,7 @@ pub(crate) enum Embedded<'a> {
     /// A black-and-white page coded as a fax (CCITT group 4), wrapped in a TIFF file that the
     /// image decoder reads.
     Tiff(Vec<u8>),
-    /// A deflated image over the pixel limit, left compressed.
+    /// A deflated or uncompressed image over the pixel limit, left as it is.
     Oversized { width: u32, height: u32 },
 }
 
@@ -78,14 +78,15 @@ impl<'a> Stream<'a> {
                     .starts_with(&[0xFF, 0xD8])
                     .then_some(Embedded::Jpeg(self.data))
             }
-            [b"FlateDecode" | b"Fl"] => {
+            // Deflated samples, or samples as they are (some writers store a page uncompressed).
+            filters @ ([] | [b"FlateDecode" | b"Fl"]) => {
                 if u64::from(self.width) * u64::from(self.height) > max_pixels {
                     return Some(Embedded::Oversized {
                         width: self.width,
                         height: self.height,
                     });
                 }
-                self.inflate()
+                self.samples(!filters.is_empty())
             }
             [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(),
             _ => None,
@@ -150,8 +151,8 @@ impl<'a> Stream<'a> {
         Some(Embedded::Tiff(tiff))
     }
 
-    /// Inflates deflated samples and converts them to grey.
-    fn inflate(&self) -> Option<Embedded<'a>> {
+    /// Reads the samples, inflating them where `deflated`, and converts them to grey.
+    fn samples(&self, deflated: bool) -> Option<Embedded<'a>> {
         let dict = self.dict;
         // 8-bit samples and 1-bit black and white are what scanners write; 2, 4 and 16 bits are
         // not read.
@@ -174,10 +175,14 @@ impl<'a> Stream<'a> {
         let row_bytes = |c: usize| (w * c * bits as usize).div_ceil(8) + usize::from(png);
         let largest = row_bytes(4) * h;
         let mut raw = Vec::new();
-        flate2::read::ZlibDecoder::new(self.data)
-            .take(largest as u64 + 1)
-            .read_to_end(&mut raw)
-            .ok()?;
+        if deflated {
+            flate2::read::ZlibDecoder::new(self.data)
+                .take(largest as u64 + 1)
+                .read_to_end(&mut raw)
+                .ok()?;
+        } else {
+            raw.extend_from_slice(&self.data[..self.data.len().min(largest + 1)]);
+        }
         // The most samples per pixel the data holds whole rows of.
         let channels = *channel_options
             .iter()
@@ -586,6 +591,19 @@ mod tests {
              /BitsPerComponent 8 /Filter /FlateDecode /Length 5 0 R >>"
         );
         let file = pdf(&[(dict, data.clone())], &[&data.len().to_string()]);
+        assert_eq!(grey_of(largest_image(&file, u64::MAX)), (w, h, px));
+    }
+
+    #[test]
+    fn uncompressed_samples_come_back_as_they_are() {
+        // MuPDF, for one, stores a page image without a filter.
+        let (w, h, px) = pattern();
+        let dict = format!(
+            "<</Type/XObject/Subtype/Image/DecodeParms<<>>/Width {w}/Height {h}\
+             /BitsPerComponent 8/ColorSpace 7 0 R/Length {}>>",
+            px.len()
+        );
+        let file = pdf(&[(dict, px.clone())], &[]);
         assert_eq!(grey_of(largest_image(&file, u64::MAX)), (w, h, px));
     }
 
