@@ -430,5 +430,12 @@ fn a_pdf_scan_is_read_page_by_page() {
     let drawn = image::open(&debug).unwrap();
     assert_eq!(drawn.width(), 800);
     assert!(drawn.height() > 600);
+    // People read which page it was, counted from 1.
+    let out = kyc(&["read", pdf.to_str().unwrap()]);
+    assert!(
+        text(&out.stdout).starts_with(&format!("{} (page 2): td3 valid", pdf.display())),
+        "{}",
+        text(&out.stdout)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -241,6 +241,14 @@ fn read_with_debug_image(
 /// One image's result for people: file, format, validity, confidence, then the lines.
 pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Result<()> {
     use crate::output::{paint, BAD, DIM, GOOD, WARN};
+    // A PDF scan's later page names itself, counted from 1 as a viewer counts.
+    let paged;
+    let name = if out.page > 0 {
+        paged = format!("{name} (page {})", out.page + 1);
+        paged.as_str()
+    } else {
+        name
+    };
     match (&out.mrz, &out.location) {
         (_, None) => writeln!(w, "{name}: {}", paint(BAD, "no mrz found"))?,
         (None, Some(_)) => {
