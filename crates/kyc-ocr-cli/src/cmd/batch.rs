@@ -27,7 +27,8 @@ const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff",
 /// Flags of `kyc-ocr batch`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Image files and directories (a directory's images are read in file-name order).
+    /// Image files and directories (a directory's images and PDF scans are read in file-name
+    /// order).
     #[arg(required = true, value_name = "DIR|FILE")]
     pub inputs: Vec<PathBuf>,
     /// Worker threads (default: all cores).

@@ -16,7 +16,7 @@ pub const SCHEMA: &str = "kyc-ocr/read/v1";
 /// Flags of `kyc-ocr read`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Images to read (JPEG, PNG, WebP, TIFF, BMP).
+    /// Images to read (JPEG, PNG, WebP, TIFF, BMP, or a PDF scan: its pages in turn).
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Print one JSON object per image (JSON Lines, schema kyc-ocr/read/v1).
