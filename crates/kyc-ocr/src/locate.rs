@@ -1161,15 +1161,20 @@ impl Grid {
 
     fn near(&self, p: Point, radius: f32, out: &mut Vec<usize>) {
         out.clear();
+        for cell in self.cells_near(p, radius) {
+            out.extend_from_slice(cell);
+        }
+    }
+
+    /// The cells within `radius` of `p`, row by row: the blobs [`Grid::near`] collects, in the
+    /// same order, without copying them (the chain walk asks this for every step).
+    fn cells_near(&self, p: Point, radius: f32) -> impl Iterator<Item = &[usize]> {
         let x0 = ((p.x - radius) / self.cell).floor().max(0.0) as usize;
         let y0 = ((p.y - radius) / self.cell).floor().max(0.0) as usize;
         let x1 = (((p.x + radius) / self.cell) as usize).min(self.cols - 1);
         let y1 = (((p.y + radius) / self.cell) as usize).min(self.rows - 1);
-        for cy in y0..=y1 {
-            for cx in x0..=x1 {
-                out.extend_from_slice(&self.cells[cy * self.cols + cx]);
-            }
-        }
+        (y0..=y1)
+            .flat_map(move |cy| (x0..=x1).map(move |cx| self.cells[cy * self.cols + cx].as_slice()))
     }
 }
 
@@ -1242,14 +1247,12 @@ fn follow(
     // The height is followed like the pitch: under a steep perspective the far end of a line is
     // printed half as large as the near end.
     let mut height = height0;
-    let mut near = Vec::new();
-    let mut seen = vec![seed];
     loop {
         let c = blobs[cur].c;
-        grid.near(c, pitch * 2.6, &mut near);
         let mut best: Option<(usize, f32, f32)> = None;
-        for &j in &near {
-            if used[j] || seen.contains(&j) {
+        for &j in grid.cells_near(c, pitch * 2.6).flatten() {
+            // Already on this chain: the seed and every blob taken since.
+            if used[j] || j == seed || out.contains(&j) {
                 continue;
             }
             let d = blobs[j].c.sub(c);
@@ -1288,7 +1291,6 @@ fn follow(
             pitch = pitch * 0.8 + along * 0.2;
         }
         out.push(j);
-        seen.push(j);
         cur = j;
     }
     out
