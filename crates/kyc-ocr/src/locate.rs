@@ -917,18 +917,26 @@ fn box3(grey: &GrayImage) -> GrayImage {
     let (wu, hu) = (w as usize, h as usize);
     let src = grey.as_raw();
     let mut out = vec![0u8; wu * hu];
+    // Separable: each row's column sums over the (up to) three rows around it, then the sum of
+    // (up to) three of those. The same sums and counts as the window clipped at the image's
+    // edges, in a few additions per pixel instead of nine bounds-checked reads (a sixth of a
+    // no-MRZ photo's search went to the nine).
+    let mut columns = vec![0u16; wu];
     for y in 0..hu {
-        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(hu - 1));
-        for x in 0..wu {
-            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(wu - 1));
-            let (mut sum, mut n) = (0u32, 0u32);
-            for yy in y0..=y1 {
-                for xx in x0..=x1 {
-                    sum += u32::from(src[yy * wu + xx]);
-                    n += 1;
-                }
+        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(hu.saturating_sub(1)));
+        columns.fill(0);
+        for row in src[y0 * wu..(y1 + 1) * wu].chunks_exact(wu) {
+            for (c, &p) in columns.iter_mut().zip(row) {
+                *c += u16::from(p);
             }
-            out[y * wu + x] = ((sum + n / 2) / n) as u8;
+        }
+        let rows = (y1 - y0 + 1) as u32;
+        let line = &mut out[y * wu..(y + 1) * wu];
+        for (x, o) in line.iter_mut().enumerate() {
+            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(wu - 1));
+            let sum: u32 = columns[x0..=x1].iter().map(|&c| u32::from(c)).sum();
+            let n = rows * (x1 - x0 + 1) as u32;
+            *o = ((sum + n / 2) / n) as u8;
         }
     }
     GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
@@ -2177,6 +2185,33 @@ fn clip_convex(subject: &[Point], clip: &[Point]) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 3x3 mean as it was first written: nine reads per pixel, clipped at the edges.
+    fn box3_by_windows(grey: &GrayImage) -> GrayImage {
+        let (w, h) = grey.dimensions();
+        GrayImage::from_fn(w, h, |x, y| {
+            let (mut sum, mut n) = (0u32, 0u32);
+            for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+                for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                    sum += u32::from(grey.get_pixel(xx, yy)[0]);
+                    n += 1;
+                }
+            }
+            Luma([((sum + n / 2) / n) as u8])
+        })
+    }
+
+    #[test]
+    fn the_separable_box_mean_is_the_windowed_one() {
+        let mut seed = 9303u32;
+        for (w, h) in [(1, 1), (1, 7), (7, 1), (2, 2), (3, 5), (64, 33)] {
+            let img = GrayImage::from_fn(w, h, |_, _| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                Luma([(seed >> 24) as u8])
+            });
+            assert_eq!(box3(&img), box3_by_windows(&img), "{w}x{h}");
+        }
+    }
 
     #[test]
     fn layout_lengths_follow_the_line_count() {
