@@ -149,6 +149,12 @@ enum Source<'a> {
     Grey(GrayImage),
 }
 
+/// Whether `bytes` are a PDF document (by its signature), which the decode searches for its page
+/// images.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF-")
+}
+
 /// Why a PDF gave no image, for [`DecodeError::detected_format`].
 const PDF_WITHOUT_IMAGE: &str = "a PDF document without a scanned page image this engine reads \
     (a page of text or vector graphics, or a JBIG2, JPEG 2000 or group 3 fax scan)";
@@ -168,7 +174,7 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
             None,
         ));
     }
-    if !bytes.starts_with(b"%PDF-") {
+    if !is_pdf(bytes) {
         return Ok(Source::Encoded(bytes));
     }
     match crate::pdf::largest_image(bytes, limits.max_pixels) {
@@ -219,19 +225,13 @@ pub fn decode_grey_pages(
     bytes: &[u8],
     limits: &DecodeLimits,
 ) -> Result<Vec<GrayImage>, DecodeError> {
-    if !bytes.starts_with(b"%PDF-") || bytes.len() > limits.max_bytes {
+    if !is_pdf(bytes) || bytes.len() > limits.max_bytes {
         return decode_grey(bytes, limits).map(|grey| vec![grey]);
     }
     let mut pages = Vec::new();
     let mut first_error = None;
     for image in crate::pdf::page_images(bytes, limits.max_pixels) {
-        let grey = match embedded_source(image, limits) {
-            Ok(Source::Encoded(bytes)) => decode_grey(bytes, limits),
-            Ok(Source::Owned(tiff)) => decode_grey(&tiff, limits),
-            Ok(Source::Grey(grey)) => Ok(grey),
-            Err(e) => Err(e),
-        };
-        match grey {
+        match embedded_source(image, limits).and_then(|source| grey_of(source, limits)) {
             Ok(grey) => pages.push(grey),
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -266,11 +266,21 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, Decod
 /// EXIF orientation as [`decode`]. A JPEG (most uploads) decodes its luma channel alone, which
 /// skips chroma upsampling and colour conversion: about a third of the decode time of a photo.
 pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
-    let bytes = match source(bytes, limits)? {
-        Source::Encoded(bytes) => bytes,
-        Source::Owned(tiff) => return decode_grey(&tiff, limits),
-        Source::Grey(grey) => return Ok(grey),
-    };
+    grey_of(source(bytes, limits)?, limits)
+}
+
+/// The grey pixels of a [`Source`]: encoded bytes decoded, a PDF's fax page through
+/// [`decode_grey`] (which checks the TIFF built around it like any input), pixels as they are.
+fn grey_of(source: Source<'_>, limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
+    match source {
+        Source::Encoded(bytes) => decode_encoded_grey(bytes, limits),
+        Source::Owned(tiff) => decode_grey(&tiff, limits),
+        Source::Grey(grey) => Ok(grey),
+    }
+}
+
+/// [`decode_grey`] of image bytes whose size was checked.
+fn decode_encoded_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
     let Opened {
         decoder,
         format,

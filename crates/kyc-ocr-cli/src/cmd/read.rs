@@ -212,7 +212,7 @@ fn read_with_debug_image(
     debug: &std::path::Path,
     want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
-    if bytes.starts_with(b"%PDF-") {
+    if kyc_ocr::decode::is_pdf(bytes) {
         let out = match want {
             None => engine.read(bytes)?,
             Some(want) => engine.read_wanting(bytes, want)?,
