@@ -174,6 +174,9 @@ pub fn to_json(m: &Mrz) -> Value {
                 .iter()
                 .map(|f| format!("{f} is malformed (see warnings)")),
         )
+        .chain(m.unconfirmed_fields.iter().map(|f| {
+            format!("{f}: its check digit holds, but the reading is too unsure for it to confirm")
+        }))
         .collect();
     json!({
         "schema": SCHEMA,
@@ -186,6 +189,7 @@ pub fn to_json(m: &Mrz) -> Value {
         "warnings": m.warnings,
         "unprotected_fields": m.unprotected_fields(),
         "malformed_fields": m.malformed_fields,
+        "unconfirmed_fields": m.unconfirmed_fields,
         "errors": errors,
     })
 }
@@ -320,11 +324,17 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
         .all(|c| !matches!(c.status, CheckStatus::Invalid { .. }));
     let result = if m.is_valid() {
         crate::output::paint(crate::output::GOOD, "every check digit valid")
-    } else if digits_hold {
+    } else if digits_hold && !m.malformed_fields.is_empty() {
         // Every digit holds, yet a field cannot be what the layout allows (see the warnings).
         crate::output::paint(
             crate::output::BAD,
             format!("malformed: {}", m.malformed_fields.join(", ")),
+        )
+    } else if digits_hold {
+        // Every digit holds, yet on characters too unsure for it to confirm them.
+        crate::output::paint(
+            crate::output::BAD,
+            format!("unconfirmed: {}", m.unconfirmed_fields.join(", ")),
         )
     } else {
         crate::output::paint(crate::output::BAD, "some check digits invalid")

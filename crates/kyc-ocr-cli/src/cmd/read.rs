@@ -274,6 +274,13 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
                     WARN,
                     format_args!("valid, uncertain: {}", m.uncertain_fields.join(", ")),
                 )
+            } else if !m.unconfirmed_fields.is_empty() {
+                // A digit held on characters too unsure for it to confirm them (a thumb, a
+                // faded corner): say which, so that the operator looks there.
+                paint(
+                    BAD,
+                    format_args!("invalid, unconfirmed: {}", m.unconfirmed_fields.join(", ")),
+                )
             } else {
                 paint(BAD, "invalid")
             };

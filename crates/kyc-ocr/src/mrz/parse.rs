@@ -232,8 +232,17 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
         let chance_odds = if len == 44 { 100.0 } else { 10.0 };
         let as_visa = analyse_as(readings.clone(), opts, true, format(true))?;
         let as_other = analyse_as(readings, opts, true, format(false))?;
+        // Those odds hold for digits that held as read. Where the repair changed characters
+        // the extra digits cover (line 2 from position 28: the optional data or personal
+        // number, and the digits themselves) to make them hold, they are no evidence at all, and
+        // the character alone decides.
+        let leaned = as_other
+            .repairs
+            .iter()
+            .any(|r| r.line == 1 && r.position >= EXTRA_CHECKS_FROM);
+        let odds_needed = if leaned { 1.0 } else { chance_odds };
         match (as_visa.is_valid(), as_other.is_valid()) {
-            (true, true) if p_visa / (1.0 - p_visa) > chance_odds => as_visa,
+            (true, true) if p_visa / (1.0 - p_visa) > odds_needed => as_visa,
             (true, true) => as_other,
             // The visa's check digits are a subset of the other layout's: a valid visa reading
             // alone is also what a passport with a misread optional field gives, so the
@@ -271,6 +280,10 @@ const WEAK_REPAIR: f32 = 0.2;
 
 /// Every character an MRZ may hold.
 const MRZ_CHARS: &[u8] = b"<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// Where on line 2 the data and digits begin that a TD3 passport or a TD2 card checks and the
+/// visa of its size does not: the personal number or optional data, its digit and the composite.
+const EXTRA_CHECKS_FROM: usize = 28;
 
 /// Probability of `V` as the first character under which, or above one minus which, the
 /// character alone decides between a visa and the document of its size.
@@ -330,6 +343,11 @@ fn analyse_as(
         &mut malformed_fields,
     );
     check_codes(&layout, &fields, &mut warnings, &mut malformed_fields);
+    let unconfirmed_fields = if scored {
+        unconfirmed_fields(&readings, &lines, &classes, &checks)
+    } else {
+        Vec::new()
+    };
     let confidence = if scored {
         let codes = [layout.issuing, layout.nationality];
         field_confidence(
@@ -359,10 +377,187 @@ fn analyse_as(
         repairs,
         warnings,
         malformed_fields,
+        unconfirmed_fields,
         confidence,
         uncertain_fields,
         char_probs: Vec::new(),
     })
+}
+
+/// The probability, given that every check digit over a field holds, under which the field's
+/// reading is not confirmed by them: below one half it is likelier wrong than right.
+///
+/// A digit pins the weighted sum of its characters' values modulo 10. Where one character is in
+/// doubt and the rest are sure, that leaves one value for it (a date's `6` or `5`): the digit
+/// confirms the repair. Where several are in doubt, as under a thumb over the start of a line or
+/// on a card's faded corner (characters at a few percent each, many rivals), about one reading
+/// in ten of their rivals passes as well, and the digit holding says little. (Which character of
+/// a value a position holds, `<` or `K`, `4` or `Y`, no digit can tell: that doubt is the field's
+/// confidence, [`FieldConfidence`].)
+const MIN_CONFIRMED: f32 = 0.5;
+
+/// The checked fields of a scored reading whose digit holds but does not confirm them: given the
+/// recogniser's candidates (limited to what each position's class admits, with the probability
+/// it gave no candidate spread over the rest) and given that the field's digit and the composite
+/// hold, the probability that every character has the value modulo 10 of the one kept is under
+/// [`MIN_CONFIRMED`]. Other fields are taken as kept (each has its own digit to answer to). The
+/// composite answers for the characters no other digit covers (a TD1 card's optional data).
+/// Where the composite's weights run in step with a field's own (a TD3 document number) it adds
+/// nothing, and the sums show it.
+fn unconfirmed_fields(
+    readings: &[Vec<Cands>],
+    lines: &[Vec<u8>],
+    classes: &[Vec<(Class, &'static str)>],
+    checks: &[CheckDef],
+) -> Vec<String> {
+    let holds = |d: &CheckDef| d.status(lines) == CheckStatus::Valid;
+    let composite = checks
+        .iter()
+        .find(|d| d.field == CheckedField::Composite)
+        .filter(|d| holds(d) && d.alt_data.is_none());
+    checks
+        .iter()
+        .filter(|d| holds(d) && d.alt_data.is_none())
+        .filter(|d| {
+            let (own, composite) = if d.field == CheckedField::Composite {
+                (None, Some(*d))
+            } else {
+                (Some(*d), composite)
+            };
+            confirmed_probability(readings, lines, classes, checks, own, composite)
+                .is_some_and(|p| p < MIN_CONFIRMED)
+        })
+        .map(|d| d.field.key().to_string())
+        .collect()
+}
+
+/// The probability that `own`'s data (or, without `own`, the characters only `composite` covers)
+/// have the values modulo 10 kept, given that `own`'s digit and `composite` hold; `None` where
+/// there are no such characters.
+fn confirmed_probability(
+    readings: &[Vec<Cands>],
+    lines: &[Vec<u8>],
+    classes: &[Vec<(Class, &'static str)>],
+    checks: &[CheckDef],
+    own: Option<&CheckDef>,
+    composite: Option<&CheckDef>,
+) -> Option<f32> {
+    const WEIGHTS: [usize; 3] = [7, 3, 1];
+    let value = |c: u8| check_digit::char_value(char::from(c)).map_or(0, |v| v as usize % 10);
+    // The weight of each position in a digit's sum.
+    let weights = |d: &CheckDef| -> Vec<((usize, usize), usize)> {
+        d.data
+            .iter()
+            .flat_map(|s| (s.start..s.end).map(move |p| (s.line, p)))
+            .enumerate()
+            .map(|(i, at)| (at, WEIGHTS[i % 3]))
+            .collect()
+    };
+    let own_w = own.map(weights).unwrap_or_default();
+    let comp_w = composite.map(weights).unwrap_or_default();
+    // The characters whose reading is weighed: the field's data, or the composite's own.
+    let data: Vec<(usize, usize)> = match own {
+        Some(_) => own_w.iter().map(|x| x.0).collect(),
+        None => comp_w
+            .iter()
+            .map(|x| x.0)
+            .filter(|at| {
+                !checks
+                    .iter()
+                    .any(|o| o.field != CheckedField::Composite && o.positions().any(|x| x == *at))
+            })
+            .collect(),
+    };
+    if data.is_empty() {
+        return None;
+    }
+    // Per position, the probability of each value modulo 10 among the characters its class
+    // admits: the candidates', and what they leave spread evenly over the rest.
+    let residues = |(l, p): (usize, usize)| -> [f32; 10] {
+        let class = classes[l][p].0;
+        let cands = &readings[l][p];
+        let listed: f32 = cands.iter().map(|c| c.1.exp()).sum();
+        let rest: Vec<u8> = MRZ_CHARS
+            .iter()
+            .copied()
+            .filter(|&c| class.allows(c) && !cands.iter().any(|x| x.0 == c))
+            .collect();
+        let mut r = [0.0f32; 10];
+        for c in cands.iter().filter(|c| class.allows(c.0)) {
+            r[value(c.0)] += c.1.exp();
+        }
+        let spread = (1.0 - listed).max(0.0) / rest.len().max(1) as f32;
+        for &c in &rest {
+            r[value(c)] += spread;
+        }
+        let total: f32 = r.iter().sum();
+        if total > 0.0 {
+            r.iter_mut().for_each(|x| *x /= total);
+        }
+        r
+    };
+    let weight_in = |w: &[((usize, usize), usize)], at: (usize, usize)| {
+        w.iter().find(|x| x.0 == at).map_or(0, |x| x.1)
+    };
+    // The part of the composite's sum from characters taken as kept.
+    let own_digit = own.map(|d| d.digit);
+    let base = comp_w
+        .iter()
+        .filter(|(at, _)| !data.contains(at) && Some(*at) != own_digit)
+        .map(|&((l, p), w)| w * value(lines[l][p]))
+        .sum::<usize>()
+        % 10;
+    // Sums over readings of `data` (every value at its probability, or the kept value alone), by
+    // the own digit's sum and the composite's, both modulo 10.
+    let mass = |kept_only: bool| -> f32 {
+        let mut dp = [[0.0f32; 10]; 10];
+        dp[0][base] = 1.0;
+        for &at in &data {
+            let mut r = residues(at);
+            if kept_only {
+                let kept = value(lines[at.0][at.1]);
+                r = std::array::from_fn(|v| if v == kept { r[v] } else { 0.0 });
+            }
+            let (wo, wc) = (weight_in(&own_w, at), weight_in(&comp_w, at));
+            let mut next = [[0.0f32; 10]; 10];
+            for (a, row) in dp.iter().enumerate() {
+                for (b, &m) in row.iter().enumerate() {
+                    if m == 0.0 {
+                        continue;
+                    }
+                    for (v, &pv) in r.iter().enumerate() {
+                        next[(a + wo * v) % 10][(b + wc * v) % 10] += m * pv;
+                    }
+                }
+            }
+            dp = next;
+        }
+        // A digit is a digit: its probability of reading the value the sum asks for.
+        let digit_p = |(l, p): (usize, usize), want: usize| {
+            readings[l][p]
+                .iter()
+                .find(|c| c.0 == b'0' + want as u8)
+                .map_or(0.0, |c| c.1.exp())
+        };
+        let mut total = 0.0;
+        for (a, row) in dp.iter().enumerate() {
+            for (b, &m) in row.iter().enumerate() {
+                if m == 0.0 {
+                    continue;
+                }
+                // The own digit reads `a` and joins the composite's sum.
+                let (p_own, b) = match own_digit {
+                    Some(at) => (digit_p(at, a), (b + weight_in(&comp_w, at) * a) % 10),
+                    None => (1.0, b),
+                };
+                let p_comp = composite.map_or(1.0, |c| digit_p(c.digit, b));
+                total += m * p_own * p_comp;
+            }
+        }
+        total
+    };
+    let all = mass(false);
+    (all > 0.0).then(|| mass(true) / all)
 }
 
 /// Whether `span` of `line` holds a known country code (fillers stripped).
@@ -876,6 +1071,124 @@ mod tests {
         let strong: Edits = &[(1, 0, &[('L', -0.05), ('Q', -3.5)])];
         let mrz = parse_reading(&scored(strong), &opts()).unwrap();
         assert!(mrz.is_confident(), "{:?}", mrz.confidence);
+    }
+
+    #[test]
+    fn a_digit_that_holds_on_illegible_characters_confirms_nothing() {
+        // A thumb over the start of line 2: the document number's first two characters at 5%
+        // and 4%, each among rivals as weak. Their digit holds (they are read right here), but
+        // it would on one wrong reading in ten too: the number is likelier wrong than right.
+        let thumb: Edits = &[
+            (1, 0, &[('L', -3.0), ('Z', -3.2), ('4', -3.3), ('7', -3.4)]),
+            (1, 1, &[('8', -3.2), ('B', -3.3), ('6', -3.4), ('9', -3.5)]),
+        ];
+        let mrz = parse_reading(&scored(thumb), &opts()).unwrap();
+        assert_eq!(mrz.lines[1], TD3[1]);
+        assert!(mrz.checks.iter().all(|c| c.status == CheckStatus::Valid));
+        assert_eq!(mrz.unconfirmed_fields, ["document_number"]);
+        assert!(!mrz.is_valid());
+        // One worn character at 30% (log -1.2) among sure ones is what the digit confirms: it
+        // leaves that character one value modulo 10, and the kept L has it.
+        let worn: Edits = &[(1, 0, &[('L', -1.2), ('Z', -1.39), ('4', -1.61)])];
+        let mrz = parse_reading(&scored(worn), &opts()).unwrap();
+        assert!(mrz.unconfirmed_fields.is_empty());
+        assert!(mrz.is_valid());
+        // A faint digit under a clear field (the composite at the end of a line cut short) does
+        // not make the field it covers any less sure.
+        let faint_digit: Edits = &[
+            (1, 9, &[('6', -3.2), ('8', -3.5), ('5', -3.5)]),
+            (1, 43, &[('0', -3.5), ('<', -3.5), ('8', -3.9)]),
+        ];
+        let mrz = parse_reading(&scored(faint_digit), &opts()).unwrap();
+        assert!(mrz.unconfirmed_fields.is_empty(), "{:?}", mrz.lines);
+        assert!(
+            mrz.is_valid(),
+            "{:?} {:?} {:?}",
+            mrz.lines,
+            mrz.checks,
+            mrz.malformed_fields
+        );
+        // Typed text carries no scores: never unconfirmed.
+        let lines: Vec<String> = TD3.iter().map(|l| l.to_string()).collect();
+        assert!(parse_lines(&lines, &opts())
+            .unwrap()
+            .unconfirmed_fields
+            .is_empty());
+    }
+
+    #[test]
+    fn a_composite_that_holds_only_after_repair_does_not_outweigh_the_visa_code() {
+        // An MRV-B visa read with its V at 90%. As a TD2 card (code forced to the 2% I) its
+        // composite holds only once the repair turns the final filler into the 13% runner-up
+        // 6: no evidence that the zone is a card, so the code decides.
+        let visa = [
+            "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "L8988901C4XXX4009078F9612109<<<<<<<<",
+        ];
+        let mut r: Vec<LineReading> = visa.iter().map(|l| LineReading::from_text(l)).collect();
+        let cands = |list: &[(char, f32)]| -> Vec<CharCandidate> {
+            list.iter()
+                .map(|&(ch, log_prob)| CharCandidate { ch, log_prob })
+                .collect()
+        };
+        r[0].positions[0] = cands(&[('V', -0.105), ('P', -3.0), ('I', -3.9)]);
+        r[1].positions[35] = cands(&[('<', -0.2), ('6', -2.0)]);
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert_eq!(mrz.format, MrzFormat::MrvB);
+        assert_eq!(mrz.lines, visa);
+        assert!(mrz.is_valid());
+        // Where that digit is read as it is (the card's own 6, at 80%), the card is what the
+        // zone is: a visa would show it by chance one time in ten, and 90% for V is 9 to 1.
+        r[1].positions[35] = cands(&[('6', -0.22), ('<', -1.7)]);
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert_eq!(mrz.format, MrzFormat::Td2);
+    }
+
+    #[test]
+    fn a_td1_composite_digit_answers_for_the_optional_data_alone() {
+        // A TD1 card's line-1 optional data has no digit of its own: the composite's. Illegible
+        // there (a faded corner), the composite holding confirms nothing; its other characters
+        // are each field's own digit's to confirm.
+        let card = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ];
+        let mut r: Vec<LineReading> = card.iter().map(|l| LineReading::from_text(l)).collect();
+        for p in 15..18 {
+            r[0].positions[p] = vec![
+                CharCandidate {
+                    ch: '<',
+                    log_prob: -2.5,
+                },
+                CharCandidate {
+                    ch: 'K',
+                    log_prob: -2.6,
+                },
+                CharCandidate {
+                    ch: '1',
+                    log_prob: -2.7,
+                },
+            ];
+        }
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert_eq!(mrz.lines[0], card[0]);
+        assert_eq!(mrz.unconfirmed_fields, ["composite"]);
+        // The same characters in the document number, which has its own digit, leave the
+        // composite confirmed and the number not.
+        let mut r: Vec<LineReading> = card.iter().map(|l| LineReading::from_text(l)).collect();
+        for p in 5..8 {
+            let ch = card[0].as_bytes()[p] as char;
+            r[0].positions[p] = vec![
+                CharCandidate { ch, log_prob: -2.5 },
+                CharCandidate {
+                    ch: 'K',
+                    log_prob: -2.6,
+                },
+            ];
+        }
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert_eq!(mrz.unconfirmed_fields, ["document_number"]);
     }
 
     #[test]

@@ -278,6 +278,11 @@ pub struct Mrz {
     /// month outside 01-12, a day the month does not have; a document code of a kind the layout
     /// does not admit (a TD1 card's must start with `A`, `C` or `I`). Such a zone is not valid.
     pub malformed_fields: Vec<String>,
+    /// Checked fields whose digit holds but confirms nothing: the recogniser was so unsure of the
+    /// characters (a thumb over them, a faded corner) that the reading was likelier wrong than
+    /// right before the digit was looked at, and a wrong reading passes a digit one time in ten.
+    /// Such a zone is not valid. Always empty for plain text, which carries no scores.
+    pub unconfirmed_fields: Vec<String>,
     /// How sure the recogniser is of each field, in MRZ order (empty for plain text, which carries
     /// no scores). Check digits count towards the field they protect (`composite` for the
     /// composite digit).
@@ -311,13 +316,15 @@ pub struct FieldConfidence {
 }
 
 impl Mrz {
-    /// Every check digit is valid or legitimately absent, and no field is malformed
-    /// ([`Mrz::malformed_fields`]: check digits pass on a month 13 or a sex `G` too).
+    /// Every check digit is valid or legitimately absent, no field is malformed
+    /// ([`Mrz::malformed_fields`]: check digits pass on a month 13 or a sex `G` too), and every
+    /// digit that holds confirms its field ([`Mrz::unconfirmed_fields`]).
     ///
     /// This says nothing about fields that no check digit protects (see
     /// [`Mrz::unprotected_fields`]).
     pub fn is_valid(&self) -> bool {
         self.malformed_fields.is_empty()
+            && self.unconfirmed_fields.is_empty()
             && self
                 .checks
                 .iter()
