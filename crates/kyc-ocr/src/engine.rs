@@ -737,9 +737,9 @@ impl Engine {
 
 impl ReadOutput {
     /// What a new image should do better, where this one is why the read is not confident: its
-    /// zone runs off the image, or its text is too small to read reliably; `None` for a
-    /// confident read or no zone. A zone cut off at the edge comes first: a closer photo of it
-    /// would cut off more.
+    /// zone runs off the image, something covers part of it, or its text is too small to read
+    /// reliably; `None` for a confident read or no zone. A zone cut off at the edge comes first:
+    /// a closer photo of it would cut off more.
     pub fn capture_hint(&self) -> Option<CaptureHint> {
         if self.mrz.as_ref().is_some_and(Mrz::is_confident) {
             return None;
@@ -748,7 +748,7 @@ impl ReadOutput {
         if let Some(edge) = self.at_image_edge {
             return Some(CaptureHint::CutOff { edge });
         }
-        CaptureHint::for_unsure_read(location.text_height())
+        obscured(&self.readings).or_else(|| CaptureHint::for_unsure_read(location.text_height()))
     }
 
     /// The output of a read that found no zone.
@@ -765,6 +765,51 @@ impl ReadOutput {
             timings: Timings::default(),
         }
     }
+}
+
+/// A character the recogniser gives less than this is one it could not see.
+const UNSEEN: f32 = 0.15;
+/// A line whose other characters have at least this median probability is clear but for them.
+const CLEAR_MEDIAN: f32 = 0.9;
+
+/// The longest run of characters of one line that the recogniser could not see while it read the
+/// rest of the line clearly: a finger over the start of a line, glare or a shadow across part of
+/// it, which a new photo avoids (a blurred or tiny zone leaves no clear rest). Runs over a third
+/// of a line are no such patch.
+fn obscured(readings: &[LineReading]) -> Option<CaptureHint> {
+    let mut best: Option<CaptureHint> = None;
+    let mut best_len = 0;
+    for (line, reading) in readings.iter().enumerate() {
+        let p: Vec<f32> = reading
+            .positions
+            .iter()
+            .map(|c| c.first().map_or(0.0, |c| c.log_prob.exp()))
+            .collect();
+        let mut at = 0;
+        while at < p.len() {
+            if p[at] >= UNSEEN {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < p.len() && p[at] < UNSEEN {
+                at += 1;
+            }
+            let len = at - start;
+            let mut rest: Vec<f32> = p[..start].iter().chain(&p[at..]).copied().collect();
+            rest.sort_by(f32::total_cmp);
+            let clear = rest.get(rest.len() / 2).is_some_and(|&m| m >= CLEAR_MEDIAN);
+            if clear && 3 * len <= p.len() && len > best_len {
+                best_len = len;
+                best = Some(CaptureHint::Obscured {
+                    line: line + 1,
+                    first: start + 1,
+                    last: at,
+                });
+            }
+        }
+    }
+    best
 }
 
 /// The kind of document a reading's MRZ is, by its document code; `None` without an MRZ.
@@ -1010,6 +1055,54 @@ mod tests {
         );
         assert_eq!(CaptureHint::for_unsure_read(16.0), None);
         assert_eq!(CaptureHint::for_unsure_read(0.0), None);
+    }
+
+    #[test]
+    fn a_patch_over_part_of_a_line_asks_for_a_clear_zone() {
+        let engine = Engine::new(EngineParams::default()).unwrap();
+        let mut photo = grey("fixtures/example/passport.jpg");
+        let whole = engine.read_image(&photo).unwrap();
+        assert_eq!(whole.capture_hint(), None);
+        // Paint a thumb's grey over the first three characters of line 2 (and a little around
+        // them): the quad's share of the line from its start, grown by a fifth of its height.
+        let q = whole.location.as_ref().unwrap().lines[1].0;
+        let at = |a: locate::Point, b: locate::Point, t: f32| locate::Point {
+            x: a.x + (b.x - a.x) * t,
+            y: a.y + (b.y - a.y) * t,
+        };
+        let (top, bottom) = (at(q[0], q[3], -0.2), at(q[3], q[0], -0.2));
+        let (top_end, bottom_end) = (at(q[0], q[1], 3.2 / 44.0), at(q[3], q[2], 3.2 / 44.0));
+        let corners = [
+            at(top, top_end, -0.1),
+            at(top_end, at(q[1], q[2], -0.2), 0.0),
+            at(bottom_end, at(q[2], q[1], -0.2), 0.0),
+            at(bottom, bottom_end, -0.1),
+        ];
+        // Inside a convex quad: on the same side of every edge.
+        let inside = |x: f32, y: f32| {
+            let side = |a: locate::Point, b: locate::Point| {
+                (b.x - a.x) * (y - a.y) - (b.y - a.y) * (x - a.x)
+            };
+            let s: Vec<f32> = (0..4)
+                .map(|i| side(corners[i], corners[(i + 1) % 4]))
+                .collect();
+            s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
+        };
+        for (x, y, px) in photo.enumerate_pixels_mut() {
+            if inside(x as f32, y as f32) {
+                px.0 = [150];
+            }
+        }
+        let out = engine.read_image(&photo).unwrap();
+        assert!(!out.mrz.as_ref().is_some_and(Mrz::is_confident));
+        match out.capture_hint() {
+            Some(CaptureHint::Obscured { line, first, last }) => {
+                assert_eq!((line, first), (2, 1));
+                assert!((2..=4).contains(&last), "{last}");
+            }
+            other => panic!("{other:?} {:?}", out.text),
+        }
+        assert!(out.capture_hint().unwrap().to_string().contains("fingers"));
     }
 
     #[test]

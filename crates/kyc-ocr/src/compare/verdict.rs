@@ -309,6 +309,16 @@ pub enum CaptureHint {
         /// The edge of the image (as displayed, EXIF orientation applied) the zone runs off.
         edge: ImageEdge,
     },
+    /// Characters of one line could not be seen while the rest of it reads clearly: a finger,
+    /// glare or a shadow over part of the zone.
+    Obscured {
+        /// The line, from 1.
+        line: usize,
+        /// The first character not seen, from 1.
+        first: usize,
+        /// The last character not seen, from 1.
+        last: usize,
+    },
 }
 
 /// An edge of an image as displayed.
@@ -369,6 +379,19 @@ impl std::fmt::Display for CaptureHint {
                 "the machine readable zone runs off the {edge} edge of this image; a photo with \
                  the whole zone in it, and some margin around it, reads more reliably"
             ),
+            CaptureHint::Obscured { line, first, last } => {
+                let chars = if first == last {
+                    format!("character {first}")
+                } else {
+                    format!("characters {first}-{last}")
+                };
+                write!(
+                    f,
+                    "{chars} of line {line} of the machine readable zone cannot be seen in this \
+                     image; a photo with nothing over the zone (fingers, glare, shadows) reads \
+                     more reliably"
+                )
+            }
         }
     }
 }
