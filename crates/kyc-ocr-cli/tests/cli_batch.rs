@@ -439,3 +439,24 @@ fn a_pdf_scan_is_read_page_by_page() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_tiff_of_several_pages_is_read_page_by_page() {
+    // A fax-like TIFF: a cover without an MRZ, then the flat-bed scan (1399x1312) in black and
+    // white. With the debug image too, the second page is read and drawn.
+    let tif = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/formats/two-pages.tif");
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-tif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let debug = dir.join("debug.png");
+    for extra in [&[][..], &["--debug-image", debug.to_str().unwrap()][..]] {
+        let mut args = vec!["read", "--json", tif.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = kyc(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        assert_eq!(v["page"], 1, "{extra:?}");
+        assert_eq!(v["mrz"]["valid"], true, "{extra:?}");
+    }
+    assert_eq!(image::open(&debug).unwrap().width(), 1399);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -155,6 +155,12 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"%PDF-")
 }
 
+/// Whether `bytes` may hold several pages, which [`decode_grey_pages`] decodes one by one: a PDF
+/// document, or a TIFF of several image directories.
+pub fn may_have_pages(bytes: &[u8]) -> bool {
+    is_pdf(bytes) || tiff_directories(bytes).is_some()
+}
+
 /// Why a PDF gave no image, for [`DecodeError::detected_format`].
 const PDF_WITHOUT_IMAGE: &str = "a PDF document without a scanned page image this engine reads \
     (a page of text or vector graphics, or a JBIG2, JPEG 2000 or group 3 fax scan)";
@@ -218,13 +224,19 @@ fn embedded_source<'a>(
 }
 
 /// Decodes `bytes` to grey page by page: an image is one page; a PDF scan gives each of its page
-/// images in page order (at most four; a logo or a thumbnail is no page), so that a reader can try
-/// each, as a scan of a booklet's cover and data page needs. A page that fails to decode is left
-/// out; where every page fails, the first page's error is returned.
+/// images in page order, and a TIFF of several pages (a scanner's or a fax's document) each of
+/// its pages (at most four; a logo or a thumbnail is no page), so that a reader can try each, as
+/// a scan of a booklet's cover and data page needs. A page that fails to decode is left out;
+/// where every page fails, the first page's error is returned.
 pub fn decode_grey_pages(
     bytes: &[u8],
     limits: &DecodeLimits,
 ) -> Result<Vec<GrayImage>, DecodeError> {
+    if bytes.len() <= limits.max_bytes {
+        if let Some(directories) = tiff_directories(bytes) {
+            return tiff_pages(bytes, &directories, limits);
+        }
+    }
     if !is_pdf(bytes) || bytes.len() > limits.max_bytes {
         return decode_grey(bytes, limits).map(|grey| vec![grey]);
     }
@@ -242,6 +254,78 @@ pub fn decode_grey_pages(
         (false, _) => Ok(pages),
         (true, Some(e)) => Err(e),
         (true, None) => Err(no_pdf_image()),
+    }
+}
+
+/// The most image directories of a TIFF looked at for pages: a document's pages and a
+/// thumbnail or two, and a bound on a chain that loops or runs on.
+const MAX_TIFF_DIRECTORIES: usize = 8;
+
+/// The offsets of the image directories of a TIFF of several pages, in file order (page order),
+/// at most [`MAX_TIFF_DIRECTORIES`]; `None` for a TIFF of one page, a BigTIFF, or anything else.
+fn tiff_directories(bytes: &[u8]) -> Option<Vec<u32>> {
+    let big_endian = match bytes.get(..4)? {
+        b"II*\0" => false,
+        b"MM\0*" => true,
+        _ => return None,
+    };
+    let read = |at: usize, n: usize| -> Option<u32> {
+        let b = bytes.get(at..at.checked_add(n)?)?;
+        let fold = |v: u32, &x: &u8| v << 8 | u32::from(x);
+        Some(if big_endian {
+            b.iter().fold(0, fold)
+        } else {
+            b.iter().rev().fold(0, fold)
+        })
+    };
+    let mut directories = Vec::new();
+    let mut next = read(4, 4)?;
+    while next != 0 && directories.len() < MAX_TIFF_DIRECTORIES && !directories.contains(&next) {
+        let at = usize::try_from(next).ok()?;
+        let entries = usize::try_from(read(at, 2)?).ok()?;
+        directories.push(next);
+        next = read(at.checked_add(2 + 12 * entries)?, 4)?;
+    }
+    (directories.len() > 1).then_some(directories)
+}
+
+/// Each page of a TIFF of several, decoded as a copy of the file whose header names that page's
+/// directory first: the image library reads the first directory alone. At most four pages are
+/// decoded, and those under a quarter of the largest's pixels (a thumbnail) left out, as in a PDF.
+fn tiff_pages(
+    bytes: &[u8],
+    directories: &[u32],
+    limits: &DecodeLimits,
+) -> Result<Vec<GrayImage>, DecodeError> {
+    let big_endian = bytes.starts_with(b"MM");
+    let mut pages = Vec::new();
+    let mut first_error = None;
+    for &offset in directories {
+        let mut page = bytes.to_vec();
+        let offset = if big_endian {
+            offset.to_be_bytes()
+        } else {
+            offset.to_le_bytes()
+        };
+        page[4..8].copy_from_slice(&offset);
+        match decode_grey(&page, limits) {
+            Ok(grey) => pages.push(grey),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+        // As many pages as a PDF gives, and no more held in memory at once.
+        if pages.len() == crate::pdf::MAX_PAGES {
+            break;
+        }
+    }
+    let pixels = |g: &GrayImage| u64::from(g.width()) * u64::from(g.height());
+    let largest = pages.iter().map(pixels).max().unwrap_or(0);
+    pages.retain(|g| pixels(g) >= largest / 4);
+    match (pages.is_empty(), first_error) {
+        (false, _) => Ok(pages),
+        (true, Some(e)) => Err(e),
+        (true, None) => decode_grey(bytes, limits).map(|grey| vec![grey]),
     }
 }
 
@@ -522,6 +606,50 @@ mod tests {
                 None => assert!(!message.contains("this is"), "{message}"),
             }
         }
+    }
+
+    #[test]
+    fn tiff_directory_chains_are_walked_within_bounds() {
+        // A little-endian header, then directories of no entries at 8, 14, 20...: each is a
+        // count (2 bytes) and the next directory's offset (4 bytes).
+        let chain = |next: &[u32]| -> Vec<u8> {
+            let mut b = b"II*\0".to_vec();
+            b.extend_from_slice(&8u32.to_le_bytes());
+            for &n in next {
+                b.extend_from_slice(&0u16.to_le_bytes());
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+            b
+        };
+        assert_eq!(
+            tiff_directories(&chain(&[14, 20, 0])),
+            Some(vec![8, 14, 20])
+        );
+        // One page: the image library reads it as it is.
+        assert_eq!(tiff_directories(&chain(&[0])), None);
+        // A chain that loops back, or points at itself, ends where it repeats.
+        assert_eq!(tiff_directories(&chain(&[14, 8])), Some(vec![8, 14]));
+        assert_eq!(tiff_directories(&chain(&[8])), None);
+        // A chain that runs on is cut at MAX_TIFF_DIRECTORIES.
+        let long: Vec<u32> = (1..100).map(|i| 8 + 6 * i).collect();
+        assert_eq!(
+            tiff_directories(&chain(&long)).map(|d| d.len()),
+            Some(MAX_TIFF_DIRECTORIES)
+        );
+        // Offsets and counts past the end are no pages, and no panic on any prefix.
+        let mut past = chain(&[14, 0]);
+        past[14..16].copy_from_slice(&60000u16.to_le_bytes());
+        assert_eq!(tiff_directories(&past), None);
+        let mut big = chain(&[u32::MAX, 0]);
+        big.extend_from_slice(b"MM\0*");
+        assert_eq!(tiff_directories(&big), None);
+        let two = chain(&[14, 20, 0]);
+        for end in 0..two.len() {
+            assert_eq!(tiff_directories(&two[..end]), None, "{end}");
+        }
+        assert_eq!(tiff_directories(b"MM\0*\0\0\0\x08"), None);
+        // A JPEG or a PNG is no TIFF.
+        assert_eq!(tiff_directories(&png(4, 4)), None);
     }
 
     #[test]

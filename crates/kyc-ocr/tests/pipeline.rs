@@ -409,6 +409,24 @@ fn reads_the_page_of_a_pdf_that_holds_the_zone() {
     assert_eq!(engine().decode_grey_pages(&jpeg).unwrap().len(), 1);
 }
 
+/// A TIFF of two pages, as a fax or a scanner's document feeder writes it: black and white, group
+/// 4, a cover without an MRZ first. The image library reads a TIFF's first page alone.
+#[test]
+fn reads_the_page_of_a_tiff_that_holds_the_zone() {
+    let want = docs_in(&root().join("fixtures/docs/scan")).remove(0).lines;
+    let bytes = std::fs::read(root().join("fixtures/formats/two-pages.tif")).unwrap();
+    let pages = engine().decode_grey_pages(&bytes).unwrap();
+    let sizes: Vec<(u32, u32)> = pages.iter().map(|p| p.dimensions()).collect();
+    assert_eq!(sizes, [(1200, 850), (1399, 1312)]);
+    assert_eq!(engine().decode_grey(&bytes).unwrap(), pages[0]);
+    assert!(engine().read_image(&pages[0]).unwrap().mrz.is_none());
+    let out = engine().read(&bytes).unwrap();
+    assert_eq!(out.page, 1);
+    let mrz = out.mrz.expect("the second page's mrz");
+    assert_eq!(mrz.lines, want);
+    assert!(mrz.is_confident());
+}
+
 #[test]
 fn reads_a_dithered_one_bit_scan() {
     // Every grey of the photo is a pattern of black and white dots; read as it is, the zone

@@ -16,7 +16,8 @@ pub const SCHEMA: &str = "kyc-ocr/read/v1";
 /// Flags of `kyc-ocr read`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Images to read (JPEG, PNG, WebP, TIFF, BMP, or a PDF scan: its pages in turn).
+    /// Images to read (JPEG, PNG, WebP, TIFF, BMP, or a PDF scan; a PDF or TIFF of several pages
+    /// is read page by page).
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Print one JSON object per image (JSON Lines, schema kyc-ocr/read/v1).
@@ -204,15 +205,16 @@ pub(crate) fn read_file(
     .with_context(|| format!("cannot read the mrz of {name}"))
 }
 
-/// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]). A PDF scan of
-/// several pages is read as without the debug image, and the page read is drawn, in grey.
+/// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]). A PDF scan or
+/// a TIFF of several pages is read as without the debug image, and the page read is drawn, in
+/// grey.
 fn read_with_debug_image(
     engine: &Engine,
     bytes: &[u8],
     debug: &std::path::Path,
     want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
-    if kyc_ocr::decode::is_pdf(bytes) {
+    if kyc_ocr::decode::may_have_pages(bytes) {
         let out = match want {
             None => engine.read(bytes)?,
             Some(want) => engine.read_wanting(bytes, want)?,
