@@ -372,29 +372,56 @@ impl Engine {
     ///
     /// A PDF scan of several pages is read page by page until one gives a valid MRZ.
     pub fn read(&self, bytes: &[u8]) -> Result<ReadOutput, EngineError> {
-        self.read_pages(bytes, |page, timings, start| {
-            let out = self.read_grey(page, timings, start)?;
-            let done = is_valid(&out);
-            Ok((out, done))
-        })
+        self.read_pages(bytes, None)
     }
 
-    /// Decodes `bytes` page by page and reads each with `read` (which says whether the reading
-    /// ends the search) until one does, keeping the best reading ([`rank`]). A page after the
-    /// first that errs (the time limit) leaves the best reading so far standing.
+    /// Decodes `bytes` page by page and reads them ([`Engine::read_each`]).
     fn read_pages(
         &self,
         bytes: &[u8],
-        read: impl Fn(&GrayImage, Timings, Instant) -> Result<(ReadOutput, bool), EngineError>,
+        want: Option<DocumentType>,
     ) -> Result<ReadOutput, EngineError> {
         let start = Instant::now();
         let mut timings = Timings::default();
         let pages = self.decode_grey_pages(bytes)?;
         timings.decode_ms = ms(start);
         self.check_time(start, "decode")?;
+        self.read_each(&pages, timings, start, want)
+    }
+
+    /// [`Engine::read`] of pages already decoded ([`Engine::decode_grey_pages`]), or with `want`
+    /// [`Engine::read_wanting`]: for a caller that keeps the pixels, to draw the page read
+    /// (`ReadOutput::page` says which).
+    pub fn read_decoded_pages(
+        &self,
+        pages: &[GrayImage],
+        want: Option<DocumentType>,
+    ) -> Result<ReadOutput, EngineError> {
+        self.read_each(pages, Timings::default(), Instant::now(), want)
+    }
+
+    /// Reads `pages` in turn (with `want`, for that kind of document) until one gives a valid MRZ
+    /// (of that kind), keeping the best reading ([`rank`]). A page after the first that errs (the
+    /// time limit) leaves the best reading so far standing.
+    fn read_each(
+        &self,
+        pages: &[GrayImage],
+        timings: Timings,
+        start: Instant,
+        want: Option<DocumentType>,
+    ) -> Result<ReadOutput, EngineError> {
+        let read =
+            |page: &GrayImage, timings: Timings| -> Result<(ReadOutput, bool), EngineError> {
+                let out = match want {
+                    None => self.read_grey(page, timings, start)?,
+                    Some(want) => self.read_grey_wanting(page, timings, start, want)?,
+                };
+                let done = is_valid(&out) && want.is_none_or(|w| document_type(&out) == Some(w));
+                Ok((out, done))
+            };
         let mut best: Option<ReadOutput> = None;
         for (index, page) in pages.iter().enumerate() {
-            let (mut out, done) = match (read(page, timings.clone(), start), &best) {
+            let (mut out, done) = match (read(page, timings.clone()), &best) {
                 (Ok(read), _) => read,
                 (Err(_), Some(_)) => break,
                 (Err(e), None) => return Err(e),
@@ -426,11 +453,7 @@ impl Engine {
         bytes: &[u8],
         want: DocumentType,
     ) -> Result<ReadOutput, EngineError> {
-        self.read_pages(bytes, |page, timings, start| {
-            let out = self.read_grey_wanting(page, timings, start, want)?;
-            let done = document_type(&out) == Some(want) && is_valid(&out);
-            Ok((out, done))
-        })
+        self.read_pages(bytes, Some(want))
     }
 
     /// [`Engine::read_wanting`] from pixels already decoded.

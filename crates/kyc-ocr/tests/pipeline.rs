@@ -425,6 +425,16 @@ fn reads_the_page_of_a_tiff_that_holds_the_zone() {
     let mrz = out.mrz.expect("the second page's mrz");
     assert_eq!(mrz.lines, want);
     assert!(mrz.is_confident());
+    // The pages already decoded read the same, plainly or for the kind wanted.
+    for want_kind in [None, Some(kyc_ocr::compare::DocumentType::Passport)] {
+        let again = engine().read_decoded_pages(&pages, want_kind).unwrap();
+        assert_eq!(again.page, 1, "{want_kind:?}");
+        assert_eq!(
+            again.mrz.map(|m| m.lines),
+            Some(want.clone()),
+            "{want_kind:?}"
+        );
+    }
 }
 
 #[test]

@@ -206,8 +206,8 @@ pub(crate) fn read_file(
 }
 
 /// Decodes once, reads the pixels and draws what was read ([`crate::debug_image`]). A PDF scan or
-/// a TIFF of several pages is read as without the debug image, and the page read is drawn, in
-/// grey.
+/// a TIFF of several pages is read page by page as without the debug image, and the page read is
+/// drawn, in grey.
 fn read_with_debug_image(
     engine: &Engine,
     bytes: &[u8],
@@ -215,11 +215,12 @@ fn read_with_debug_image(
     want: Option<DocumentType>,
 ) -> anyhow::Result<ReadOutput> {
     if kyc_ocr::decode::may_have_pages(bytes) {
-        let out = match want {
-            None => engine.read(bytes)?,
-            Some(want) => engine.read_wanting(bytes, want)?,
-        };
+        let start = std::time::Instant::now();
         let mut pages = engine.decode_grey_pages(bytes)?;
+        let decode_ms = start.elapsed().as_secs_f32() * 1000.0;
+        let mut out = engine.read_decoded_pages(&pages, want)?;
+        out.timings.decode_ms = decode_ms;
+        out.timings.total_ms += decode_ms;
         if out.page < pages.len() {
             let page = image::DynamicImage::ImageLuma8(pages.swap_remove(out.page));
             crate::debug_image::write(debug, &page, &out)?;
@@ -243,7 +244,7 @@ fn read_with_debug_image(
 /// One image's result for people: file, format, validity, confidence, then the lines.
 pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> std::io::Result<()> {
     use crate::output::{paint, BAD, DIM, GOOD, WARN};
-    // A PDF scan's later page names itself, counted from 1 as a viewer counts.
+    // A later page of a PDF or TIFF scan names itself, counted from 1 as a viewer counts.
     let paged;
     let name = if out.page > 0 {
         paged = format!("{name} (page {})", out.page + 1);
