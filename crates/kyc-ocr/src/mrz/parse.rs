@@ -385,7 +385,11 @@ fn analyse_as(
 }
 
 /// The probability, given that every check digit over a field holds, under which the field's
-/// reading is not confirmed by them: below one half it is likelier wrong than right.
+/// reading is not confirmed by them. A field below one half is likelier wrong than right; the bar
+/// is higher because "valid" is what a compliance check leans on. On 500 bowed hard generator
+/// documents (`kyc-ocr eval --check`, seeds 10011, 10013, 10016, 20002, 20005) a bar of 0.5 left
+/// 28 valid-but-wrong reads and 0.8 left 22, with the same 372 exact and 360 holder's forms
+/// consistent; flat (`--bend 0`), 29 and 25, with 382 and 381 exact, 372 and 373 consistent.
 ///
 /// A digit pins the weighted sum of its characters' values modulo 10. Where one character is in
 /// doubt and the rest are sure, that leaves one value for it (a date's `6` or `5`): the digit
@@ -394,7 +398,7 @@ fn analyse_as(
 /// in ten of their rivals passes as well, and the digit holding says little. (Which character of
 /// a value a position holds, `<` or `K`, `4` or `Y`, no digit can tell: that doubt is the field's
 /// confidence, [`FieldConfidence`].)
-const MIN_CONFIRMED: f32 = 0.5;
+const MIN_CONFIRMED: f32 = 0.8;
 
 /// The checked fields of a scored reading whose digit holds but does not confirm them: given the
 /// recogniser's candidates (limited to what each position's class admits, with the probability
@@ -1556,7 +1560,7 @@ mod tests {
 
     #[test]
     fn confidence_gating_table() {
-        let cases: [(&str, Edits, &[&str], bool); 10] = [
+        let cases: [(&str, Edits, &[&str], bool); 9] = [
             ("every character certain", &[], &[], true),
             (
                 "a filler that may be a K in the given names",
@@ -1611,17 +1615,6 @@ mod tests {
                 &["birth_date"],
                 false,
             ),
-            (
-                // 740817 with digit 7: both errors cancel in the birth digit and the composite,
-                // so the read is valid and wrong; only the confidence can tell.
-                "two errors that every digit misses",
-                &[
-                    (1, 18, &[('7', -0.5), ('2', -1.0)]),
-                    (1, 19, &[('7', -0.5), ('2', -1.0)]),
-                ],
-                &["birth_date"],
-                false,
-            ),
         ];
         for (name, edits, uncertain, confident) in cases {
             let m = parse_reading(&scored(edits), &opts()).unwrap();
@@ -1629,6 +1622,19 @@ mod tests {
             assert_eq!(m.uncertain_fields, uncertain, "{name}: {:?}", m.confidence);
             assert_eq!(m.is_confident(), confident, "{name}");
         }
+        // 740817 with digit 7: both errors cancel in the birth digit and the composite. Each 7 at
+        // 61% against a 2 at 37%: given that the digits hold, the reading's values are about
+        // two-thirds likely, under MIN_CONFIRMED, so the date is not confirmed and the zone not
+        // valid (before that bar, only the confidence told).
+        let cancel: Edits = &[
+            (1, 18, &[('7', -0.5), ('2', -1.0)]),
+            (1, 19, &[('7', -0.5), ('2', -1.0)]),
+        ];
+        let m = parse_reading(&scored(cancel), &opts()).unwrap();
+        assert!(m.checks.iter().all(|c| c.status == CheckStatus::Valid));
+        assert_eq!(m.unconfirmed_fields, ["birth_date"]);
+        assert_eq!(m.uncertain_fields, ["birth_date"]);
+        assert!(!m.is_valid());
         // Plain text carries no scores, so no confidence either.
         let m = parse_lines(&TD3, &opts()).unwrap();
         assert!(m.confidence.is_empty() && m.is_confident());
