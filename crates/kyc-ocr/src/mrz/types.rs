@@ -278,10 +278,11 @@ pub struct Mrz {
     /// month outside 01-12, a day the month does not have; a document code of a kind the layout
     /// does not admit (a TD1 card's must start with `A`, `C` or `I`). Such a zone is not valid.
     pub malformed_fields: Vec<String>,
-    /// Checked fields whose digit holds but confirms nothing: the recogniser was so unsure of the
-    /// characters (a thumb over them, a faded corner) that the reading was likelier wrong than
-    /// right before the digit was looked at, and a wrong reading passes a digit one time in ten.
-    /// Such a zone is not valid. Always empty for plain text, which carries no scores.
+    /// Checked fields whose digit holds but does not confirm them: the recogniser was so unsure of
+    /// several of their characters (a thumb over them, a faded corner) that, given its scores and
+    /// the digits holding, the values read are less than 80% likely; a wrong reading passes a
+    /// digit about one time in ten. Such a zone is not valid. Always empty for plain text, which
+    /// carries no scores.
     pub unconfirmed_fields: Vec<String>,
     /// How sure the recogniser is of each field, in MRZ order (empty for plain text, which carries
     /// no scores). Check digits count towards the field they protect (`composite` for the
