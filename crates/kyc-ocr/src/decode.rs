@@ -232,24 +232,32 @@ pub fn decode_grey_pages(
     bytes: &[u8],
     limits: &DecodeLimits,
 ) -> Result<Vec<GrayImage>, DecodeError> {
-    if bytes.len() <= limits.max_bytes {
-        if let Some(directories) = tiff_directories(bytes) {
-            return tiff_pages(bytes, &directories, limits);
-        }
+    let one_page = || decode_grey(bytes, limits).map(|grey| vec![grey]);
+    if bytes.len() > limits.max_bytes {
+        return one_page();
     }
-    if !is_pdf(bytes) || bytes.len() > limits.max_bytes {
-        return decode_grey(bytes, limits).map(|grey| vec![grey]);
+    if let Some((big_endian, directories)) = tiff_directories(bytes) {
+        let (mut pages, first_error) =
+            first_pages(directories.iter().map(|&directory| {
+                decode_grey(&first_directory(bytes, big_endian, directory), limits)
+            }));
+        // A thumbnail is no page, as in a PDF.
+        let pixels = |g: &GrayImage| u64::from(g.width()) * u64::from(g.height());
+        let largest = pages.iter().map(pixels).max().unwrap_or(0);
+        pages.retain(|g| pixels(g) >= largest / 4);
+        return match first_error {
+            Some(e) if pages.is_empty() => Err(e),
+            _ => Ok(pages),
+        };
     }
-    let mut pages = Vec::new();
-    let mut first_error = None;
-    for image in crate::pdf::page_images(bytes, limits.max_pixels) {
-        match embedded_source(image, limits).and_then(|source| grey_of(source, limits)) {
-            Ok(grey) => pages.push(grey),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
+    if !is_pdf(bytes) {
+        return one_page();
     }
+    let images = crate::pdf::page_images(bytes, limits.max_pixels);
+    let (pages, first_error) =
+        first_pages(images.into_iter().map(|image| {
+            embedded_source(image, limits).and_then(|source| grey_of(source, limits))
+        }));
     match (pages.is_empty(), first_error) {
         (false, _) => Ok(pages),
         (true, Some(e)) => Err(e),
@@ -257,13 +265,35 @@ pub fn decode_grey_pages(
     }
 }
 
+/// Decodes pages in turn, leaving out those that fail, until [`crate::pdf::MAX_PAGES`] are held
+/// (no more in memory at once); with the first error met, for where no page decodes.
+fn first_pages(
+    decoded: impl Iterator<Item = Result<GrayImage, DecodeError>>,
+) -> (Vec<GrayImage>, Option<DecodeError>) {
+    let mut pages = Vec::new();
+    let mut first_error = None;
+    for page in decoded {
+        match page {
+            Ok(grey) => pages.push(grey),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+        if pages.len() == crate::pdf::MAX_PAGES {
+            break;
+        }
+    }
+    (pages, first_error)
+}
+
 /// The most image directories of a TIFF looked at for pages: a document's pages and a
 /// thumbnail or two, and a bound on a chain that loops or runs on.
 const MAX_TIFF_DIRECTORIES: usize = 8;
 
-/// The offsets of the image directories of a TIFF of several pages, in file order (page order),
-/// at most [`MAX_TIFF_DIRECTORIES`]; `None` for a TIFF of one page, a BigTIFF, or anything else.
-fn tiff_directories(bytes: &[u8]) -> Option<Vec<u32>> {
+/// The byte order (`true` for big-endian) and the offsets of the image directories of a TIFF of
+/// several pages, in file order (page order), at most [`MAX_TIFF_DIRECTORIES`]; `None` for a
+/// TIFF of one page, a BigTIFF, or anything else.
+fn tiff_directories(bytes: &[u8]) -> Option<(bool, Vec<u32>)> {
     let big_endian = match bytes.get(..4)? {
         b"II*\0" => false,
         b"MM\0*" => true,
@@ -286,47 +316,20 @@ fn tiff_directories(bytes: &[u8]) -> Option<Vec<u32>> {
         directories.push(next);
         next = read(at.checked_add(2 + 12 * entries)?, 4)?;
     }
-    (directories.len() > 1).then_some(directories)
+    (directories.len() > 1).then_some((big_endian, directories))
 }
 
-/// Each page of a TIFF of several, decoded as a copy of the file whose header names that page's
-/// directory first: the image library reads the first directory alone. At most four pages are
-/// decoded, and those under a quarter of the largest's pixels (a thumbnail) left out, as in a PDF.
-fn tiff_pages(
-    bytes: &[u8],
-    directories: &[u32],
-    limits: &DecodeLimits,
-) -> Result<Vec<GrayImage>, DecodeError> {
-    let big_endian = bytes.starts_with(b"MM");
-    let mut pages = Vec::new();
-    let mut first_error = None;
-    for &offset in directories {
-        let mut page = bytes.to_vec();
-        let offset = if big_endian {
-            offset.to_be_bytes()
-        } else {
-            offset.to_le_bytes()
-        };
-        page[4..8].copy_from_slice(&offset);
-        match decode_grey(&page, limits) {
-            Ok(grey) => pages.push(grey),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-        // As many pages as a PDF gives, and no more held in memory at once.
-        if pages.len() == crate::pdf::MAX_PAGES {
-            break;
-        }
-    }
-    let pixels = |g: &GrayImage| u64::from(g.width()) * u64::from(g.height());
-    let largest = pages.iter().map(pixels).max().unwrap_or(0);
-    pages.retain(|g| pixels(g) >= largest / 4);
-    match (pages.is_empty(), first_error) {
-        (false, _) => Ok(pages),
-        (true, Some(e)) => Err(e),
-        (true, None) => decode_grey(bytes, limits).map(|grey| vec![grey]),
-    }
+/// A copy of a TIFF whose header names `directory` first: the image library reads the first
+/// directory alone, so this is how it decodes a later page.
+fn first_directory(bytes: &[u8], big_endian: bool, directory: u32) -> Vec<u8> {
+    let mut page = bytes.to_vec();
+    let offset = if big_endian {
+        directory.to_be_bytes()
+    } else {
+        directory.to_le_bytes()
+    };
+    page[4..8].copy_from_slice(&offset);
+    page
 }
 
 /// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP, or a PDF scan's page image) and applies its EXIF
@@ -623,17 +626,20 @@ mod tests {
         };
         assert_eq!(
             tiff_directories(&chain(&[14, 20, 0])),
-            Some(vec![8, 14, 20])
+            Some((false, vec![8, 14, 20]))
         );
         // One page: the image library reads it as it is.
         assert_eq!(tiff_directories(&chain(&[0])), None);
         // A chain that loops back, or points at itself, ends where it repeats.
-        assert_eq!(tiff_directories(&chain(&[14, 8])), Some(vec![8, 14]));
+        assert_eq!(
+            tiff_directories(&chain(&[14, 8])),
+            Some((false, vec![8, 14]))
+        );
         assert_eq!(tiff_directories(&chain(&[8])), None);
         // A chain that runs on is cut at MAX_TIFF_DIRECTORIES.
         let long: Vec<u32> = (1..100).map(|i| 8 + 6 * i).collect();
         assert_eq!(
-            tiff_directories(&chain(&long)).map(|d| d.len()),
+            tiff_directories(&chain(&long)).map(|(_, d)| d.len()),
             Some(MAX_TIFF_DIRECTORIES)
         );
         // Offsets and counts past the end are no pages, and no panic on any prefix.

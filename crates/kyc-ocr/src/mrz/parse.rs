@@ -513,11 +513,12 @@ fn confirmed_probability(
         % 10;
     // Sums over readings of `data` (every value at its probability, or the kept value alone), by
     // the own digit's sum and the composite's, both modulo 10.
+    let per_position: Vec<[f32; 10]> = data.iter().map(|&at| residues(at)).collect();
     let mass = |kept_only: bool| -> f32 {
         let mut dp = [[0.0f32; 10]; 10];
         dp[0][base] = 1.0;
-        for &at in &data {
-            let mut r = residues(at);
+        for (&at, &r) in data.iter().zip(&per_position) {
+            let mut r = r;
             if kept_only {
                 let kept = value(lines[at.0][at.1]);
                 r = std::array::from_fn(|v| if v == kept { r[v] } else { 0.0 });
