@@ -177,6 +177,7 @@ fn readings_of(lines: &[&str]) -> Vec<LineReading> {
                     }]
                 })
                 .collect(),
+            pitch_breaks: Vec::new(),
         })
         .collect()
 }

@@ -31,6 +31,8 @@ fuzz_target!(|data: &[u8]| {
                     ]
                 })
                 .collect(),
+            // Any position, in range or not: the parser must name or drop it, never panic.
+            pitch_breaks: vec![usize::from(bytes.first().copied().unwrap_or(0))],
         })
         .collect();
     let _ = mrz::parse_reading(&readings, &ParseOptions::default());

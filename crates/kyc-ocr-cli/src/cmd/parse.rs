@@ -177,6 +177,15 @@ pub fn to_json(m: &Mrz) -> Value {
         .chain(m.unconfirmed_fields.iter().map(|f| {
             format!("{f}: its check digit holds, but the reading is too unsure for it to confirm")
         }))
+        .chain(m.pitch_breaks.iter().map(|b| {
+            format!(
+                "{}: line {} after position {} breaks the zone's fixed pitch (a character read \
+                 twice or missed)",
+                b.field,
+                b.line + 1,
+                b.position + 1
+            )
+        }))
         .collect();
     json!({
         "schema": SCHEMA,
@@ -190,8 +199,20 @@ pub fn to_json(m: &Mrz) -> Value {
         "unprotected_fields": m.unprotected_fields(),
         "malformed_fields": m.malformed_fields,
         "unconfirmed_fields": m.unconfirmed_fields,
+        "pitch_breaks": m.pitch_breaks,
         "errors": errors,
     })
+}
+
+/// The fields where the reading breaks the zone's pitch, each once, in MRZ order.
+pub(crate) fn pitch_break_fields(m: &Mrz) -> Vec<&str> {
+    let mut fields: Vec<&str> = Vec::new();
+    for b in &m.pitch_breaks {
+        if !fields.contains(&b.field.as_str()) {
+            fields.push(&b.field);
+        }
+    }
+    fields
 }
 
 fn status_text(m: &Mrz, f: CheckedField) -> String {
@@ -330,11 +351,17 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
             crate::output::BAD,
             format!("malformed: {}", m.malformed_fields.join(", ")),
         )
-    } else if digits_hold {
+    } else if digits_hold && !m.unconfirmed_fields.is_empty() {
         // Every digit holds, yet on characters too unsure for it to confirm them.
         crate::output::paint(
             crate::output::BAD,
             format!("unconfirmed: {}", m.unconfirmed_fields.join(", ")),
+        )
+    } else if digits_hold {
+        // Every digit holds, yet the characters read do not sit at the zone's fixed pitch.
+        crate::output::paint(
+            crate::output::BAD,
+            format!("off pitch: {}", pitch_break_fields(m).join(", ")),
         )
     } else {
         crate::output::paint(crate::output::BAD, "some check digits invalid")

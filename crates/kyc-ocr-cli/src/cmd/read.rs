@@ -284,6 +284,15 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
                     BAD,
                     format_args!("invalid, unconfirmed: {}", m.unconfirmed_fields.join(", ")),
                 )
+            } else if !m.pitch_breaks.is_empty() {
+                // A character read twice or missed: the line's text is shifted from there.
+                paint(
+                    BAD,
+                    format_args!(
+                        "invalid, off pitch: {}",
+                        super::parse::pitch_break_fields(m).join(", ")
+                    ),
+                )
             } else {
                 paint(BAD, "invalid")
             };

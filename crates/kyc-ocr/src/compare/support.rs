@@ -89,7 +89,15 @@ pub(crate) fn typed_reading(
     let mut readings: Vec<LineReading> = mrz
         .char_probs
         .iter()
-        .map(|line| LineReading {
+        .enumerate()
+        .map(|(l, line)| LineReading {
+            // The typed values cannot move a character: the pitch breaks stay.
+            pitch_breaks: mrz
+                .pitch_breaks
+                .iter()
+                .filter(|b| b.line == l)
+                .map(|b| b.position)
+                .collect(),
             positions: line
                 .iter()
                 .map(|pos| {

@@ -126,7 +126,35 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
     check_shape(&texts)?;
     let mut mrz = analyse(readings, opts, true)?;
     mrz.char_probs = probs;
+    mrz.pitch_breaks = pitch_breaks(&mrz, lines);
     Ok(mrz)
+}
+
+/// The recogniser's pitch breaks on the lines of `mrz`, each named by the field it falls in.
+fn pitch_breaks(mrz: &Mrz, readings: &[LineReading]) -> Vec<PitchBreak> {
+    let layout = Layout::of(mrz.format);
+    let lines: Vec<Vec<u8>> = mrz.lines.iter().map(|l| l.as_bytes().to_vec()).collect();
+    let classes = layout.classes(layout.long_number_run(&lines));
+    readings
+        .iter()
+        .filter(|r| !r.positions.is_empty())
+        .enumerate()
+        .flat_map(|(l, r)| {
+            r.pitch_breaks
+                .iter()
+                .filter(|&&p| p < lines[l].len())
+                .map(|&p| {
+                    let key = repair::name_key(classes[l][p].1, &lines[l], &classes[l], p);
+                    let field = key.strip_suffix("_check").unwrap_or(key);
+                    PitchBreak {
+                        line: l,
+                        position: p,
+                        field: field.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn in_alphabet(c: char) -> bool {
@@ -378,6 +406,7 @@ fn analyse_as(
         warnings,
         malformed_fields,
         unconfirmed_fields,
+        pitch_breaks: Vec::new(),
         confidence,
         uncertain_fields,
         char_probs: Vec::new(),
@@ -1076,6 +1105,45 @@ mod tests {
         let strong: Edits = &[(1, 0, &[('L', -0.05), ('Q', -3.5)])];
         let mrz = parse_reading(&scored(strong), &opts()).unwrap();
         assert!(mrz.is_confident(), "{:?}", mrz.confidence);
+    }
+
+    #[test]
+    fn a_reading_off_the_fixed_pitch_is_not_valid() {
+        // `ANNNA<MARIA` squeezed into the place of `ANNA<MARIA<`: every check digit holds, since
+        // none covers the name, but the recogniser saw two characters closer than the pitch
+        // after position 17.
+        let mut r = scored(&[]);
+        r[0] = LineReading::from_text("P<UTOERIKSSON<<ANNNA<MARIA<<<<<<<<<<<<<<<<<<");
+        assert!(parse_reading(&r, &opts()).unwrap().is_valid());
+        r[0].pitch_breaks = vec![17];
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert!(mrz.checks.iter().all(|c| c.status == CheckStatus::Valid));
+        assert_eq!(
+            mrz.pitch_breaks,
+            [PitchBreak {
+                line: 0,
+                position: 17,
+                field: "given_names".into()
+            }]
+        );
+        assert!(!mrz.is_valid());
+        // Each break is named by the field it falls in, a check digit by the field it checks.
+        let mut r = scored(&[]);
+        r[0].pitch_breaks = vec![7];
+        r[1].pitch_breaks = vec![9, 43];
+        let fields: Vec<String> = parse_reading(&r, &opts())
+            .unwrap()
+            .pitch_breaks
+            .into_iter()
+            .map(|b| b.field)
+            .collect();
+        assert_eq!(fields, ["surname", "document_number", "composite"]);
+        // A position past the line (from a reading of another length) is dropped, not indexed.
+        let mut r = scored(&[]);
+        r[1].pitch_breaks = vec![44, usize::MAX];
+        let mrz = parse_reading(&r, &opts()).unwrap();
+        assert!(mrz.pitch_breaks.is_empty());
+        assert!(mrz.is_valid());
     }
 
     #[test]

@@ -258,6 +258,17 @@ pub struct Repair {
     pub reason: String,
 }
 
+/// A step between two characters of a reading that breaks the MRZ's fixed pitch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PitchBreak {
+    /// 0-based line.
+    pub line: usize,
+    /// 0-based position of the character before the step (the step is to `position + 1`).
+    pub position: usize,
+    /// The field's snake_case name at `position` (`surname`, `optional_data`), or `filler`.
+    pub field: String,
+}
+
 /// A parsed, validated (and possibly repaired) MRZ.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mrz {
@@ -284,6 +295,11 @@ pub struct Mrz {
     /// digit about one time in ten. Such a zone is not valid. Always empty for plain text, which
     /// carries no scores.
     pub unconfirmed_fields: Vec<String>,
+    /// Places where the characters read do not sit at the fixed pitch an MRZ is printed at
+    /// ([`LineReading::pitch_breaks`]): the recogniser read a character twice or missed one, and
+    /// the rest of the line may be shifted by a place, which a check digit catches only where it
+    /// covers the shift (a name has none). Such a zone is not valid. Always empty for plain text.
+    pub pitch_breaks: Vec<PitchBreak>,
     /// How sure the recogniser is of each field, in MRZ order (empty for plain text, which carries
     /// no scores). Check digits count towards the field they protect (`composite` for the
     /// composite digit).
@@ -319,13 +335,15 @@ pub struct FieldConfidence {
 impl Mrz {
     /// Every check digit is valid or legitimately absent, no field is malformed
     /// ([`Mrz::malformed_fields`]: check digits pass on a month 13 or a sex `G` too), and every
-    /// digit that holds confirms its field ([`Mrz::unconfirmed_fields`]).
+    /// digit that holds confirms its field ([`Mrz::unconfirmed_fields`]), and the characters
+    /// read sit at the MRZ's fixed pitch ([`Mrz::pitch_breaks`]).
     ///
     /// This says nothing about fields that no check digit protects (see
     /// [`Mrz::unprotected_fields`]).
     pub fn is_valid(&self) -> bool {
         self.malformed_fields.is_empty()
             && self.unconfirmed_fields.is_empty()
+            && self.pitch_breaks.is_empty()
             && self
                 .checks
                 .iter()
@@ -390,6 +408,12 @@ pub struct CharCandidate {
 pub struct LineReading {
     /// `positions[i][0]` is the best reading of position `i`.
     pub positions: Vec<Vec<CharCandidate>>,
+    /// Positions `i` where the step from character `i` to `i + 1` breaks the fixed pitch every
+    /// MRZ is printed at (under 0.4 or over 1.8 times the local pitch): a character read twice or
+    /// missed there shifts the rest of the line. Set by the recogniser from where each character
+    /// sits in the line; empty for plain text and for a reading whose spacing is regular.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pitch_breaks: Vec<usize>,
 }
 
 impl LineReading {
@@ -400,6 +424,7 @@ impl LineReading {
                 .chars()
                 .map(|ch| vec![CharCandidate { ch, log_prob: 0.0 }])
                 .collect(),
+            pitch_breaks: Vec::new(),
         }
     }
 
