@@ -10,6 +10,11 @@ use zune_core::options::DecoderOptions;
 
 use crate::pdf::Embedded;
 
+mod codecs;
+#[cfg(test)]
+pub(crate) use codecs::tests::blank_jbig2;
+pub(crate) use codecs::{is_jbig2_page, is_jpeg2000};
+
 /// Limits on untrusted input, checked before the decoder allocates the pixel buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeLimits {
@@ -36,8 +41,8 @@ impl Default for DecodeLimits {
 pub enum DecodeErrorKind {
     /// The input has no bytes at all.
     Empty,
-    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP), nor a PDF
-    /// with a page image in one of them or deflated.
+    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP, JPEG 2000),
+    /// nor a PDF with a page image in one of them, in JBIG2 or deflated.
     UnsupportedFormat,
     /// The bytes start like a supported format but are truncated or corrupt.
     Corrupt,
@@ -78,7 +83,8 @@ fn describe(kind: &DecodeErrorKind, detected: Option<&str>) -> String {
                 .map(|w| format!(": this is {w}"))
                 .unwrap_or_default();
             format!(
-                "image format is not supported{what} (expected jpeg, png, webp, tiff, bmp or a pdf scan)"
+                "image format is not supported{what} (expected jpeg, png, webp, tiff, bmp, jpeg 2000 \
+                 or a pdf scan)"
             )
         }
         DecodeErrorKind::Corrupt => "image is truncated or corrupt".to_string(),
@@ -163,7 +169,7 @@ pub fn may_have_pages(bytes: &[u8]) -> bool {
 
 /// Why a PDF gave no image, for [`DecodeError::detected_format`].
 const PDF_WITHOUT_IMAGE: &str = "a PDF document without a scanned page image this engine reads \
-    (a page of text or vector graphics, or a JBIG2, JPEG 2000 or group 3 fax scan)";
+    (a page of text or vector graphics, or a group 3 fax scan)";
 
 /// Checks the input's size, then passes an image's bytes through; for a PDF, finds the page image
 /// a scanner embedded (see the `pdf` module).
@@ -179,6 +185,9 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
             },
             None,
         ));
+    }
+    if codecs::is_jpeg2000(bytes) {
+        return codecs::jpeg2000_grey(bytes, limits.max_pixels).map(Source::Grey);
     }
     if !is_pdf(bytes) {
         return Ok(Source::Encoded(bytes));
@@ -205,6 +214,14 @@ fn embedded_source<'a>(
     match image {
         Embedded::Jpeg(jpeg) => Ok(Source::Encoded(jpeg)),
         Embedded::Tiff(tiff) => Ok(Source::Owned(tiff)),
+        Embedded::Jpeg2000(data) => {
+            codecs::jpeg2000_grey(data, limits.max_pixels).map(Source::Grey)
+        }
+        Embedded::Jbig2 {
+            data,
+            globals,
+            inverted,
+        } => codecs::jbig2_grey(data, globals, inverted, limits.max_pixels).map(Source::Grey),
         Embedded::Grey {
             width,
             height,
@@ -332,8 +349,8 @@ fn first_directory(bytes: &[u8], big_endian: bool, directory: u32) -> Vec<u8> {
     page
 }
 
-/// Decodes `bytes` (JPEG, PNG, WebP, TIFF or BMP, or a PDF scan's page image) and applies its EXIF
-/// orientation. A deflated PDF page image comes back grey.
+/// Decodes `bytes` (JPEG, PNG, WebP, TIFF, BMP or JPEG 2000, or a PDF scan's page image) and
+/// applies its EXIF orientation. A JPEG 2000, a JBIG2 or a deflated PDF page image comes back grey.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, DecodeError> {
     let bytes = match source(bytes, limits)? {
         Source::Encoded(bytes) => bytes,
@@ -533,7 +550,8 @@ mod tests {
                 b"hello, this is not an image".to_vec(),
                 DecodeLimits::default(),
                 DecodeErrorKind::UnsupportedFormat,
-                "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
+                "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or \
+                 a pdf scan)",
             ),
             (
                 "truncated",
@@ -603,7 +621,7 @@ mod tests {
                     message,
                     format!(
                         "image format is not supported: this is {what} (expected jpeg, png, \
-                         webp, tiff, bmp or a pdf scan)"
+                         webp, tiff, bmp, jpeg 2000 or a pdf scan)"
                     )
                 ),
                 None => assert!(!message.contains("this is"), "{message}"),

@@ -2470,7 +2470,7 @@ mod tests {
             let img = speckled(w, h, seed);
             // A fine threshold on the noise gives many touching and diagonal-only components.
             let binary = GrayImage::from_fn(w, h, |x, y| {
-                Luma([if img.get_pixel(x, y)[0] % 3 == 0 {
+                Luma([if img.get_pixel(x, y)[0].is_multiple_of(3) {
                     255
                 } else {
                     0

@@ -1,11 +1,12 @@
 //! Stage 1 for scans saved as PDF: a scanner or a phone's scan app writes the page as one image
 //! inside the document, and KYC uploads accept PDFs. Rather than render the page, this finds that
-//! image and hands it on: a JPEG (`DCTDecode`, what most scanners write); a black-and-white page
-//! coded as a group 4 fax (`CCITTFaxDecode`), wrapped in a TIFF for the image decoder; or
-//! 8-bit grey, RGB or CMYK samples and 1-bit black and white, deflated (`FlateDecode`, with or
-//! without PNG predictors) or stored as they are, converted to grey here. A page of text or vector graphics, and JBIG2,
-//! JPEG 2000 or group 3 fax images, are not read: they come back as `None` and the caller says
-//! the PDF holds no image it can read.
+//! image and hands it on: a JPEG (`DCTDecode`, what most scanners write); a JPEG 2000
+//! (`JPXDecode`); a black-and-white page coded as JBIG2 (`JBIG2Decode`, with its
+//! `JBIG2Globals`: copiers and document systems) or as a group 4 fax (`CCITTFaxDecode`, wrapped in
+//! a TIFF for the image decoder); or 8-bit grey, RGB or CMYK samples and 1-bit black and white,
+//! deflated (`FlateDecode`, with or without PNG predictors) or stored as they are, converted to
+//! grey here. A page of text or vector graphics, and group 3 fax images, are not read: they come
+//! back as `None` and the caller says the PDF holds no image it can read.
 //!
 //! The scan is a byte search for image streams, not a PDF parser: it never follows the page tree
 //! (page images come in file order, which is page order as scanners write them), so a damaged
@@ -28,6 +29,15 @@ pub(crate) enum Embedded<'a> {
     /// A black-and-white page coded as a fax (CCITT group 4), wrapped in a TIFF file that the
     /// image decoder reads.
     Tiff(Vec<u8>),
+    /// A JPEG 2000 file or codestream, a slice of the PDF.
+    Jpeg2000(&'a [u8]),
+    /// A JBIG2 page in the embedded organisation, with the segments of its `JBIG2Globals`
+    /// stream where it names one; `inverted` where `/Decode [1 0]` swaps black and white.
+    Jbig2 {
+        data: &'a [u8],
+        globals: Option<&'a [u8]>,
+        inverted: bool,
+    },
     /// A deflated or uncompressed image over the pixel limit, left as it is.
     Oversized { width: u32, height: u32 },
 }
@@ -63,6 +73,7 @@ pub(crate) fn page_images(pdf: &[u8], max_pixels: u64) -> Vec<Embedded<'_>> {
 
 /// One image XObject: its dictionary and its data bytes.
 struct Stream<'a> {
+    pdf: &'a [u8],
     dict: &'a [u8],
     data: &'a [u8],
     width: u32,
@@ -89,8 +100,43 @@ impl<'a> Stream<'a> {
                 self.samples(!filters.is_empty())
             }
             [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(),
+            // Both carry their size in their own headers, which the caller checks before it
+            // decodes; here only that the data is what the filter says.
+            [b"JPXDecode"] => {
+                crate::decode::is_jpeg2000(self.data).then_some(Embedded::Jpeg2000(self.data))
+            }
+            [b"JBIG2Decode"] => crate::decode::is_jbig2_page(self.data).then(|| Embedded::Jbig2 {
+                data: self.data,
+                globals: self.jbig2_globals(),
+                inverted: decode_inverted(self.dict),
+            }),
             _ => None,
         }
+    }
+
+    /// The data of the stream `/JBIG2Globals` names (an unfiltered stream, as JBIG2 writers
+    /// leave it), or `None`.
+    fn jbig2_globals(&self) -> Option<&'a [u8]> {
+        let Value::Reference(object, generation) = value(self.dict, b"JBIG2Globals")? else {
+            return None;
+        };
+        let header = format!("{object} {generation} obj");
+        let at = find_all(self.pdf, header.as_bytes())
+            .find(|&i| i == 0 || !self.pdf[i - 1].is_ascii_digit())?;
+        let body = at + header.len();
+        let keyword = body + find_all(&self.pdf[body..], b"stream").next()?;
+        // The object's own stream, not the next object's.
+        let end = find_all(&self.pdf[body..], b"endobj")
+            .next()
+            .map(|e| body + e);
+        if end.is_some_and(|e| e < keyword) {
+            return None;
+        }
+        let dict = dictionary_before(self.pdf, keyword)?;
+        if !filters(dict).is_empty() {
+            return None;
+        }
+        stream_data(self.pdf, keyword + b"stream".len(), dict)
     }
 
     /// Wraps group 4 fax data (`/K` below 0, what scanners write) in a one-strip TIFF; group 3
@@ -295,6 +341,7 @@ fn image_streams(pdf: &[u8]) -> impl Iterator<Item = Stream<'_>> {
         }
         let data = stream_data(pdf, at + b"stream".len(), dict)?;
         Some(Stream {
+            pdf,
             dict,
             data,
             width,
@@ -736,6 +783,83 @@ mod tests {
         assert_eq!(&tiff[8..13], b"\x00\x01\x02\x03\x04");
         let file = pdf(&[(dict(0), b"\x00\x01\x02\x03\x04".to_vec())], &[]);
         assert_eq!(largest_image(&file, u64::MAX), None);
+    }
+
+    #[test]
+    fn a_jbig2_page_comes_with_the_globals_stream_it_names_and_a_jpeg2000_as_it_is() {
+        let page = crate::decode::blank_jbig2(12, 3);
+        let image = |extra_dict: &str, globals: (&str, &[u8]), more: &[&str]| {
+            let streams = [
+                (
+                    format!(
+                        "<< /Subtype /Image /Width 12 /Height 3 /BitsPerComponent 1 \
+                         /Filter /JBIG2Decode {extra_dict} /Length {} >>",
+                        page.len()
+                    ),
+                    page.clone(),
+                ),
+                (globals.0.to_string(), globals.1.to_vec()),
+            ];
+            // What the page came with, owned (the found image borrows the file).
+            match largest_image(&pdf(&streams, more), u64::MAX) {
+                Some(Embedded::Jbig2 {
+                    data,
+                    globals,
+                    inverted,
+                }) => Some((data.to_vec(), globals.map(<[u8]>::to_vec), inverted)),
+                _ => None,
+            }
+        };
+        let globals = ("<< /Length 7 >>", &b"GLOBALS"[..]);
+        assert_eq!(
+            image("/DecodeParms << /JBIG2Globals 5 0 R >>", globals, &[]),
+            Some((page.clone(), Some(b"GLOBALS".to_vec()), false))
+        );
+        // No globals named; `/Decode [1 0]` swaps black and white.
+        assert_eq!(
+            image("/Decode [1 0]", globals, &[]),
+            Some((page.clone(), None, true))
+        );
+        // Globals that are compressed (JBIG2 writers leave them as they are), or an object that
+        // is no stream (the next object's stream is not taken for its own): none.
+        for (parms, globals, more) in [
+            (
+                "5 0 R",
+                ("<< /Filter /FlateDecode /Length 7 >>", &b"GLOBALS"[..]),
+                &[][..],
+            ),
+            (
+                "6 0 R",
+                globals,
+                &[
+                    "<< /Not /AStream >>",
+                    "<< /Length 3 >>\nstream\r\nXYZ\r\nendstream",
+                ][..],
+            ),
+            ("9 0 R", globals, &[][..]),
+        ] {
+            let found = image(
+                &format!("/DecodeParms << /JBIG2Globals {parms} >>"),
+                globals,
+                more,
+            );
+            assert_eq!(found, Some((page.clone(), None, false)), "{parms}");
+        }
+        // A JPEG 2000 codestream is handed on as it is; data that is none is not.
+        let j2k = b"\xff\x4f\xff\x51 and the rest".to_vec();
+        for (data, want) in [
+            (j2k.clone(), Some(Embedded::Jpeg2000(&j2k[..]))),
+            (b"abc".to_vec(), None),
+        ] {
+            let dict = format!(
+                "<< /Subtype /Image /Width 8 /Height 8 /Filter /JPXDecode /Length {} >>",
+                data.len()
+            );
+            assert_eq!(
+                largest_image(&pdf(&[(dict, data.clone())], &[]), u64::MAX),
+                want
+            );
+        }
     }
 
     #[test]

@@ -70,7 +70,12 @@ fn error_messages_are_one_line_and_name_the_problem() {
         ("empty.jpg", "image is empty"),
         (
             "text.jpg",
-            "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a \
+             pdf scan)",
+        ),
+        (
+            "bomb.jp2",
+            "image is 60000x60000 pixels, more than the limit of 100000000",
         ),
         (
             "huge-header.png",

@@ -130,14 +130,15 @@ fn decode_error_messages() {
         (b"", "image is empty"),
         (
             b"<svg xmlns='http://www.w3.org/2000/svg'/>",
-            "image format is not supported (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a \
+             pdf scan)",
         ),
         // A PDF with no page image in it (text, vector graphics): the message says what it is.
         (
             b"%PDF-1.4 not an image",
             "image format is not supported: this is a PDF document without a scanned page image \
-             this engine reads (a page of text or vector graphics, or a JBIG2, JPEG 2000 or \
-             group 3 fax scan) (expected jpeg, png, webp, tiff, bmp or a pdf scan)",
+             this engine reads (a page of text or vector graphics, or a group 3 fax scan) \
+             (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a pdf scan)",
         ),
         (
             &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
@@ -338,7 +339,7 @@ fn bent_pages_are_read_along_their_arcs() {
 #[test]
 fn reads_cmyk_jpeg_and_16_bit_png() {
     let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
-    for name in ["passport-cmyk.jpg", "passport-grey16.png"] {
+    for name in ["passport-cmyk.jpg", "passport-grey16.png", "passport.jp2"] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
         let grey = engine().decode_grey(&bytes).unwrap();
         assert_eq!(grey.dimensions(), (800, 600), "{name}");
@@ -355,21 +356,23 @@ fn reads_cmyk_jpeg_and_16_bit_png() {
 }
 
 /// Scans saved as PDF (`fixtures/formats/make_formats.py`): the page image inside is read, a JPEG
-/// as the photo it was made from, a black-and-white group 4 fax page as the scan it was
-/// thresholded from.
+/// or a JPEG 2000 as the photo it was made from, a black-and-white page, group 4 fax or JBIG2, as
+/// the scan it was thresholded from.
 #[test]
 fn reads_pdf_scans() {
     let example = docs_in(&root().join("fixtures/example")).remove(0).lines;
     let scan = docs_in(&root().join("fixtures/docs/scan")).remove(0).lines;
     for (name, size, want) in [
-        ("passport-scan.pdf", (800, 600), example),
-        ("scan-bw-g4.pdf", (1399, 1312), scan),
+        ("passport-scan.pdf", (800, 600), example.clone()),
+        ("passport-scan-jpx.pdf", (800, 600), example),
+        ("scan-bw-g4.pdf", (1399, 1312), scan.clone()),
+        ("scan-bw-jbig2.pdf", (1399, 1312), scan),
     ] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
         let grey = engine().decode_grey(&bytes).unwrap();
         assert_eq!(grey.dimensions(), size, "{name}");
-        // The fax page is mostly paper, white, with black ink: its black and white are the right
-        // way round.
+        // The black-and-white pages are mostly paper, white, with black ink: their black and
+        // white are the right way round.
         if name.starts_with("scan") {
             let mut levels: Vec<u8> = grey.pixels().map(|p| p[0]).collect();
             levels.sort_unstable();
