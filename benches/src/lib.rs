@@ -125,6 +125,12 @@ pub fn pdf_case() -> BenchCase {
     example_format_case("passport-scan.pdf", "pdf_jpeg_800x600")
 }
 
+/// The example passport at 800x600 as a JPEG 2000 file (`fixtures/formats/passport.jp2`): its
+/// decoder, not `image`'s, costs most of the read.
+pub fn jpeg2000_case() -> BenchCase {
+    example_format_case("passport.jp2", "jpeg2000_800x600")
+}
+
 /// The example passport in another encoding, `fixtures/formats/<file>`, with its truth.
 fn example_format_case(file: &str, name: &str) -> BenchCase {
     let fixtures = bench_dir().join("..");

@@ -147,11 +147,10 @@ fn recognise_unsupported(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// What a file holds once a PDF scan gave up its page image: encoded image bytes (a slice of the
-/// file, or a TIFF built around fax data), or grey pixels the PDF search already decoded.
+/// What a file holds once a PDF scan gave up its page image: encoded image bytes (the file, or a
+/// slice of it), or grey pixels already decoded (a JPEG 2000, a JBIG2 or fax page, samples).
 enum Source<'a> {
     Encoded(&'a [u8]),
-    Owned(Vec<u8>),
     Grey(GrayImage),
 }
 
@@ -169,7 +168,7 @@ pub fn may_have_pages(bytes: &[u8]) -> bool {
 
 /// Why a PDF gave no image, for [`DecodeError::detected_format`].
 const PDF_WITHOUT_IMAGE: &str = "a PDF document without a scanned page image this engine reads \
-    (a page of text or vector graphics, or a group 3 fax scan)";
+    (a page of text or vector graphics)";
 
 /// Checks the input's size, then passes an image's bytes through; for a PDF, finds the page image
 /// a scanner embedded (see the `pdf` module).
@@ -213,7 +212,6 @@ fn embedded_source<'a>(
 ) -> Result<Source<'a>, DecodeError> {
     match image {
         Embedded::Jpeg(jpeg) => Ok(Source::Encoded(jpeg)),
-        Embedded::Tiff(tiff) => Ok(Source::Owned(tiff)),
         Embedded::Jpeg2000(data) => {
             codecs::jpeg2000_grey(data, limits.max_pixels).map(Source::Grey)
         }
@@ -354,7 +352,6 @@ fn first_directory(bytes: &[u8], big_endian: bool, directory: u32) -> Vec<u8> {
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, DecodeError> {
     let bytes = match source(bytes, limits)? {
         Source::Encoded(bytes) => bytes,
-        Source::Owned(tiff) => return decode(&tiff, limits),
         Source::Grey(grey) => return Ok(DynamicImage::ImageLuma8(grey)),
     };
     let opened = open(bytes, limits)?;
@@ -373,12 +370,10 @@ pub fn decode_grey(bytes: &[u8], limits: &DecodeLimits) -> Result<GrayImage, Dec
     grey_of(source(bytes, limits)?, limits)
 }
 
-/// The grey pixels of a [`Source`]: encoded bytes decoded, a PDF's fax page through
-/// [`decode_grey`] (which checks the TIFF built around it like any input), pixels as they are.
+/// The grey pixels of a [`Source`]: encoded bytes decoded, pixels as they are.
 fn grey_of(source: Source<'_>, limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
     match source {
         Source::Encoded(bytes) => decode_encoded_grey(bytes, limits),
-        Source::Owned(tiff) => decode_grey(&tiff, limits),
         Source::Grey(grey) => Ok(grey),
     }
 }

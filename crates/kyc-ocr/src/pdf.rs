@@ -2,11 +2,11 @@
 //! inside the document, and KYC uploads accept PDFs. Rather than render the page, this finds that
 //! image and hands it on: a JPEG (`DCTDecode`, what most scanners write); a JPEG 2000
 //! (`JPXDecode`); a black-and-white page coded as JBIG2 (`JBIG2Decode`, with its
-//! `JBIG2Globals`: copiers and document systems) or as a group 4 fax (`CCITTFaxDecode`, wrapped in
-//! a TIFF for the image decoder); or 8-bit grey, RGB or CMYK samples and 1-bit black and white,
-//! deflated (`FlateDecode`, with or without PNG predictors) or stored as they are, converted to
-//! grey here. A page of text or vector graphics, and group 3 fax images, are not read: they come
-//! back as `None` and the caller says the PDF holds no image it can read.
+//! `JBIG2Globals`: copiers and document systems) or as a fax (`CCITTFaxDecode`, group 4 or 3); or
+//! 8-bit grey, RGB or CMYK samples and 1-bit black and white, deflated (`FlateDecode`, with or
+//! without PNG predictors) or stored as they are. Faxes and samples are converted to grey here. A
+//! page of text or vector graphics is not read: it comes back as `None` and the caller says the
+//! PDF holds no image it can read.
 //!
 //! The scan is a byte search for image streams, not a PDF parser: it never follows the page tree
 //! (page images come in file order, which is page order as scanners write them), so a damaged
@@ -26,9 +26,6 @@ pub(crate) enum Embedded<'a> {
         height: u32,
         pixels: Vec<u8>,
     },
-    /// A black-and-white page coded as a fax (CCITT group 4), wrapped in a TIFF file that the
-    /// image decoder reads.
-    Tiff(Vec<u8>),
     /// A JPEG 2000 file or codestream, a slice of the PDF.
     Jpeg2000(&'a [u8]),
     /// A JBIG2 page in the embedded organisation, with the segments of its `JBIG2Globals`
@@ -99,7 +96,7 @@ impl<'a> Stream<'a> {
                 }
                 self.samples(!filters.is_empty())
             }
-            [b"CCITTFaxDecode" | b"CCF"] => self.fax_tiff(),
+            [b"CCITTFaxDecode" | b"CCF"] => self.fax(max_pixels),
             // Both carry their size in their own headers, which the caller checks before it
             // decodes; here only that the data is what the filter says.
             [b"JPXDecode"] => {
@@ -139,9 +136,13 @@ impl<'a> Stream<'a> {
         stream_data(self.pdf, keyword + b"stream".len(), dict)
     }
 
-    /// Wraps group 4 fax data (`/K` below 0, what scanners write) in a one-strip TIFF; group 3
-    /// (`/K` 0 or more) is not decoded by the image library.
-    fn fax_tiff(&self) -> Option<Embedded<'a>> {
+    /// Decodes a fax-coded page (`CCITTFaxDecode`: group 4, `/K` below 0, what scanners write;
+    /// group 3, one- or two-dimensional, `/K` 0 or more, what fax machines write) to grey. The
+    /// rows the data holds are kept where it breaks off (a page cut short reads as far as it
+    /// goes); a page none of whose rows decode is `None`.
+    fn fax(&self, max_pixels: u64) -> Option<Embedded<'a>> {
+        use hayro_ccitt::{DecodeSettings, DecoderContext, EncodingMode};
+
         let k = value_after(self.dict, b"K").and_then(|v| {
             let (negative, v) = match v.strip_prefix(b"-") {
                 Some(v) => (true, v),
@@ -149,52 +150,54 @@ impl<'a> Stream<'a> {
             };
             number(v).map(|(n, _)| if negative { -n } else { n })
         });
-        if k.unwrap_or(0) >= 0
-            || integer(self.dict, b"Columns").is_some_and(|c| c != i64::from(self.width))
-        {
+        if integer(self.dict, b"Columns").is_some_and(|c| c != i64::from(self.width)) {
             return None;
         }
-        // `/BlackIs1 true` and `/Decode [1 0]` each swap black and white once.
-        let black_is_1 =
-            value_after(self.dict, b"BlackIs1").is_some_and(|v| v.starts_with(b"true"));
-        let photometric = u32::from(black_is_1 != decode_inverted(self.dict));
-        let data_len = u32::try_from(self.data.len()).ok()?;
-        // Header, then the strip (padded to an even length), then the directory: 9 entries of 12
-        // bytes.
-        let entries: [(u16, u16, u32); 9] = [
-            (256, 4, self.width),  // ImageWidth
-            (257, 4, self.height), // ImageLength
-            (258, 3, 1),           // BitsPerSample
-            (259, 3, 4),           // Compression: CCITT T.6 (group 4)
-            (262, 3, photometric), // PhotometricInterpretation: 0 = white is zero
-            (273, 4, 8),           // StripOffsets
-            (277, 3, 1),           // SamplesPerPixel
-            (278, 4, self.height), // RowsPerStrip
-            (279, 4, data_len),    // StripByteCounts
-        ];
-        let ifd = data_len.checked_add(data_len % 2)?.checked_add(8)?;
-        let mut tiff = Vec::with_capacity(self.data.len() + 128);
-        tiff.extend_from_slice(b"II*\0");
-        tiff.extend_from_slice(&ifd.to_le_bytes());
-        tiff.extend_from_slice(self.data);
-        if data_len % 2 == 1 {
-            tiff.push(0);
+        if u64::from(self.width) * u64::from(self.height) > max_pixels {
+            return Some(Embedded::Oversized {
+                width: self.width,
+                height: self.height,
+            });
         }
-        tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        for (tag, kind, value) in entries {
-            tiff.extend_from_slice(&tag.to_le_bytes());
-            tiff.extend_from_slice(&kind.to_le_bytes());
-            tiff.extend_from_slice(&1u32.to_le_bytes());
-            match kind {
-                3 => {
-                    tiff.extend_from_slice(&(value as u16).to_le_bytes());
-                    tiff.extend_from_slice(&[0, 0]);
-                }
-                _ => tiff.extend_from_slice(&value.to_le_bytes()),
-            }
+        let flag = |key: &[u8], default: bool| {
+            value_after(self.dict, key).map_or(default, |v| v.starts_with(b"true"))
+        };
+        let settings = DecodeSettings {
+            columns: self.width,
+            rows: self.height,
+            end_of_block: flag(b"EndOfBlock", true),
+            end_of_line: flag(b"EndOfLine", false),
+            rows_are_byte_aligned: flag(b"EncodedByteAlign", false),
+            encoding: match k.unwrap_or(0) {
+                k if k < 0 => EncodingMode::Group4,
+                0 => EncodingMode::Group3_1D,
+                _ => EncodingMode::Group3_2D,
+            },
+            strict: false,
+        };
+        // A run coded white is paper unless `/BlackIs1 true` or `/Decode [1 0]` (not both) swaps
+        // it.
+        let paper_is_white = flag(b"BlackIs1", false) == decode_inverted(self.dict);
+        let (white, black) = if paper_is_white { (255, 0) } else { (0, 255) };
+        let mut rows = FaxRows {
+            pixels: Vec::with_capacity(self.width as usize * self.height as usize),
+            width: self.width as usize,
+            height: self.height as usize,
+            white,
+            black,
+        };
+        let mut context = DecoderContext::new(settings);
+        // An error after some rows leaves those rows: a page cut short.
+        let _ = hayro_ccitt::decode(self.data, &mut rows, &mut context);
+        if rows.pixels.is_empty() {
+            return None;
         }
-        tiff.extend_from_slice(&0u32.to_le_bytes());
-        Some(Embedded::Tiff(tiff))
+        rows.pixels.resize(rows.width * rows.height, white);
+        Some(Embedded::Grey {
+            width: self.width,
+            height: self.height,
+            pixels: rows.pixels,
+        })
     }
 
     /// Reads the samples, inflating them where `deflated`, and converts them to grey.
@@ -328,6 +331,36 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
         b
     } else {
         c
+    }
+}
+
+/// Collects the rows of a fax-coded page as grey, at most its height.
+struct FaxRows {
+    pixels: Vec<u8>,
+    width: usize,
+    height: usize,
+    white: u8,
+    black: u8,
+}
+
+impl hayro_ccitt::Decoder for FaxRows {
+    fn push_row(&mut self, changes: &[u32]) {
+        if self.pixels.len() >= self.width * self.height {
+            return;
+        }
+        let start = self.pixels.len();
+        self.pixels.resize(start + self.width, self.white);
+        let row = &mut self.pixels[start..];
+        // From each odd change to the next, black (changes are ascending and within the row).
+        for pair in changes.chunks(2) {
+            let from = (pair[0] as usize).min(self.width);
+            let to = pair
+                .get(1)
+                .map_or(self.width, |&c| (c as usize).min(self.width));
+            if from < to {
+                row[from..to].fill(self.black);
+            }
+        }
     }
 }
 
@@ -768,21 +801,55 @@ mod tests {
     }
 
     #[test]
-    fn a_group_4_fax_page_becomes_a_tiff_and_group_3_is_left_alone() {
-        let dict = |k: i32| {
-            format!(
-                "<< /Subtype /Image /Width 1700 /Height 2200 /BitsPerComponent 1 \
-                 /Filter /CCITTFaxDecode /DecodeParms << /K {k} /Columns 1700 >> /Length 5 >>"
-            )
+    fn a_fax_page_decodes_with_its_paper_white() {
+        // One group 4 row of 8 pixels, 2-4 black (horizontal mode: white 2, black 3; then V0 to
+        // the end), then the end-of-block code.
+        let row = b"\x2f\x40\x04\x00\x40".to_vec();
+        let fax = |parms: &str, extra: &str| {
+            let dict = format!(
+                "<< /Subtype /Image /Width 8 /Height 1 /BitsPerComponent 1 {extra} \
+                 /Filter /CCITTFaxDecode /DecodeParms << {parms} >> /Length {} >>",
+                row.len()
+            );
+            grey_of(largest_image(&pdf(&[(dict, row.clone())], &[]), u64::MAX))
         };
-        let file = pdf(&[(dict(-1), b"\x00\x01\x02\x03\x04".to_vec())], &[]);
-        let Some(Embedded::Tiff(tiff)) = largest_image(&file, u64::MAX) else {
-            panic!("no tiff");
-        };
-        assert!(tiff.starts_with(b"II*\0"));
-        assert_eq!(&tiff[8..13], b"\x00\x01\x02\x03\x04");
-        let file = pdf(&[(dict(0), b"\x00\x01\x02\x03\x04".to_vec())], &[]);
-        assert_eq!(largest_image(&file, u64::MAX), None);
+        let ink = [255, 255, 0, 0, 0, 255, 255, 255].to_vec();
+        assert_eq!(fax("/K -1 /Columns 8", ""), (8, 1, ink.clone()));
+        // `/BlackIs1 true` or `/Decode [1 0]` swaps paper and ink; both swap back.
+        let swapped: Vec<u8> = ink.iter().map(|v| 255 - v).collect();
+        assert_eq!(
+            fax("/K -1 /Columns 8 /BlackIs1 true", ""),
+            (8, 1, swapped.clone())
+        );
+        assert_eq!(fax("/K -1 /Columns 8", "/Decode [1 0]"), (8, 1, swapped));
+        assert_eq!(
+            fax("/K -1 /Columns 8 /BlackIs1 true", "/Decode [1 0]"),
+            (8, 1, ink)
+        );
+        // Columns that disagree with the image's width: not this image's data.
+        let dict = "<< /Subtype /Image /Width 8 /Height 1 /Filter /CCITTFaxDecode \
+                    /DecodeParms << /K -1 /Columns 9 >> /Length 5 >>";
+        assert_eq!(
+            largest_image(&pdf(&[(dict.into(), row.clone())], &[]), u64::MAX),
+            None
+        );
+        // Over the pixel limit: refused before decoding.
+        let dict = "<< /Subtype /Image /Width 30000 /Height 30000 /Filter /CCITTFaxDecode \
+                    /DecodeParms << /K -1 /Columns 30000 >> /Length 5 >>";
+        assert_eq!(
+            largest_image(&pdf(&[(dict.into(), row.clone())], &[]), 100_000_000),
+            Some(Embedded::Oversized {
+                width: 30000,
+                height: 30000
+            })
+        );
+        // Data that decodes to no row at all.
+        let dict = "<< /Subtype /Image /Width 8 /Height 1 /Filter /CCITTFaxDecode \
+                    /DecodeParms << /K -1 /Columns 8 >> /Length 5 >>";
+        assert_eq!(
+            largest_image(&pdf(&[(dict.into(), vec![0; 5])], &[]), u64::MAX),
+            None
+        );
     }
 
     #[test]

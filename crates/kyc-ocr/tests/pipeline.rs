@@ -137,8 +137,8 @@ fn decode_error_messages() {
         (
             b"%PDF-1.4 not an image",
             "image format is not supported: this is a PDF document without a scanned page image \
-             this engine reads (a page of text or vector graphics, or a group 3 fax scan) \
-             (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a pdf scan)",
+             this engine reads (a page of text or vector graphics) (expected jpeg, png, webp, \
+             tiff, bmp, jpeg 2000 or a pdf scan)",
         ),
         (
             &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
@@ -356,16 +356,18 @@ fn reads_cmyk_jpeg_and_16_bit_png() {
 }
 
 /// Scans saved as PDF (`fixtures/formats/make_formats.py`): the page image inside is read, a JPEG
-/// or a JPEG 2000 as the photo it was made from, a black-and-white page, group 4 fax or JBIG2, as
-/// the scan it was thresholded from.
+/// or a JPEG 2000 as the photo it was made from, a black-and-white page, group 4 or group 3 fax
+/// or JBIG2, as the scan it was thresholded from (all three the same pixels).
 #[test]
 fn reads_pdf_scans() {
     let example = docs_in(&root().join("fixtures/example")).remove(0).lines;
     let scan = docs_in(&root().join("fixtures/docs/scan")).remove(0).lines;
+    let mut black_and_white = Vec::new();
     for (name, size, want) in [
         ("passport-scan.pdf", (800, 600), example.clone()),
         ("passport-scan-jpx.pdf", (800, 600), example),
         ("scan-bw-g4.pdf", (1399, 1312), scan.clone()),
+        ("scan-bw-g3.pdf", (1399, 1312), scan.clone()),
         ("scan-bw-jbig2.pdf", (1399, 1312), scan),
     ] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
@@ -378,12 +380,16 @@ fn reads_pdf_scans() {
             levels.sort_unstable();
             let at = |q: usize| levels[levels.len() * q / 100];
             assert_eq!((at(1), at(50)), (0, 255), "{name}");
+            black_and_white.push(grey.clone());
         }
         let out = engine().read(&bytes).unwrap();
         let mrz = out.mrz.unwrap_or_else(|| panic!("{name}: no mrz"));
         assert_eq!(mrz.lines, want, "{name}");
         assert!(mrz.is_confident(), "{name}");
     }
+    // The same thresholded scan, coded three ways, decodes to the same pixels.
+    assert_eq!(black_and_white.len(), 3);
+    assert!(black_and_white.windows(2).all(|w| w[0] == w[1]));
 }
 
 /// A PDF of two pages, the first without an MRZ (a booklet's cover, a card's front): the pages are
