@@ -420,3 +420,34 @@ fn a_passport_beside_a_visa_is_checked_as_the_passport() {
     assert_eq!(out.status.code(), Some(1), "{v}");
     assert_ne!(v["verdict"], "consistent");
 }
+
+#[test]
+fn an_image_without_a_zone_says_what_to_photograph_for_the_document_type() {
+    let image = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/bad/no-mrz-document.jpg"
+    );
+    let form = ["--surname", "Doe", "--given-names", "Jane"];
+    for (kind, says) in [
+        ("passport", "the whole photo page of the passport"),
+        (
+            "id card",
+            "the back of most identity cards and residence permits",
+        ),
+    ] {
+        let args: Vec<&str> = [image, "--json", "--document-type", kind]
+            .into_iter()
+            .chain(form)
+            .collect();
+        let out = kyc(&args);
+        assert_eq!(out.status.code(), Some(1), "{kind}");
+        let v = json_of(&out);
+        assert_eq!(v["verdict"], "unreadable", "{kind}");
+        let summary = v["summary"].as_str().unwrap_or_default();
+        assert!(
+            summary.starts_with("no machine readable zone found in the image: photograph"),
+            "{summary}"
+        );
+        assert!(summary.contains(says), "{kind}: {summary}");
+    }
+}

@@ -194,9 +194,7 @@ pub fn run(args: Args) -> crate::Outcome {
             let hint = out.capture_hint();
             let report = match (out.mrz, out.location, out.parse_error) {
                 (Some(m), _, _) => compare::check(&m, &form, &options),
-                (None, None, _) => {
-                    Report::unreadable_without_mrz("no mrz found in the image".to_string())
-                }
+                (None, None, _) => Report::no_mrz_found(form.document_type),
                 (None, Some(_), e) => Report::unreadable_without_mrz(format!(
                     "an mrz was found but could not be read{}",
                     e.map(|e| format!(": {e}")).unwrap_or_default()

@@ -760,6 +760,30 @@ mod tests {
     }
 
     #[test]
+    fn no_zone_found_says_where_the_document_kind_keeps_it() {
+        for (kind, says) in [
+            (Some(DocumentType::Passport), "photo page of the passport"),
+            (Some(DocumentType::Other), "the back of most identity cards"),
+            (
+                None,
+                "a passport's photo page, the back of most identity cards",
+            ),
+        ] {
+            let r = Report::no_mrz_found(kind);
+            assert_eq!(r.verdict, Verdict::Unreadable, "{kind:?}");
+            assert!(
+                r.summary.starts_with("no machine readable zone found"),
+                "{kind:?}"
+            );
+            assert!(r.summary.contains(says), "{kind:?}: {}", r.summary);
+            assert_eq!(
+                r.options,
+                [NextStep::NewImage, NextStep::GoForManualVerification]
+            );
+        }
+    }
+
+    #[test]
     fn unreadable_constructor_offers_a_new_image() {
         let r = Report::unreadable_without_mrz("no mrz was found in the image");
         assert_eq!(r.verdict, Verdict::Unreadable);

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::compare::DocumentType;
 use crate::mrz::{Check, Mrz, MrzFormat, Repair};
 
 /// The version of the JSON schema of [`Report`]; bumped on any incompatible change.
@@ -397,6 +398,30 @@ impl std::fmt::Display for CaptureHint {
 }
 
 impl Report {
+    /// The report for an image in which no MRZ was found at all, saying what the customer should
+    /// photograph instead: the wrong page or side (a passport's cover, an identity card's front)
+    /// is the commonest cause, and the form's document type says where that kind keeps its zone.
+    pub fn no_mrz_found(document_type: Option<DocumentType>) -> Report {
+        let what = match document_type {
+            Some(DocumentType::Passport) => {
+                "the whole photo page of the passport, flat and in focus; its foot holds two \
+                 lines of letters, digits and <"
+            }
+            Some(DocumentType::Other) => {
+                "the whole side of the document that holds two or three lines of letters, digits \
+                 and < (the back of most identity cards and residence permits), flat and in focus"
+            }
+            None => {
+                "the whole side of the document that holds two or three lines of letters, digits \
+                 and < (a passport's photo page, the back of most identity cards), flat and in \
+                 focus"
+            }
+        };
+        Report::unreadable_without_mrz(format!(
+            "no machine readable zone found in the image: photograph {what}"
+        ))
+    }
+
     /// The report for an image (or text) in which no MRZ could be found or parsed; `why` is one
     /// sentence for the customer (it must not contain personal data read from the document).
     pub fn unreadable_without_mrz(why: impl Into<String>) -> Report {
