@@ -279,3 +279,45 @@ fn mutated_jpegs_give_results_or_typed_errors() {
         "{outcomes:?}"
     );
 }
+
+/// The scan codecs that are not `image`'s (JPEG 2000, JBIG2, group 3 fax inside a PDF): every
+/// prefix of their fixtures, and copies with bytes overwritten past the headers, decode to an
+/// image or a typed error, never a panic.
+#[test]
+fn damaged_jpeg2000_jbig2_and_fax_scans_never_panic() {
+    let dir = repo().join("fixtures/formats");
+    // A fixed xorshift stream: the same damage on every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for file in ["passport.jp2", "scan-bw-jbig2.pdf", "scan-bw-g3.pdf"] {
+        let good = std::fs::read(dir.join(file)).unwrap();
+        let n = good.len();
+        let mut errors = 0;
+        for cut in (0..n).step_by((n / 61).max(1)) {
+            match engine().decode_grey(&good[..cut]) {
+                Ok(img) => assert!(img.width() > 0, "{file} cut at {cut}"),
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    errors += 1;
+                }
+            }
+        }
+        assert!(errors > 0, "{file}: no truncation was detected");
+        for round in 0..24 {
+            let mut bad = good.clone();
+            for _ in 0..8 {
+                // Past the first 64 bytes: the headers stay, the coded data is damaged.
+                let at = 64 + (next() as usize) % (n - 64);
+                bad[at] = next() as u8;
+            }
+            if let Ok(img) = engine().decode_grey(&bad) {
+                assert!(img.width() > 0, "{file} round {round}");
+            }
+        }
+    }
+}
