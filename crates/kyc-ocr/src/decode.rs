@@ -108,6 +108,18 @@ impl DecodeError {
         }
     }
 
+    /// A [`DecodeErrorKind::TooManyPixels`] error: the image declares `width` x `height`.
+    fn too_many_pixels(width: u32, height: u32, limit: u64) -> Self {
+        DecodeError::new(
+            DecodeErrorKind::TooManyPixels {
+                width,
+                height,
+                limit,
+            },
+            None,
+        )
+    }
+
     /// An [`DecodeErrorKind::UnsupportedFormat`] error naming what the bytes look like.
     fn unsupported(bytes: &[u8], source: Option<ImageError>) -> Self {
         DecodeError {
@@ -227,13 +239,10 @@ fn embedded_source<'a>(
         } => GrayImage::from_raw(width, height, pixels)
             .map(Source::Grey)
             .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None)),
-        Embedded::Oversized { width, height } => Err(DecodeError::new(
-            DecodeErrorKind::TooManyPixels {
-                width,
-                height,
-                limit: limits.max_pixels,
-            },
-            None,
+        Embedded::Oversized { width, height } => Err(DecodeError::too_many_pixels(
+            width,
+            height,
+            limits.max_pixels,
         )),
     }
 }
@@ -484,13 +493,10 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, Decode
         .map_err(|e| classify(e, None, limits.max_pixels))?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > limits.max_pixels {
-        return Err(DecodeError::new(
-            DecodeErrorKind::TooManyPixels {
-                width,
-                height,
-                limit: limits.max_pixels,
-            },
-            None,
+        return Err(DecodeError::too_many_pixels(
+            width,
+            height,
+            limits.max_pixels,
         ));
     }
     // A broken EXIF block must not lose an otherwise readable image: fall back to no rotation.

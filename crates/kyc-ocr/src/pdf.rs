@@ -79,7 +79,20 @@ struct Stream<'a> {
 
 impl<'a> Stream<'a> {
     fn decode(&self, max_pixels: u64) -> Option<Embedded<'a>> {
-        match filters(self.dict).as_slice() {
+        let filters = filters(self.dict);
+        // Samples and fax pages are decoded here, so their size is checked here, before any
+        // allocation; the other codecs' files carry their size, which the caller checks.
+        let decoded_here = matches!(
+            filters.as_slice(),
+            [] | [b"FlateDecode" | b"Fl"] | [b"CCITTFaxDecode" | b"CCF"]
+        );
+        if decoded_here && u64::from(self.width) * u64::from(self.height) > max_pixels {
+            return Some(Embedded::Oversized {
+                width: self.width,
+                height: self.height,
+            });
+        }
+        match filters.as_slice() {
             [b"DCTDecode" | b"DCT"] => {
                 // The JPEG header carries the size the caller checks against its limits.
                 self.data
@@ -87,18 +100,9 @@ impl<'a> Stream<'a> {
                     .then_some(Embedded::Jpeg(self.data))
             }
             // Deflated samples, or samples as they are (some writers store a page uncompressed).
-            filters @ ([] | [b"FlateDecode" | b"Fl"]) => {
-                if u64::from(self.width) * u64::from(self.height) > max_pixels {
-                    return Some(Embedded::Oversized {
-                        width: self.width,
-                        height: self.height,
-                    });
-                }
-                self.samples(!filters.is_empty())
-            }
-            [b"CCITTFaxDecode" | b"CCF"] => self.fax(max_pixels),
-            // Both carry their size in their own headers, which the caller checks before it
-            // decodes; here only that the data is what the filter says.
+            filters @ ([] | [b"FlateDecode" | b"Fl"]) => self.samples(!filters.is_empty()),
+            [b"CCITTFaxDecode" | b"CCF"] => self.fax(),
+            // Here only that the data is what the filter says.
             [b"JPXDecode"] => {
                 crate::decode::is_jpeg2000(self.data).then_some(Embedded::Jpeg2000(self.data))
             }
@@ -117,10 +121,7 @@ impl<'a> Stream<'a> {
         let Value::Reference(object, generation) = value(self.dict, b"JBIG2Globals")? else {
             return None;
         };
-        let header = format!("{object} {generation} obj");
-        let at = find_all(self.pdf, header.as_bytes())
-            .find(|&i| i == 0 || !self.pdf[i - 1].is_ascii_digit())?;
-        let body = at + header.len();
+        let body = object_body(self.pdf, object, generation)?;
         let keyword = body + find_all(&self.pdf[body..], b"stream").next()?;
         // The object's own stream, not the next object's.
         let end = find_all(&self.pdf[body..], b"endobj")
@@ -140,7 +141,7 @@ impl<'a> Stream<'a> {
     /// group 3, one- or two-dimensional, `/K` 0 or more, what fax machines write) to grey. The
     /// rows the data holds are kept where it breaks off (a page cut short reads as far as it
     /// goes); a page none of whose rows decode is `None`.
-    fn fax(&self, max_pixels: u64) -> Option<Embedded<'a>> {
+    fn fax(&self) -> Option<Embedded<'a>> {
         use hayro_ccitt::{DecodeSettings, DecoderContext, EncodingMode};
 
         let k = value_after(self.dict, b"K").and_then(|v| {
@@ -152,12 +153,6 @@ impl<'a> Stream<'a> {
         });
         if integer(self.dict, b"Columns").is_some_and(|c| c != i64::from(self.width)) {
             return None;
-        }
-        if u64::from(self.width) * u64::from(self.height) > max_pixels {
-            return Some(Embedded::Oversized {
-                width: self.width,
-                height: self.height,
-            });
         }
         let flag = |key: &[u8], default: bool| {
             value_after(self.dict, key).map_or(default, |v| v.starts_with(b"true"))
@@ -256,18 +251,11 @@ impl<'a> Stream<'a> {
                     }
                 })),
                 (8, 1) => pixels.extend_from_slice(&row[..w]),
-                (8, 3) => pixels.extend(row.chunks_exact(3).map(|p| {
-                    ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000)
-                        as u8
-                })),
-                (8, 4) => pixels.extend(row.chunks_exact(4).map(|p| {
-                    // CMYK to grey: the paper's white less the ink.
-                    let ink =
-                        (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114)
-                            / 1000
-                            + u32::from(p[3]);
-                    255u32.saturating_sub(ink) as u8
-                })),
+                (8, 3) => pixels.extend(row.chunks_exact(3).map(|p| rgb_grey(p[0], p[1], p[2]))),
+                (8, 4) => pixels.extend(
+                    row.chunks_exact(4)
+                        .map(|p| cmyk_grey(p[0], p[1], p[2], p[3])),
+                ),
                 _ => return None,
             }
         }
@@ -280,6 +268,18 @@ impl<'a> Stream<'a> {
             pixels,
         })
     }
+}
+
+/// The grey level of an RGB colour (Rec. 601 weights), for the samples decoded here.
+pub(crate) fn rgb_grey(r: u8, g: u8, b: u8) -> u8 {
+    ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+}
+
+/// The grey level of a CMYK colour: the paper's white less the ink (its cyan, magenta and yellow
+/// weighed as [`rgb_grey`] weighs light, and its black).
+pub(crate) fn cmyk_grey(c: u8, m: u8, y: u8, k: u8) -> u8 {
+    let ink = u32::from(rgb_grey(c, m, y)) + u32::from(k);
+    255u32.saturating_sub(ink) as u8
 }
 
 /// Undoes PNG row predictors (`/Predictor` 10-15): each row starts with its filter type.
@@ -529,13 +529,18 @@ fn length(dict: &[u8], pdf: &[u8]) -> Option<i64> {
     match value(dict, b"Length")? {
         Value::Number(n) => Some(n),
         Value::Reference(object, generation) => {
-            let header = format!("{object} {generation} obj");
-            let at = find_all(pdf, header.as_bytes())
-                .find(|&i| i == 0 || !pdf[i - 1].is_ascii_digit())?;
-            let body = pdf[at + header.len()..].trim_ascii_start();
+            let body = pdf[object_body(pdf, object, generation)?..].trim_ascii_start();
             number(body).map(|(n, _)| n)
         }
     }
+}
+
+/// Where the body of object `object generation` starts: just past its `N G obj` header (the
+/// first whole one; `12 0 obj` must not match inside `112 0 obj`).
+fn object_body(pdf: &[u8], object: i64, generation: i64) -> Option<usize> {
+    let header = format!("{object} {generation} obj");
+    let at = find_all(pdf, header.as_bytes()).find(|&i| i == 0 || !pdf[i - 1].is_ascii_digit())?;
+    Some(at + header.len())
 }
 
 /// A number in a dictionary, or a reference to the object that holds it.
@@ -728,6 +733,20 @@ mod tests {
         );
         let file = pdf(&[(dict, deflate(&coded))], &[]);
         assert_eq!(grey_of(largest_image(&file, u64::MAX)), (w, h, grey));
+    }
+
+    #[test]
+    fn colour_becomes_grey_light_for_paper_and_dark_for_ink() {
+        assert_eq!(rgb_grey(255, 255, 255), 255);
+        assert_eq!(rgb_grey(0, 0, 0), 0);
+        // Green counts most, blue least.
+        assert!(rgb_grey(0, 255, 0) > rgb_grey(255, 0, 0));
+        assert!(rgb_grey(255, 0, 0) > rgb_grey(0, 0, 255));
+        assert_eq!(cmyk_grey(0, 0, 0, 0), 255);
+        assert_eq!(cmyk_grey(0, 0, 0, 255), 0);
+        assert_eq!(cmyk_grey(255, 255, 255, 0), 0);
+        // Magenta ink darkens more than yellow ink, as their light does.
+        assert!(cmyk_grey(0, 255, 0, 0) < cmyk_grey(0, 0, 255, 0));
     }
 
     #[test]

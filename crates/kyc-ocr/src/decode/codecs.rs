@@ -7,6 +7,7 @@ use image::error::{DecodingError, ImageFormatHint};
 use image::{GrayImage, ImageError};
 
 use super::{DecodeError, DecodeErrorKind};
+use crate::pdf::{cmyk_grey, rgb_grey};
 
 /// The largest JPEG 2000 image decoded at full resolution. A larger one is decoded at the
 /// coarsest of its resolution levels (each halves both sides) that keeps at least this many
@@ -30,17 +31,6 @@ fn corrupt(format: &'static str, e: impl std::error::Error + Send + Sync + 'stat
     DecodeError::new(DecodeErrorKind::Corrupt, Some(ImageError::Decoding(e)))
 }
 
-fn too_many_pixels(width: u32, height: u32, limit: u64) -> DecodeError {
-    DecodeError::new(
-        DecodeErrorKind::TooManyPixels {
-            width,
-            height,
-            limit,
-        },
-        None,
-    )
-}
-
 /// Decodes a JPEG 2000 file or codestream to grey.
 pub(crate) fn jpeg2000_grey(bytes: &[u8], max_pixels: u64) -> Result<GrayImage, DecodeError> {
     jpeg2000_grey_within(bytes, max_pixels, JPEG2000_FULL_PIXELS)
@@ -60,7 +50,7 @@ fn jpeg2000_grey_within(
     let (width, height) = (header.width(), header.height());
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
-        return Err(too_many_pixels(width, height, max_pixels));
+        return Err(DecodeError::too_many_pixels(width, height, max_pixels));
     }
     let image = if pixels > full_pixels {
         // The decoder skips the resolution levels the target allows (a palette image, none).
@@ -90,23 +80,15 @@ fn jpeg2000_grey_within(
     let grey: Vec<u8> = samples
         .chunks_exact(channels)
         .map(|p| match colour {
-            3 => luma(p[0], p[1], p[2]),
-            // CMYK: ink, not light; each colour is what its ink and the black leave of white.
-            4 => {
-                let left = |ink: u8| (255 - u16::from(ink)) * (255 - u16::from(p[3])) / 255;
-                luma(left(p[0]) as u8, left(p[1]) as u8, left(p[2]) as u8)
-            }
+            // Converted as a PDF's own samples are.
+            3 => rgb_grey(p[0], p[1], p[2]),
+            4 => cmyk_grey(p[0], p[1], p[2], p[3]),
             // Grey, grey and alpha, or a colour space of another count: its first channel.
             _ => p[0],
         })
         .collect();
     GrayImage::from_raw(width, height, grey)
         .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))
-}
-
-/// The grey level of a colour, with the weights `image` converts by (Rec. 709).
-fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((2126 * u32::from(r) + 7152 * u32::from(g) + 722 * u32::from(b) + 5000) / 10000) as u8
 }
 
 /// Decodes a JBIG2 page in the embedded organisation of a PDF stream (`JBIG2Decode`), with the
@@ -132,7 +114,7 @@ pub(crate) fn jbig2_grey(
         return Err(DecodeError::new(DecodeErrorKind::Corrupt, None));
     }
     if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(too_many_pixels(width, height, max_pixels));
+        return Err(DecodeError::too_many_pixels(width, height, max_pixels));
     }
     let (ink, paper) = if inverted { (255, 0) } else { (0, 255) };
     let mut out = Pixels {
@@ -255,13 +237,5 @@ pub(crate) mod tests {
         let err = jpeg2000_grey(&jp2[..60], u64::MAX).unwrap_err();
         assert_eq!(err.kind(), &DecodeErrorKind::Corrupt);
         assert!(!is_jpeg2000(b"\xff\xd8\xff\xe0"));
-    }
-
-    #[test]
-    fn colour_becomes_grey_with_the_weights_image_uses() {
-        assert_eq!(luma(255, 255, 255), 255);
-        assert_eq!(luma(0, 0, 0), 0);
-        // Rec. 709 weights: green counts most.
-        assert!(luma(0, 255, 0) > luma(255, 0, 0) && luma(255, 0, 0) > luma(0, 0, 255));
     }
 }
