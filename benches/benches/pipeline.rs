@@ -8,7 +8,7 @@ use kyc_ocr::compare::{self, CheckOptions, RawForm, Verdict};
 use kyc_ocr::engine::{Engine, EngineParams, Precision};
 use kyc_ocr::mrz::{self, CharCandidate, LineReading};
 use kyc_ocr_benches::{
-    bench_dir, case, dithered_case, in_phone_frame, jpeg2000_case, load_cases, pdf_case,
+    bench_dir, case, dithered_case, heic_case, in_phone_frame, jpeg2000_case, load_cases, pdf_case,
 };
 
 fn engine() -> Engine {
@@ -303,6 +303,7 @@ fn end_to_end(c: &mut Criterion) {
     // A scan saved as PDF: the page image is found in the document before it is decoded.
     cases.push(pdf_case());
     cases.push(jpeg2000_case());
+    cases.push(heic_case());
     let mut group = c.benchmark_group("end_to_end");
     group.sample_size(20);
     for case in &cases {

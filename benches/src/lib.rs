@@ -131,6 +131,13 @@ pub fn jpeg2000_case() -> BenchCase {
     example_format_case("passport.jp2", "jpeg2000_800x600")
 }
 
+/// The example passport at 1280x960 as an iPhone writes a HEIC
+/// (`fixtures/formats/passport-iphone.heic`: 512 x 512 tiles, stored on its side with a rotation
+/// box).
+pub fn heic_case() -> BenchCase {
+    example_format_case("passport-iphone.heic", "heic_1280x960")
+}
+
 /// The example passport in another encoding, `fixtures/formats/<file>`, with its truth.
 fn example_format_case(file: &str, name: &str) -> BenchCase {
     let fixtures = bench_dir().join("..");

@@ -158,6 +158,46 @@ fn batch_of_a_directory_reads_its_images_in_name_order() {
     }
 }
 
+/// A directory of the formats uploads arrive in: every file is taken, HEIC, GIF and JPEG 2000
+/// among them, and each reads the example's zone.
+#[test]
+fn batch_of_a_directory_takes_every_format_the_engine_decodes() {
+    let dir = std::env::temp_dir().join(format!("kyc-ocr-cli-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let formats = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/formats");
+    let names = [
+        "passport.heic",
+        "passport-iphone.HEIC",
+        "passport.gif",
+        "passport.jp2",
+        "passport-cmyk.jpg",
+    ];
+    for name in names {
+        std::fs::copy(formats.join(name.replace("HEIC", "heic")), dir.join(name)).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not an image").unwrap();
+    let out = kyc(&["batch", "--json", "-j", "1", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    let mut read: Vec<String> = lines
+        .iter()
+        .map(|v| {
+            assert_eq!(v["mrz"]["valid"], true, "{v}");
+            assert_eq!(
+                v["mrz"]["lines"][0],
+                "P<KAZKHABIBULLIN<<SERGEI<PETROVICH<<<<<<<<<<"
+            );
+            let path = PathBuf::from(v["image"].as_str().unwrap());
+            path.file_name().unwrap().to_str().unwrap().to_string()
+        })
+        .collect();
+    read.sort();
+    let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    want.sort();
+    assert_eq!(read, want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn image_path(truth: &Value) -> String {
     docs()
         .dir

@@ -41,8 +41,8 @@ impl Default for DecodeLimits {
 pub enum DecodeErrorKind {
     /// The input has no bytes at all.
     Empty,
-    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP, JPEG 2000),
-    /// nor a PDF with a page image in one of them, in JBIG2 or deflated.
+    /// The bytes are not in any of the supported formats (JPEG, PNG, WebP, TIFF, BMP, GIF, HEIC,
+    /// JPEG 2000), nor a PDF with a page image in one of them, in JBIG2 or deflated.
     UnsupportedFormat,
     /// The bytes start like a supported format but are truncated or corrupt.
     Corrupt,
@@ -83,8 +83,8 @@ fn describe(kind: &DecodeErrorKind, detected: Option<&str>) -> String {
                 .map(|w| format!(": this is {w}"))
                 .unwrap_or_default();
             format!(
-                "image format is not supported{what} (expected jpeg, png, webp, tiff, bmp, jpeg 2000 \
-                 or a pdf scan)"
+                "image format is not supported{what} (expected jpeg, png, webp, tiff, bmp, gif, heic, \
+                 jpeg 2000 or a pdf scan)"
             )
         }
         DecodeErrorKind::Corrupt => "image is truncated or corrupt".to_string(),
@@ -140,23 +140,18 @@ impl DecodeError {
     }
 }
 
-/// The common uploads that are not images we decode, by their signatures: HEIC (an iPhone's
-/// default photo format), AVIF and GIF. (A PDF without a page image is named by [`source`].)
+/// The common uploads that are not images we decode, by their signatures: AVIF, and HEIF images
+/// coded otherwise than HEIC. (A PDF without a page image is named by [`source`].)
 fn recognise_unsupported(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        return Some("a GIF image");
+    // ISO base media files: a box size, "ftyp", the major brand, then the compatible ones.
+    let brands = codecs::ftyp_brands(bytes);
+    if brands.iter().any(|&b| matches!(b, b"avif" | b"avis")) {
+        Some("an AVIF image")
+    } else if brands.iter().any(|&b| matches!(b, b"mif1" | b"msf1")) {
+        Some("a HEIF image not coded as HEIC")
+    } else {
+        None
     }
-    // ISO base media files: a box size, "ftyp", then the major brand.
-    if bytes.get(4..8) == Some(b"ftyp") {
-        return match bytes.get(8..12)? {
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-                Some("a HEIC/HEIF photo")
-            }
-            b"avif" | b"avis" => Some("an AVIF image"),
-            _ => None,
-        };
-    }
-    None
 }
 
 /// What a file holds once a PDF scan gave up its page image: encoded image bytes (the file, or a
@@ -199,6 +194,9 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
     }
     if codecs::is_jpeg2000(bytes) {
         return codecs::jpeg2000_grey(bytes, limits.max_pixels).map(Source::Grey);
+    }
+    if codecs::is_heic(bytes) {
+        return codecs::heic_grey(bytes, limits.max_pixels).map(Source::Grey);
     }
     if !is_pdf(bytes) {
         return Ok(Source::Encoded(bytes));
@@ -356,8 +354,9 @@ fn first_directory(bytes: &[u8], big_endian: bool, directory: u32) -> Vec<u8> {
     page
 }
 
-/// Decodes `bytes` (JPEG, PNG, WebP, TIFF, BMP or JPEG 2000, or a PDF scan's page image) and
-/// applies its EXIF orientation. A JPEG 2000, a JBIG2 or a deflated PDF page image comes back grey.
+/// Decodes `bytes` (JPEG, PNG, WebP, TIFF, BMP, GIF, HEIC or JPEG 2000, or a PDF scan's page
+/// image) and applies its EXIF orientation (a HEIC its own rotation and mirror boxes). A HEIC, a
+/// JPEG 2000, a JBIG2 or a deflated PDF page image comes back grey.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DynamicImage, DecodeError> {
     let bytes = match source(bytes, limits)? {
         Source::Encoded(bytes) => bytes,
@@ -479,6 +478,7 @@ fn open<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Opened<'a>, Decode
             | ImageFormat::WebP
             | ImageFormat::Tiff
             | ImageFormat::Bmp
+            | ImageFormat::Gif
     ) {
         return Err(DecodeError::unsupported(bytes, None));
     }
@@ -551,8 +551,8 @@ mod tests {
                 b"hello, this is not an image".to_vec(),
                 DecodeLimits::default(),
                 DecodeErrorKind::UnsupportedFormat,
-                "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or \
-                 a pdf scan)",
+                "image format is not supported (expected jpeg, png, webp, tiff, bmp, gif, heic, \
+                 jpeg 2000 or a pdf scan)",
             ),
             (
                 "truncated",
@@ -600,15 +600,18 @@ mod tests {
 
     #[test]
     fn common_uploads_that_are_not_images_are_named() {
-        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
         let cases: [(&[u8], Option<&str>); 6] = [
             (
                 b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
                 Some(PDF_WITHOUT_IMAGE),
             ),
-            (&heic, Some("a HEIC/HEIF photo")),
             (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1", Some("an AVIF image")),
-            (b"GIF89a\x01\0\x01\0\0\0\0;", Some("a GIF image")),
+            // An AVIF may lead with the generic HEIF brand; its compatible brands say what it is.
+            (b"\0\0\0\x1cftypmif1\0\0\0\0mif1avif", Some("an AVIF image")),
+            (
+                b"\0\0\0\x18ftypmif1\0\0\0\0mif1",
+                Some("a HEIF image not coded as HEIC"),
+            ),
             (b"\0\0\0\x18ftypmp42\0\0\0\0isom", None),
             (b"hello, this is not an image", None),
         ];
@@ -622,7 +625,7 @@ mod tests {
                     message,
                     format!(
                         "image format is not supported: this is {what} (expected jpeg, png, \
-                         webp, tiff, bmp, jpeg 2000 or a pdf scan)"
+                         webp, tiff, bmp, gif, heic, jpeg 2000 or a pdf scan)"
                     )
                 ),
                 None => assert!(!message.contains("this is"), "{message}"),

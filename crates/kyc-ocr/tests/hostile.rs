@@ -70,8 +70,8 @@ fn error_messages_are_one_line_and_name_the_problem() {
         ("empty.jpg", "image is empty"),
         (
             "text.jpg",
-            "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a \
-             pdf scan)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp, gif, heic, jpeg \
+             2000 or a pdf scan)",
         ),
         (
             "bomb.jp2",
@@ -280,11 +280,11 @@ fn mutated_jpegs_give_results_or_typed_errors() {
     );
 }
 
-/// The scan codecs that are not `image`'s (JPEG 2000, JBIG2, group 3 fax inside a PDF): every
+/// The codecs that are not `image`'s (HEIC, JPEG 2000, JBIG2, group 3 fax inside a PDF): every
 /// prefix of their fixtures, and copies with bytes overwritten past the headers, decode to an
 /// image or a typed error, never a panic.
 #[test]
-fn damaged_jpeg2000_jbig2_and_fax_scans_never_panic() {
+fn damaged_heic_jpeg2000_jbig2_and_fax_scans_never_panic() {
     let dir = repo().join("fixtures/formats");
     // A fixed xorshift stream: the same damage on every run.
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
@@ -294,7 +294,13 @@ fn damaged_jpeg2000_jbig2_and_fax_scans_never_panic() {
         state ^= state << 17;
         state
     };
-    for file in ["passport.jp2", "scan-bw-jbig2.pdf", "scan-bw-g3.pdf"] {
+    for file in [
+        "passport.heic",
+        "passport-iphone.heic",
+        "passport.jp2",
+        "scan-bw-jbig2.pdf",
+        "scan-bw-g3.pdf",
+    ] {
         let good = std::fs::read(dir.join(file)).unwrap();
         let n = good.len();
         let mut errors = 0;

@@ -130,15 +130,15 @@ fn decode_error_messages() {
         (b"", "image is empty"),
         (
             b"<svg xmlns='http://www.w3.org/2000/svg'/>",
-            "image format is not supported (expected jpeg, png, webp, tiff, bmp, jpeg 2000 or a \
-             pdf scan)",
+            "image format is not supported (expected jpeg, png, webp, tiff, bmp, gif, heic, jpeg \
+             2000 or a pdf scan)",
         ),
         // A PDF with no page image in it (text, vector graphics): the message says what it is.
         (
             b"%PDF-1.4 not an image",
             "image format is not supported: this is a PDF document without a scanned page image \
              this engine reads (a page of text or vector graphics) (expected jpeg, png, webp, \
-             tiff, bmp, jpeg 2000 or a pdf scan)",
+             tiff, bmp, gif, heic, jpeg 2000 or a pdf scan)",
         ),
         (
             &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
@@ -334,12 +334,18 @@ fn bent_pages_are_read_along_their_arcs() {
 }
 
 /// Uploads arrive as CMYK JPEGs (scanners, print workflows), which store no luma channel for the
-/// fast grey decode, and as 16-bit PNGs: both read like the example they were made from
-/// (`fixtures/formats/make_formats.py`).
+/// fast grey decode, as 16-bit PNGs, JPEG 2000, HEIC (an iPhone's photos) and GIF: all read like
+/// the example they were made from (`fixtures/formats/make_formats.py`).
 #[test]
-fn reads_cmyk_jpeg_and_16_bit_png() {
+fn reads_cmyk_jpeg_16_bit_png_jpeg2000_heic_and_gif() {
     let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
-    for name in ["passport-cmyk.jpg", "passport-grey16.png", "passport.jp2"] {
+    for name in [
+        "passport-cmyk.jpg",
+        "passport-grey16.png",
+        "passport.jp2",
+        "passport.heic",
+        "passport.gif",
+    ] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
         let grey = engine().decode_grey(&bytes).unwrap();
         assert_eq!(grey.dimensions(), (800, 600), "{name}");
@@ -353,6 +359,32 @@ fn reads_cmyk_jpeg_and_16_bit_png() {
         assert_eq!(mrz.lines, want, "{name}");
         assert!(mrz.is_valid(), "{name}");
     }
+}
+
+/// An iPhone stores its photo as 512 x 512 tiles (a HEIF grid), often on its side with a rotation
+/// box that turns it upright: the tiles come back as one picture, turned as the file says.
+#[test]
+fn reads_a_heic_laid_out_as_an_iphone_writes_it() {
+    let want = docs_in(&root().join("fixtures/example")).remove(0).lines;
+    let bytes = std::fs::read(root().join("fixtures/formats/passport-iphone.heic")).unwrap();
+    // Stored 960 x 1280 (on its side), turned upright by its `irot` box.
+    let grey = engine().decode_grey(&bytes).unwrap();
+    assert_eq!(grey.dimensions(), (1280, 960));
+    let example = engine()
+        .decode_grey(&std::fs::read(root().join("fixtures/example/passport.jpg")).unwrap())
+        .unwrap();
+    // The same picture as the example it was coded from, to within the coding loss: a tile out of
+    // place or a turn the wrong way would differ by far more.
+    let diff: u64 = grey
+        .pixels()
+        .zip(example.pixels())
+        .map(|(a, b)| u64::from(a[0].abs_diff(b[0])))
+        .sum();
+    let mean = diff as f64 / f64::from(1280 * 960);
+    assert!(mean < 6.0, "mean difference {mean:.1} grey levels");
+    let mrz = engine().read(&bytes).unwrap().mrz.expect("an mrz");
+    assert_eq!(mrz.lines, want);
+    assert!(mrz.is_valid());
 }
 
 /// Scans saved as PDF (`fixtures/formats/make_formats.py`): the page image inside is read, a JPEG

@@ -21,8 +21,12 @@ use crate::cmd::read;
 use crate::output;
 
 /// File extensions taken from a directory, PDF scans among them (files named on the command line
-/// are always tried).
-const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "pdf"];
+/// are always tried): every format the engine decodes, under the names cameras, scanners and
+/// operating systems give them.
+const IMAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif",
+    "hif", "jp2", "j2k", "j2c", "jpf", "jpx", "pdf",
+];
 
 /// Flags of `kyc-ocr batch`.
 #[derive(Debug, clap::Args)]

@@ -16,8 +16,8 @@ pub const SCHEMA: &str = "kyc-ocr/read/v1";
 /// Flags of `kyc-ocr read`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Images to read (JPEG, PNG, WebP, TIFF, BMP, JPEG 2000, or a PDF scan; a PDF or TIFF of
-    /// several pages is read page by page).
+    /// Images to read (JPEG, PNG, WebP, TIFF, BMP, GIF, HEIC, JPEG 2000, or a PDF scan; a PDF or
+    /// TIFF of several pages is read page by page).
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Print one JSON object per image (JSON Lines, schema kyc-ocr/read/v1).

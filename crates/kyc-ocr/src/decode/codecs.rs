@@ -1,7 +1,7 @@
-//! The codecs of scans that `image` does not read: JPEG 2000 (archives, some scanners' PDFs,
-//! `.jp2` files) and JBIG2 (the black-and-white pages of copiers' and document management
-//! systems' PDFs). Both come back grey, with the pixel limit checked from the header before any
-//! pixel is decoded.
+//! The codecs of uploads that `image` does not read: HEIC (an iPhone's or a Mac's photos), JPEG
+//! 2000 (archives, some scanners' PDFs, `.jp2` files) and JBIG2 (the black-and-white pages of
+//! copiers' and document management systems' PDFs). All come back grey, with the pixel limit
+//! checked from the header before any pixel is decoded.
 
 use image::error::{DecodingError, ImageFormatHint};
 use image::{GrayImage, ImageError};
@@ -18,6 +18,70 @@ const JPEG2000_FULL_PIXELS: u64 = 25_000_000;
 /// Whether `bytes` are a JPEG 2000 file (the JP2 container) or a bare JPEG 2000 codestream.
 pub(crate) fn is_jpeg2000(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x00\x00\x00\x0C\x6A\x50\x20\x20") || bytes.starts_with(b"\xFF\x4F\xFF\x51")
+}
+
+/// The ISO base media file brands of HEVC-coded HEIF: still images (`heic`, `heix`, `heim`,
+/// `heis`) and image sequences (`hevc`, `hevx`), whose primary image is a still.
+const HEVC_BRANDS: [&[u8; 4]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
+
+/// The brands a file's `ftyp` box names, major first, then the compatible ones; empty when
+/// `bytes` do not start with one.
+pub(crate) fn ftyp_brands(bytes: &[u8]) -> Vec<&[u8]> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return Vec::new();
+    }
+    let size = bytes[..4]
+        .iter()
+        .fold(0usize, |n, &b| n << 8 | usize::from(b));
+    let body = &bytes[8..size.clamp(8, bytes.len())];
+    // The major brand, a minor version, then compatible brands to the end of the box.
+    let mut brands: Vec<&[u8]> = body.get(..4).into_iter().collect();
+    brands.extend(body.get(8..).unwrap_or_default().chunks_exact(4));
+    brands
+}
+
+/// Whether `bytes` are a HEIC file: an ISO base media file whose brands say its images are HEVC
+/// coded (an AVIF names `mif1` too, but not these).
+pub(crate) fn is_heic(bytes: &[u8]) -> bool {
+    ftyp_brands(bytes)
+        .iter()
+        .any(|brand| HEVC_BRANDS.iter().any(|b| b.as_slice() == *brand))
+}
+
+/// Decodes the primary image of a HEIC file to grey, turned and mirrored as the file says (its
+/// `irot`, `imir` and `clap` boxes; HEIF does not use the EXIF orientation).
+pub(crate) fn heic_grey(bytes: &[u8], max_pixels: u64) -> Result<GrayImage, DecodeError> {
+    use heic_rs::{ChromaFormat, DecodeOptions, PixelLayout};
+
+    let corrupt = |e| corrupt("HEIC", e);
+    let info = heic_rs::probe(bytes).map_err(corrupt)?;
+    if u64::from(info.width) * u64::from(info.height) > max_pixels {
+        return Err(DecodeError::too_many_pixels(
+            info.width,
+            info.height,
+            max_pixels,
+        ));
+    }
+    // The decoder's own ceiling backs up the check above: a grid's tiles, not its header, decide
+    // what it allocates.
+    let options = DecodeOptions::default()
+        .with_layout(PixelLayout::Gray8)
+        .with_max_pixels(Some(max_pixels))
+        .with_alpha(false);
+    let image = heic_rs::decode(bytes, &options).map_err(|e| match (e, info.chroma) {
+        (heic_rs::Error::PixelLimit { .. }, _) => {
+            DecodeError::too_many_pixels(info.width, info.height, max_pixels)
+        }
+        // Colour at full resolution is HEVC's range extensions, which the decoder leaves out;
+        // cameras and phones write 4:2:0.
+        (_, ChromaFormat::Yuv444 | ChromaFormat::Yuv422) => DecodeError {
+            detected: Some("a HEIC image with 4:4:4 or 4:2:2 colour (cameras write 4:2:0)"),
+            ..DecodeError::new(DecodeErrorKind::UnsupportedFormat, None)
+        },
+        (e, _) => corrupt(e),
+    })?;
+    GrayImage::from_raw(image.width, image.height, image.data)
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::Corrupt, None))
 }
 
 /// Whether `data` parses as a JBIG2 page in the embedded organisation (its segment headers and
@@ -210,21 +274,17 @@ pub(crate) mod tests {
         assert_eq!(err.kind(), &DecodeErrorKind::Corrupt);
     }
 
-    #[test]
-    fn a_jpeg2000_file_decodes_to_grey_and_a_larger_one_at_a_coarser_level() {
-        let jp2 = fixture("fixtures/formats/passport.jp2");
-        assert!(is_jpeg2000(&jp2));
-        let grey = jpeg2000_grey(&jp2, u64::MAX).unwrap();
+    /// The example passport at 800x600, decoded: paper light, ink dark (colour came through as
+    /// grey the right way round).
+    fn assert_is_the_800x600_example(grey: &GrayImage) {
         assert_eq!(grey.dimensions(), (800, 600));
-        // Paper light, ink dark: the colour came through as grey.
         let mut levels: Vec<u8> = grey.pixels().map(|p| p[0]).collect();
         levels.sort_unstable();
         assert!(levels[levels.len() * 49 / 50] > levels[levels.len() / 50] + 100);
-        // Over the full-resolution bound, one level down: half each side.
-        let coarse = jpeg2000_grey_within(&jp2, u64::MAX, 100_000).unwrap();
-        assert_eq!(coarse.dimensions(), (400, 300));
-        // Over the limit: refused from the header.
-        let err = jpeg2000_grey(&jp2, 100_000).unwrap_err();
+    }
+
+    /// The 800x600 example refused under a limit of 100,000 pixels.
+    fn assert_refused_at_100k(err: DecodeError) {
         assert_eq!(
             err.kind(),
             &DecodeErrorKind::TooManyPixels {
@@ -233,6 +293,43 @@ pub(crate) mod tests {
                 limit: 100_000
             }
         );
+    }
+
+    #[test]
+    fn a_heic_is_told_by_its_brands_and_decodes_to_grey_within_the_limit() {
+        // The major brand, or a compatible one after the generic `mif1`; an AVIF is not one.
+        assert!(is_heic(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"));
+        assert!(is_heic(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"));
+        assert!(!is_heic(b"\0\0\0\x1cftypmif1\0\0\0\0mif1avif"));
+        assert!(!is_heic(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1"));
+        // A brand past the end of the ftyp box belongs to the next box, not to the file.
+        assert!(!is_heic(b"\0\0\0\x14ftypmif1\0\0\0\0mif1heic"));
+        assert!(!is_heic(b"\0\0\0\x08ftyp"));
+        assert!(!is_heic(b"ftyp"));
+
+        let heic = fixture("fixtures/formats/passport.heic");
+        assert!(is_heic(&heic));
+        assert_is_the_800x600_example(&heic_grey(&heic, u64::MAX).unwrap());
+        // Over the limit: refused from the header, as the decoder's own ceiling would.
+        assert_refused_at_100k(heic_grey(&heic, 100_000).unwrap_err());
+        // Cut short: corrupt. Coded in 4:4:4: named, not called corrupt.
+        let err = heic_grey(&heic[..heic.len() / 2], u64::MAX).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::Corrupt);
+        let err = heic_grey(&fixture("fixtures/bad/colour-444.heic"), u64::MAX).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::UnsupportedFormat);
+        assert!(err.to_string().contains("4:4:4"), "{err}");
+    }
+
+    #[test]
+    fn a_jpeg2000_file_decodes_to_grey_and_a_larger_one_at_a_coarser_level() {
+        let jp2 = fixture("fixtures/formats/passport.jp2");
+        assert!(is_jpeg2000(&jp2));
+        assert_is_the_800x600_example(&jpeg2000_grey(&jp2, u64::MAX).unwrap());
+        // Over the full-resolution bound, one level down: half each side.
+        let coarse = jpeg2000_grey_within(&jp2, u64::MAX, 100_000).unwrap();
+        assert_eq!(coarse.dimensions(), (400, 300));
+        // Over the limit: refused from the header.
+        assert_refused_at_100k(jpeg2000_grey(&jp2, 100_000).unwrap_err());
         // Cut inside its header: corrupt, no panic.
         let err = jpeg2000_grey(&jp2[..60], u64::MAX).unwrap_err();
         assert_eq!(err.kind(), &DecodeErrorKind::Corrupt);
