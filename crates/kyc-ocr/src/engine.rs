@@ -790,8 +790,6 @@ impl ReadOutput {
     }
 }
 
-/// A character the recogniser gives less than this is one it could not see.
-const UNSEEN: f32 = 0.15;
 /// A line whose other characters have at least this median probability is clear but for them.
 const CLEAR_MEDIAN: f32 = 0.9;
 
@@ -800,6 +798,7 @@ const CLEAR_MEDIAN: f32 = 0.9;
 /// it, which a new photo avoids (a blurred or tiny zone leaves no clear rest). Runs over a third
 /// of a line are no such patch.
 fn obscured(readings: &[LineReading]) -> Option<CaptureHint> {
+    use crate::compare::UNSEEN;
     let mut best: Option<CaptureHint> = None;
     let mut best_len = 0;
     for (line, reading) in readings.iter().enumerate() {

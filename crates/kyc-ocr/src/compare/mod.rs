@@ -54,7 +54,7 @@ pub use form::{
     AccountType, DocumentType, FormError, FormErrorKind, RawForm, TypedForm, MAX_FIELD_CHARS,
 };
 pub use policy::Policy;
-pub use support::{NAME_OVERRIDE_SUPPORT, TWO_WAY, TYPED_SUPPORT};
+pub use support::{NAME_OVERRIDE_SUPPORT, TWO_WAY, TYPED_SUPPORT, UNSEEN};
 pub use typed_date::DateOrder;
 pub use verdict::{
     CaptureHint, FieldName, FieldResult, FieldStatus, Flags, ImageEdge, Mismatch, MismatchKind,
@@ -114,10 +114,17 @@ pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
         return report;
     }
     second.flags.typed_over_read = typed.changed;
+    second.flags.composite_unseen = typed.composite_unseen;
     second.summary = format!(
         "{}; the image supports the typed values where it was read otherwise or in doubt",
         second.summary
     );
+    if typed.composite_unseen {
+        second.summary.push_str(
+            "; the composite check digit cannot be seen in the image, and every field's own \
+             check digit holds",
+        );
+    }
     second
 }
 
@@ -409,6 +416,7 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
             name_truncated: f.name_truncated,
             unprotected_fields_decided: unprotected_decided,
             typed_over_read: Vec::new(),
+            composite_unseen: false,
         },
         mrz: Some(MrzSummary::of(mrz)),
         capture_hint: None,

@@ -15,7 +15,8 @@ use super::names::{self, DocName};
 use super::verdict::TypedChar;
 use super::CheckOptions;
 use crate::mrz::{
-    self, check_digit, CharCandidate, CheckedField, LineReading, Mrz, ParseOptions, Sex, Span,
+    self, check_digit, CharCandidate, CheckStatus, CheckedField, LineReading, Mrz, ParseOptions,
+    Sex, Span,
 };
 use crate::translit::{Spelling, MAX_VARIANTS};
 
@@ -43,6 +44,13 @@ pub const TWO_WAY: f32 = 0.8;
 /// prompts too: the image does not say which letter it is.
 pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 
+/// A character the recogniser gives less than this is one it could not see: a finger, glare or a
+/// shadow over it, not a look-alike.
+pub const UNSEEN: f32 = 0.15;
+
+/// Fillers in a row, after the last name, from which on a name field can only be padding.
+const PADDING_RUN: usize = 3;
+
 /// Typed name spellings tried at most (splits of a full name times transliteration variants).
 const MAX_SPELLINGS: usize = 1024;
 
@@ -50,6 +58,8 @@ const MAX_SPELLINGS: usize = 1024;
 #[derive(Clone, Copy)]
 enum Kind {
     Letters,
+    /// The name field: letters, names parted by `<`, then `<` to its end.
+    Name,
     Digits,
     Sex,
     Any,
@@ -58,7 +68,7 @@ enum Kind {
 impl Kind {
     fn admits(self, c: char) -> bool {
         match self {
-            Kind::Letters => c.is_ascii_uppercase() || c == '<',
+            Kind::Letters | Kind::Name => c.is_ascii_uppercase() || c == '<',
             Kind::Digits => c.is_ascii_digit(),
             Kind::Sex => matches!(c, 'M' | 'F' | 'X' | '<'),
             Kind::Any => true,
@@ -70,6 +80,8 @@ impl Kind {
 pub(crate) struct TypedReading {
     pub mrz: Mrz,
     pub changed: Vec<TypedChar>,
+    /// The composite check digit could not be seen and was taken as the data calls for.
+    pub composite_unseen: bool,
 }
 
 /// The zone parsed again with the typed values in their fields, or `None` where the zone carries
@@ -122,14 +134,16 @@ pub(crate) fn typed_reading(
             let pos = span.start + i;
             let r = char::from(read[i]);
             let p = probability(mrz, span.line, pos, ch, r, *kind);
-            if p < TYPED_SUPPORT {
+            // Padding the image does not show stands on the name's structure, not the image.
+            let padding = matches!(kind, Kind::Name) && padding_unseen(mrz, span, text, i);
+            if p < TYPED_SUPPORT && !padding {
                 return None;
             }
             if ch != r {
-                if matches!(kind, Kind::Letters | Kind::Sex) && p < NAME_OVERRIDE_SUPPORT {
-                    return None;
-                }
-                if p + probability(mrz, span.line, pos, r, r, *kind) < TWO_WAY {
+                let overrules = matches!(kind, Kind::Letters | Kind::Name | Kind::Sex)
+                    && p < NAME_OVERRIDE_SUPPORT;
+                let torn = p + probability(mrz, span.line, pos, r, r, *kind) >= TWO_WAY;
+                if !padding && (overrules || !torn) {
                     return None;
                 }
                 changed.push(TypedChar {
@@ -148,12 +162,81 @@ pub(crate) fn typed_reading(
         today: options.today,
         ..ParseOptions::default()
     };
-    let typed = mrz::parse_reading(&readings, &opts).ok()?;
+    let mut typed = mrz::parse_reading(&readings, &opts).ok()?;
+    // A composite digit nobody can see (a thumb over the zone's last corner) is taken as its data
+    // calls for, once every other check holds with the typed values: it would only check again
+    // the fields whose own digits just held.
+    let mut composite_unseen = false;
+    if let Some((at, expected)) = unseen_composite(mrz, &typed) {
+        *readings.get_mut(at.line)?.positions.get_mut(at.start)? = vec![CharCandidate {
+            ch: expected,
+            log_prob: 0.0,
+        }];
+        typed = mrz::parse_reading(&readings, &opts).ok()?;
+        composite_unseen = true;
+    }
     // The layout must not change under the typed values (a first character typed differently).
     (typed.format == mrz.format).then_some(TypedReading {
         mrz: typed,
         changed,
+        composite_unseen,
     })
+}
+
+/// Whether position `i` of the typed name `text` (at `span`) is padding the image does not show:
+/// the recogniser saw nothing there (under [`UNSEEN`]; a thumb over the zone's end), nor at the
+/// positions between it and the last [`PADDING_RUN`] fillers the typed name ends with, which the
+/// reading shows. Names are parted by one or two fillers, so nothing but fillers can follow such a
+/// run: the structure confirms what the image cannot.
+fn padding_unseen(mrz: &Mrz, span: &Span, text: &str, i: usize) -> bool {
+    let top = |at: usize| {
+        mrz.char_probs
+            .get(span.line)
+            .and_then(|l| l.get(span.start + at))
+            .map_or(0.0, |c| c.iter().map(|c| c.1).fold(0.0f32, f32::max))
+    };
+    let bytes = text.as_bytes();
+    if bytes.get(i) != Some(&b'<') || top(i) >= UNSEEN {
+        return false;
+    }
+    // Back over the unseen fillers to the run the reading shows.
+    let mut first = i;
+    while first > 0 && bytes[first - 1] == b'<' && top(first - 1) < UNSEEN {
+        first -= 1;
+    }
+    first >= PADDING_RUN
+        && (first - PADDING_RUN..first).all(|at| {
+            bytes[at] == b'<'
+                && mrz
+                    .char_probability(span.line, span.start + at, '<')
+                    .is_some_and(|p| p >= TYPED_SUPPORT)
+        })
+}
+
+/// Where the composite check digit of `typed` fails only because the image does not show it
+/// (`read`'s best candidate there under [`UNSEEN`]) while every other check digit holds: its
+/// place and the digit its data calls for.
+fn unseen_composite(read: &Mrz, typed: &Mrz) -> Option<(Span, char)> {
+    let mut invalid = typed
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Invalid { .. }));
+    let check = invalid.next()?;
+    if invalid.next().is_some() || check.field != CheckedField::Composite {
+        return None;
+    }
+    let CheckStatus::Invalid { expected, .. } = check.status else {
+        return None;
+    };
+    let at = check.span;
+    let seen = read
+        .char_probs
+        .get(at.line)?
+        .get(at.start)?
+        .iter()
+        .map(|c| c.1)
+        .fold(0.0f32, f32::max);
+    (seen < UNSEEN).then_some((at, expected))
 }
 
 /// The probability of `ch` at a position once the characters `kind` does not admit are set aside
@@ -193,7 +276,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
         v
     };
     if let Some((span, text)) = name_field(mrz, form) {
-        put(span, text, Kind::Letters);
+        put(span, text, Kind::Name);
     }
     // A field a check digit protects takes that digit too, computed from the typed value: the
     // digit's own reading then needs the image's support like any typed character.
@@ -274,10 +357,13 @@ fn name_field(mrz: &Mrz, form: &TypedForm) -> Option<(Span, String)> {
             // The MRZ pads a short name with fillers and cuts a long one at the field's end.
             let mut field = v.into_bytes();
             field.resize(read.len(), b'<');
+            let span = Span { line, start, end };
+            let text = String::from_utf8_lossy(&field).into_owned();
             let weakest = field
                 .iter()
                 .zip(read)
                 .enumerate()
+                .filter(|&(i, _)| !padding_unseen(mrz, &span, &text, i))
                 .map(|(i, (&c, &r))| {
                     probability(
                         mrz,
@@ -460,6 +546,79 @@ mod tests {
         let m = read(&[(0, 5, &[('N', 0.52), ('E', 0.43)])]);
         let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
         assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+    }
+
+    #[test]
+    fn a_thumb_over_the_zones_last_corner_hides_only_padding_and_the_composite_digit() {
+        // The end of both lines unseen: the name's last two fillers, and the composite digit 0.
+        let unseen: &[(char, f32)] = &[('<', 0.05)];
+        let faint: &[(char, f32)] = &[('K', 0.08), ('<', 0.04)];
+        let thumb = [(0, 42, unseen), (0, 43, faint), (1, 43, unseen)];
+        let m = read(&thumb);
+        assert!(!m.is_valid(), "the composite digit reads <");
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert!(r.flags.composite_unseen);
+        assert!(r.summary.contains("composite check digit cannot be seen"));
+        // The faint K at the name's end is padding by the name's structure, and listed.
+        let t = &r.flags.typed_over_read;
+        assert_eq!(
+            t.iter()
+                .map(|t| (t.line, t.position, t.read, t.typed))
+                .collect::<Vec<_>>(),
+            [(0, 43, 'K', '<')]
+        );
+        // A typo still prompts: the form, not the thumb, is wrong.
+        let r = check(&m, &form("Eriksen", "1974-08-12"), &options());
+        assert_ne!(r.verdict, Verdict::Consistent);
+        let r = check(&m, &form("Eriksson", "1974-08-13"), &options());
+        assert_ne!(r.verdict, Verdict::Consistent);
+        // A composite digit read clearly wrong is no thumb: unreadable as before.
+        let misread = read(&[(1, 43, &[('3', 0.9)])]);
+        let r = check(&misread, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Unreadable);
+        assert!(!r.flags.composite_unseen);
+        // A composite digit unseen while another check fails, or is unseen too (the personal
+        // number's, beside it): unreadable.
+        for other in [(1, 27, &[('8', 0.95)][..]), (1, 42, unseen)] {
+            let two = read(&[(1, 43, unseen), other]);
+            let r = check(&two, &form("Eriksson", "1974-08-12"), &options());
+            assert_eq!(r.verdict, Verdict::Unreadable, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn an_unseen_end_of_the_name_field_is_padding_only_after_a_run_of_fillers() {
+        // A given name that runs to two fillers from the end (ANNA<MARIA<<...<<X<): the last
+        // position unseen follows fillers the reading shows, but the name has a letter two
+        // before it.
+        let long = [
+            "P<UTOERIKSSON<<ANNA<MARIA<BEATRIX<CHARLOT<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let unseen: &[(char, f32)] = &[('<', 0.05)];
+        let m = read_lines(&long, &[(0, 43, unseen)]);
+        let typed = |given: &str| {
+            RawForm {
+                surname: Some("Eriksson".into()),
+                given_names: Some(given.into()),
+                ..RawForm::default()
+            }
+            .parse(&options())
+            .expect("form")
+        };
+        // Two fillers before the unseen end: a name could go on there, so it is no padding.
+        let r = check(&m, &typed("Anna Maria Beatrix Charlot"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt, "{}", r.summary);
+        // Three or more: padding.
+        let short = [
+            "P<UTOERIKSSON<<ANNA<MARIA<BEATRIX<CHARL<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let m2 = read_lines(&short, &[(0, 43, unseen)]);
+        let r = check(&m2, &typed("Anna Maria Beatrix Charl"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert!(!r.flags.composite_unseen);
     }
 
     #[test]

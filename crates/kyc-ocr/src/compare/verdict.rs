@@ -218,6 +218,10 @@ pub struct Flags {
     /// recogniser read another character there, or was in doubt, and gave the typed one at least
     /// [`super::TYPED_SUPPORT`]. Empty when the zone was taken as read.
     pub typed_over_read: Vec<TypedChar>,
+    /// The composite check digit (the zone's last, where a thumb holds the page) could not be
+    /// seen (under [`super::UNSEEN`]) and was left unchecked: every other check digit held with
+    /// the typed values. It would only have checked those fields again.
+    pub composite_unseen: bool,
 }
 
 /// One character of the zone taken as typed (see [`Flags::typed_over_read`]).
