@@ -1,8 +1,9 @@
 //! `kyc-ocr eval --check`: what the read means for the KYC prompt. Each document is checked
-//! against four forms built from its truth: the form as the holder would type it (a prompt is a
+//! against five forms built from its truth: the form as the holder would type it (a prompt is a
 //! needless one), the same with a typo in the surname, with one surname letter swapped for its
-//! look-alike (`E`/`F`, `M`/`N`), and with the birth date one day off: a "consistent" on any of
-//! those is a compliance failure.
+//! look-alike (`E`/`F`, `M`/`N`), with the birth date one day off, and with one character of the
+//! document number swapped for a look-alike its check digit cannot tell from it (`6`/`G`, both 6
+//! modulo 10): a "consistent" on any of those is a compliance failure.
 
 use kyc_ocr::compare::{self, CheckOptions, Policy, RawForm, Verdict};
 use kyc_ocr::mrz::{Mrz, MrzDate, ParseOptions, Sex};
@@ -25,6 +26,10 @@ const LOOK_ALIKES: &[(char, char)] = &[
     ('K', 'X'),
 ];
 
+/// Look-alikes of equal check-digit value (modulo 10: `6` and `G` are 6 and 16), in both
+/// directions: a check digit holds whichever of the two a document number has.
+const SAME_VALUE_LOOK_ALIKES: &[(char, char)] = &[('6', 'G'), ('8', 'S'), ('1', 'L'), ('0', 'U')];
+
 /// Verdict counts of one group of documents.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct CheckTally {
@@ -46,6 +51,10 @@ pub struct CheckTally {
     pub look_alike_items: usize,
     /// A look-alike letter swapped in the surname: wrongly "consistent".
     pub look_alike_consistent: usize,
+    /// Documents whose number has a character with a look-alike of the same check-digit value.
+    pub number_look_alike_items: usize,
+    /// Such a look-alike swapped in the document number: wrongly "consistent".
+    pub number_look_alike_consistent: usize,
     /// The perturbed forms found consistent, with their image: `image: typed (true)` for a
     /// surname, `image: birth date D` for a date.
     pub wrongly_consistent: Vec<String>,
@@ -65,6 +74,8 @@ impl CheckTally {
         self.date_typo_consistent += o.date_typo_consistent;
         self.look_alike_items += o.look_alike_items;
         self.look_alike_consistent += o.look_alike_consistent;
+        self.number_look_alike_items += o.number_look_alike_items;
+        self.number_look_alike_consistent += o.number_look_alike_consistent;
         self.wrongly_consistent
             .extend(o.wrongly_consistent.iter().cloned());
         self.needless_prompts
@@ -81,6 +92,8 @@ impl CheckTally {
             "typo_consistent_rate": rate(self.typo_consistent, self.items),
             "date_typo_consistent_rate": rate(self.date_typo_consistent, self.date_items),
             "look_alike_consistent_rate": rate(self.look_alike_consistent, self.look_alike_items),
+            "number_look_alike_consistent_rate":
+                rate(self.number_look_alike_consistent, self.number_look_alike_items),
         })
     }
 }
@@ -243,6 +256,32 @@ pub fn check_document(
                 .push(format!("{name}: {} ({surname})", with(at, other)));
         }
     }
+    // A document number with a look-alike of the same check-digit value (from a seeded start):
+    // nothing but the image tells the two apart.
+    let number = truth.fields.document_number.value.clone();
+    let swaps: Vec<(usize, char)> = number
+        .char_indices()
+        .filter_map(|(i, c)| {
+            SAME_VALUE_LOOK_ALIKES
+                .iter()
+                .find_map(|&(a, b)| (a == c).then_some(b).or((b == c).then_some(a)))
+                .map(|other| (i, other))
+        })
+        .collect();
+    if !swaps.is_empty() && raw.document_number.is_some() {
+        let (at, other) = swaps[(s / 37) % swaps.len()];
+        let mut swapped: Vec<char> = number.chars().collect();
+        swapped[at] = other;
+        let swapped: String = swapped.into_iter().collect();
+        let mut f = raw.clone();
+        f.document_number = Some(swapped.clone());
+        t.number_look_alike_items = 1;
+        t.number_look_alike_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+        if t.number_look_alike_consistent == 1 {
+            t.wrongly_consistent
+                .push(format!("{name}: document number {swapped} ({number})"));
+        }
+    }
     Some(t)
 }
 
@@ -271,9 +310,34 @@ mod tests {
                 t.look_alike_items,
                 t.look_alike_consistent,
                 t.date_items,
-                t.date_typo_consistent
+                t.date_typo_consistent,
+                t.number_look_alike_items,
+                t.number_look_alike_consistent
             ),
-            (1, 0, 1, 0, 1, 0)
+            (1, 0, 1, 0, 1, 0, 1, 0)
+        );
+    }
+
+    /// A read that took the number's 6 for a G (the check digits hold either way) is found
+    /// consistent with a form that typed the G: the form the tally exists to catch.
+    #[test]
+    fn a_number_look_alike_the_read_shares_is_wrongly_consistent() {
+        let name = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let truth = lines(&[name, "AB6C234572UTO7408122F1204159ZE184226B<<<<<18"]);
+        let right = kyc_ocr::mrz::parse_lines(&truth, &ParseOptions::default()).unwrap();
+        let t = check_document(Some(&right), &truth, "a.jpg").unwrap();
+        assert_eq!(
+            (t.number_look_alike_items, t.number_look_alike_consistent),
+            (1, 0)
+        );
+        let misread = [name, "ABGC234572UTO7408122F1204159ZE184226B<<<<<18"];
+        let read = kyc_ocr::mrz::parse_lines(&misread, &ParseOptions::default()).unwrap();
+        assert!(read.is_valid(), "the check digits cannot tell 6 from G");
+        let t = check_document(Some(&read), &truth, "a.jpg").unwrap();
+        assert_eq!(t.number_look_alike_consistent, 1);
+        assert_eq!(
+            t.wrongly_consistent,
+            ["a.jpg: document number ABGC23457 (AB6C23457)"]
         );
     }
 

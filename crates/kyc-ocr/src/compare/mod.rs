@@ -320,11 +320,27 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
 
     let (verdict, options_out, summary, decided): (Verdict, Vec<NextStep>, String, Vec<FieldName>) =
         if !valid {
+            let spoken = |f: &str| f.replace('_', " ");
             let bad: Vec<String> = mrz
                 .checks
                 .iter()
                 .filter(|c| matches!(c.status, crate::mrz::CheckStatus::Invalid { .. }))
                 .map(|c| c.describe())
+                .chain(
+                    mrz.malformed_fields
+                        .iter()
+                        .map(|f| format!("{} malformed", spoken(f))),
+                )
+                .chain(
+                    mrz.unconfirmed_fields
+                        .iter()
+                        .map(|f| format!("{} barely seen", spoken(f))),
+                )
+                .chain(
+                    mrz.pitch_breaks
+                        .iter()
+                        .map(|b| format!("{} off the line's pitch", spoken(&b.field))),
+                )
                 .collect();
             (
                 Verdict::Unreadable,

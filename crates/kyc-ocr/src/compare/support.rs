@@ -48,6 +48,10 @@ pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 /// shadow over it, not a look-alike.
 pub const UNSEEN: f32 = 0.15;
 
+/// How many times more than any character of the same check-digit value a faint character must
+/// have to rest on its check digit ([`first_of_its_value`]).
+const VALUE_MARGIN: f32 = 2.0;
+
 /// Fillers in a row, after the last name, from which on a name field can only be padding.
 const PADDING_RUN: usize = 3;
 
@@ -74,6 +78,15 @@ impl Kind {
             Kind::Any => true,
         }
     }
+}
+
+/// A typed value in the zone: where it goes, its MRZ text, what its field may hold, and whether a
+/// check digit covers it (the digit itself is typed beside it, as its own value).
+struct Typed {
+    span: Span,
+    text: String,
+    kind: Kind,
+    checked: bool,
 }
 
 /// The zone re-read with the typed values, and where they replaced the reading.
@@ -124,24 +137,42 @@ pub(crate) fn typed_reading(
         })
         .collect();
     let mut changed = Vec::new();
-    for (span, text, kind) in &fixed {
+    for Typed {
+        span,
+        text,
+        kind,
+        checked,
+    } in &fixed
+    {
         let read = mrz
             .lines
             .get(span.line)?
             .as_bytes()
             .get(span.start..span.end)?;
+        // One faint character per checked field may rest on its check digit.
+        let mut faint_taken = false;
         for (i, ch) in text.chars().enumerate() {
             let pos = span.start + i;
             let r = char::from(read[i]);
             let p = probability(mrz, span.line, pos, ch, r, *kind);
             // Padding the image does not show stands on the name's structure, not the image.
             let padding = matches!(kind, Kind::Name) && padding_unseen(mrz, span, text, i);
-            if p < TYPED_SUPPORT && !padding {
+            let faint = p < TYPED_SUPPORT
+                && *checked
+                && ch == r
+                && !faint_taken
+                && first_of_its_value(mrz, span.line, pos, ch, *kind);
+            faint_taken |= faint;
+            if p < TYPED_SUPPORT && !padding && !faint {
                 return None;
             }
             if ch != r {
-                let overrules = matches!(kind, Kind::Letters | Kind::Name | Kind::Sex)
-                    && p < NAME_OVERRIDE_SUPPORT;
+                // Nothing after this confirms a letter typed over a name's, nor a character typed
+                // over one of the same check-digit value (`6` over `G`, both 6 modulo 10): the
+                // digit holds either way.
+                let unchecked = matches!(kind, Kind::Letters | Kind::Name | Kind::Sex)
+                    || (*checked && same_value(ch, r));
+                let overrules = unchecked && p < NAME_OVERRIDE_SUPPORT;
                 let torn = p + probability(mrz, span.line, pos, r, r, *kind) >= TWO_WAY;
                 if !padding && (overrules || !torn) {
                     return None;
@@ -213,6 +244,34 @@ fn padding_unseen(mrz: &Mrz, span: &Span, text: &str, i: usize) -> bool {
         })
 }
 
+/// Whether a check digit cannot tell `a` from `b`: their values are equal modulo 10 (`6` and `G`,
+/// `1`, `B` and `L`), and every position's weight is 7, 3 or 1.
+fn same_value(a: char, b: char) -> bool {
+    match (check_digit::char_value(a), check_digit::char_value(b)) {
+        (Some(x), Some(y)) => x % 10 == y % 10,
+        _ => false,
+    }
+}
+
+/// Whether the recogniser, however faintly, gave `ch` at least [`VALUE_MARGIN`] times what it gave
+/// any other character of the same check-digit value that `kind` admits (`4`, `E`, `O`, `Y`;
+/// `0`, `<`, `A`, `K`, `U`). A check digit that holds with every other character of its field
+/// certain settles the value of the one in doubt; the reading must settle which character of that
+/// value it is.
+fn first_of_its_value(mrz: &Mrz, line: usize, position: usize, ch: char, kind: Kind) -> bool {
+    let Some(cands) = mrz.char_probs.get(line).and_then(|l| l.get(position)) else {
+        return false;
+    };
+    let p = |c: char| cands.iter().find(|x| x.0 == c).map_or(0.0, |x| x.1);
+    let rival = cands
+        .iter()
+        .filter(|x| x.0 != ch && kind.admits(x.0))
+        .filter(|x| same_value(x.0, ch))
+        .map(|x| x.1)
+        .fold(0.0f32, f32::max);
+    p(ch) > 0.0 && p(ch) >= VALUE_MARGIN * rival
+}
+
 /// Where the composite check digit of `typed` fails only because the image does not show it
 /// (`read`'s best candidate there under [`UNSEEN`]) while every other check digit holds: its
 /// place and the digit its data calls for.
@@ -260,12 +319,17 @@ fn probability(mrz: &Mrz, line: usize, position: usize, ch: char, read: char, ki
 }
 
 /// The spans the form fills, with the MRZ text of the typed value.
-fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
+fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<Typed> {
     let f = &mrz.fields;
     let mut out = Vec::new();
-    let mut put = |span: Span, text: String, kind: Kind| {
+    let mut put = |span: Span, text: String, kind: Kind, checked: bool| {
         if text.len() == span.end - span.start && span.line < mrz.lines.len() {
-            out.push((span, text, kind));
+            out.push(Typed {
+                span,
+                text,
+                kind,
+                checked,
+            });
         }
     };
     let pad = |s: &str, n: usize| -> String {
@@ -276,7 +340,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
         v
     };
     if let Some((span, text)) = name_field(mrz, form) {
-        put(span, text, Kind::Name);
+        put(span, text, Kind::Name, false);
     }
     // A field a check digit protects takes that digit too, computed from the typed value: the
     // digit's own reading then needs the image's support like any typed character.
@@ -286,12 +350,12 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
             .iter()
             .find(|c| c.field == field)
             .and_then(|c| Some((c.span, check_digit::compute_char(&text)?)));
-        put(span, text, kind);
+        put(span, text, kind, digit.is_some());
         if let Some((at, d)) = digit {
             // A zero may be printed as the filler of the same value.
             let p = |c: char| mrz.char_probability(at.line, at.start, c).unwrap_or(0.0);
             let d = if d == '0' && p('<') > p('0') { '<' } else { d };
-            put(at, d.to_string(), Kind::Any);
+            put(at, d.to_string(), Kind::Any, false);
         }
     };
     if let Some(n) = &form.document_number {
@@ -324,7 +388,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
             _ => None,
         };
         if let Some(c) = c {
-            put(f.sex.span, c.to_string(), Kind::Sex);
+            put(f.sex.span, c.to_string(), Kind::Sex, false);
         }
     }
     for (typed, field) in [
@@ -334,7 +398,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String, Kind)> {
         // A code the document already writes for the typed country stands (`D` and `DEU`).
         if let Some(c) = typed {
             if !super::same_country(c, &field.value) {
-                put(field.span, pad(c.mrz_code, 3), Kind::Letters);
+                put(field.span, pad(c.mrz_code, 3), Kind::Letters, false);
             }
         }
     }
@@ -619,6 +683,60 @@ mod tests {
         let r = check(&m2, &typed("Anna Maria Beatrix Charl"), &options());
         assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
         assert!(!r.flags.composite_unseen);
+    }
+
+    #[test]
+    fn a_faint_character_rests_on_its_check_digit_when_the_reading_picks_it_among_its_value() {
+        // The document number's L (value 21) barely seen, at the left edge of the line; its check
+        // digit 6 holds and settles the value, the reading settles the letter over V (31).
+        let typed = |number: &str| {
+            RawForm {
+                surname: Some("Eriksson".into()),
+                given_names: Some("Anna Maria".into()),
+                document_number: Some(number.into()),
+                ..RawForm::default()
+            }
+            .parse(&options())
+            .expect("form")
+        };
+        let m = read(&[(1, 0, &[('L', 0.06), ('V', 0.02)])]);
+        // As read, the faint L leaves the number unconfirmed.
+        assert_ne!(
+            check(
+                &m,
+                &typed("L898902C3"),
+                &CheckOptions {
+                    typed_support: false,
+                    ..options()
+                }
+            )
+            .verdict,
+            Verdict::Consistent
+        );
+        let r = check(&m, &typed("L898902C3"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert!(r.flags.typed_over_read.is_empty(), "typed as read");
+        // A typo of the same value (V for L) holds the check digit, but the image does not show it.
+        let r = check(&m, &typed("V898902C3"), &options());
+        assert_ne!(r.verdict, Verdict::Consistent);
+        // The reading cannot tell L from V: no letter is settled.
+        let torn = read(&[(1, 0, &[('L', 0.06), ('V', 0.04)])]);
+        let r = check(&torn, &typed("L898902C3"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt, "{}", r.summary);
+        // Two faint characters in one field: the digit settles only their sum, and the zone as
+        // read does not confirm the number either.
+        let two = read(&[(1, 0, &[('L', 0.06)]), (1, 4, &[('9', 0.05)])]);
+        let r = check(&two, &typed("L898902C3"), &options());
+        assert_eq!(r.verdict, Verdict::Unreadable, "{}", r.summary);
+        assert!(
+            r.summary.contains("(document number barely seen)"),
+            "{}",
+            r.summary
+        );
+        // A name has no check digit: a faint letter there still prompts.
+        let name = read(&[(0, 6, &[('R', 0.06)])]);
+        let r = check(&name, &typed("L898902C3"), &options());
+        assert_eq!(r.verdict, Verdict::Prompt, "{}", r.summary);
     }
 
     #[test]
