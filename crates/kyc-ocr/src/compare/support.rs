@@ -48,6 +48,9 @@ pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 /// shadow over it, not a look-alike.
 pub const UNSEEN: f32 = 0.15;
 
+/// Every character an MRZ holds.
+const MRZ_ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+
 /// How many times more than any character of the same check-digit value a faint character must
 /// have to rest on its check digit ([`first_of_its_value`]).
 const VALUE_MARGIN: f32 = 2.0;
@@ -65,6 +68,9 @@ enum Kind {
     /// The name field: letters, names parted by `<`, then `<` to its end.
     Name,
     Digits,
+    /// A check digit: a digit, or the filler of value 0 some issuers print for 0. A letter
+    /// read there (`O` for `0`) is a look-alike the layout rules out.
+    CheckDigit,
     Sex,
     Any,
 }
@@ -75,6 +81,7 @@ impl Kind {
             Kind::Letters | Kind::Name => c.is_ascii_uppercase() || c == '<',
             Kind::Digits => c.is_ascii_digit(),
             Kind::Sex => matches!(c, 'M' | 'F' | 'X' | '<'),
+            Kind::CheckDigit => c.is_ascii_digit() || c == '<',
             Kind::Any => true,
         }
     }
@@ -136,6 +143,24 @@ pub(crate) fn typed_reading(
                 .collect(),
         })
         .collect();
+    // The typed values say nothing of the document's kind: the layout stays the one read (a visa
+    // or not, by the first character), which a first character in doubt could otherwise flip
+    // when the typed values make the other layout's check digits hold. Its probability stays.
+    let read_first = *mrz.lines.first()?.as_bytes().first()?;
+    if let Some(first) = readings.first_mut().and_then(|l| l.positions.first_mut()) {
+        let visa = read_first == b'V';
+        first.retain(|c| (c.ch == 'V') == visa);
+        if first.is_empty() {
+            first.push(CharCandidate {
+                ch: char::from(read_first),
+                log_prob: mrz
+                    .char_probability(0, 0, char::from(read_first))
+                    .unwrap_or(0.0)
+                    .max(1e-9)
+                    .ln(),
+            });
+        }
+    }
     let mut changed = Vec::new();
     for Typed {
         span,
@@ -263,6 +288,14 @@ fn first_of_its_value(mrz: &Mrz, line: usize, position: usize, ch: char, kind: K
         return false;
     };
     let p = |c: char| cands.iter().find(|x| x.0 == c).map_or(0.0, |x| x.1);
+    // Where the field admits no other character of its value (a date's digits), the digit
+    // settles the character itself, whatever the recogniser made of it.
+    if !MRZ_ALPHABET
+        .chars()
+        .any(|c| c != ch && kind.admits(c) && same_value(c, ch))
+    {
+        return true;
+    }
     let rival = cands
         .iter()
         .filter(|x| x.0 != ch && kind.admits(x.0))
@@ -355,7 +388,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<Typed> {
             // A zero may be printed as the filler of the same value.
             let p = |c: char| mrz.char_probability(at.line, at.start, c).unwrap_or(0.0);
             let d = if d == '0' && p('<') > p('0') { '<' } else { d };
-            put(at, d.to_string(), Kind::Any, false);
+            put(at, d.to_string(), Kind::CheckDigit, false);
         }
     };
     if let Some(n) = &form.document_number {
@@ -737,6 +770,77 @@ mod tests {
         let name = read(&[(0, 6, &[('R', 0.06)])]);
         let r = check(&name, &typed("L898902C3"), &options());
         assert_eq!(r.verdict, Verdict::Prompt, "{}", r.summary);
+    }
+
+    #[test]
+    fn a_check_digit_read_as_its_letter_look_alike_supports_the_digit() {
+        // The birth date's check digit 2 read Z (97%): a check digit is a digit, so Z is set
+        // aside and the little left goes to the 2 the typed date calls for.
+        let m = read(&[(1, 19, &[('Z', 0.97), ('2', 0.03)])]);
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        // A date one day off calls for another digit, which the image does not show.
+        let r = check(&m, &form("Eriksson", "1974-08-13"), &options());
+        assert_ne!(r.verdict, Verdict::Consistent);
+    }
+
+    #[test]
+    fn an_unseen_date_digit_is_settled_by_its_check_digit() {
+        // No other digit has a date digit's value: the check digit settles it, whatever the
+        // recogniser made of it. In a number, a letter of its value (G for 6) stays a rival the
+        // recogniser must rule out.
+        let m = read(&[(1, 18, &[('7', 0.11), ('5', 0.08), ('2', 0.0)])]);
+        assert!(super::first_of_its_value(
+            &m,
+            1,
+            18,
+            '2',
+            super::Kind::Digits
+        ));
+        assert!(!super::first_of_its_value(&m, 1, 18, '2', super::Kind::Any));
+        let m = read(&[(1, 18, &[('2', 0.05), ('7', 0.03)])]);
+        let r = check(&m, &form("Eriksson", "1974-08-12"), &options());
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        // Typed the 17th: the digit the typed date calls for is not the one printed.
+        let r = check(&m, &form("Eriksson", "1974-08-17"), &options());
+        assert_ne!(r.verdict, Verdict::Consistent);
+    }
+
+    #[test]
+    fn the_typed_values_keep_the_layout_read() {
+        // A TD2 card whose I is in doubt against the V of a visa of the same size: the typed
+        // values do not make it a visa.
+        let td2 = [
+            "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "D231458907UTO7408122F1204159<<<<<<<6",
+        ];
+        let m = read_lines(
+            &td2,
+            &[
+                (0, 0, &[('I', 0.55), ('V', 0.45)]),
+                (0, 8, &[('X', 0.55), ('K', 0.45)]),
+            ],
+        );
+        assert_eq!(m.format, mrz::MrzFormat::Td2);
+        let typed = RawForm {
+            surname: Some("Eriksson".into()),
+            given_names: Some("Anna Maria".into()),
+            document_number: Some("D23145890".into()),
+            birth_date: Some("1974-08-12".into()),
+            ..RawForm::default()
+        }
+        .parse(&options())
+        .expect("form");
+        let options = CheckOptions {
+            policy: super::super::Policy {
+                manual_review_for_other_documents: false,
+                ..super::super::Policy::default()
+            },
+            ..options()
+        };
+        let r = check(&m, &typed, &options);
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        assert_eq!(r.mrz.as_ref().map(|m| m.format), Some(mrz::MrzFormat::Td2));
     }
 
     #[test]
