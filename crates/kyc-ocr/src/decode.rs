@@ -11,9 +11,11 @@ use zune_core::options::DecoderOptions;
 use crate::pdf::Embedded;
 
 mod codecs;
+mod fax;
 #[cfg(test)]
 pub(crate) use codecs::tests::blank_jbig2;
 pub(crate) use codecs::{is_jbig2_page, is_jpeg2000};
+pub(crate) use fax::decode_rows as fax_rows;
 
 /// Limits on untrusted input, checked before the decoder allocates the pixel buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +199,9 @@ fn source<'a>(bytes: &'a [u8], limits: &DecodeLimits) -> Result<Source<'a>, Deco
     }
     if codecs::is_heic(bytes) {
         return codecs::heic_grey(bytes, limits.max_pixels).map(Source::Grey);
+    }
+    if fax::is_fax_tiff(bytes) {
+        return fax::tiff_grey(bytes, limits.max_pixels).map(Source::Grey);
     }
     if !is_pdf(bytes) {
         return Ok(Source::Encoded(bytes));

@@ -142,7 +142,7 @@ impl<'a> Stream<'a> {
     /// rows the data holds are kept where it breaks off (a page cut short reads as far as it
     /// goes); a page none of whose rows decode is `None`.
     fn fax(&self) -> Option<Embedded<'a>> {
-        use hayro_ccitt::{DecodeSettings, DecoderContext, EncodingMode};
+        use hayro_ccitt::{DecodeSettings, EncodingMode};
 
         let k = value_after(self.dict, b"K").and_then(|v| {
             let (negative, v) = match v.strip_prefix(b"-") {
@@ -173,25 +173,16 @@ impl<'a> Stream<'a> {
         // A run coded white is paper unless `/BlackIs1 true` or `/Decode [1 0]` (not both) swaps
         // it.
         let paper_is_white = flag(b"BlackIs1", false) == decode_inverted(self.dict);
-        let (white, black) = if paper_is_white { (255, 0) } else { (0, 255) };
-        let mut rows = FaxRows {
-            pixels: Vec::with_capacity(self.width as usize * self.height as usize),
-            width: self.width as usize,
-            height: self.height as usize,
-            white,
-            black,
-        };
-        let mut context = DecoderContext::new(settings);
-        // An error after some rows leaves those rows: a page cut short.
-        let _ = hayro_ccitt::decode(self.data, &mut rows, &mut context);
-        if rows.pixels.is_empty() {
+        let mut pixels = Vec::with_capacity(self.width as usize * self.height as usize);
+        let white = if paper_is_white { 255 } else { 0 };
+        if crate::decode::fax_rows(self.data, settings, white, &mut pixels) == 0 {
             return None;
         }
-        rows.pixels.resize(rows.width * rows.height, white);
+        pixels.resize(self.width as usize * self.height as usize, white);
         Some(Embedded::Grey {
             width: self.width,
             height: self.height,
-            pixels: rows.pixels,
+            pixels,
         })
     }
 
@@ -331,36 +322,6 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
         b
     } else {
         c
-    }
-}
-
-/// Collects the rows of a fax-coded page as grey, at most its height.
-struct FaxRows {
-    pixels: Vec<u8>,
-    width: usize,
-    height: usize,
-    white: u8,
-    black: u8,
-}
-
-impl hayro_ccitt::Decoder for FaxRows {
-    fn push_row(&mut self, changes: &[u32]) {
-        if self.pixels.len() >= self.width * self.height {
-            return;
-        }
-        let start = self.pixels.len();
-        self.pixels.resize(start + self.width, self.white);
-        let row = &mut self.pixels[start..];
-        // From each odd change to the next, black (changes are ascending and within the row).
-        for pair in changes.chunks(2) {
-            let from = (pair[0] as usize).min(self.width);
-            let to = pair
-                .get(1)
-                .map_or(self.width, |&c| (c as usize).min(self.width));
-            if from < to {
-                row[from..to].fill(self.black);
-            }
-        }
     }
 }
 

@@ -280,7 +280,8 @@ fn mutated_jpegs_give_results_or_typed_errors() {
     );
 }
 
-/// The codecs that are not `image`'s (HEIC, JPEG 2000, JBIG2, group 3 fax inside a PDF): every
+/// The codecs that are not `image`'s (HEIC, JPEG 2000, JBIG2, group 3 fax in a PDF or a TIFF,
+/// modified Huffman): every
 /// prefix of their fixtures, and copies with bytes overwritten past the headers, decode to an
 /// image or a typed error, never a panic.
 #[test]
@@ -300,6 +301,8 @@ fn damaged_heic_jpeg2000_jbig2_and_fax_scans_never_panic() {
         "passport.jp2",
         "scan-bw-jbig2.pdf",
         "scan-bw-g3.pdf",
+        "fax-standard.tif",
+        "scan-bw-mh.tif",
     ] {
         let good = std::fs::read(dir.join(file)).unwrap();
         let n = good.len();

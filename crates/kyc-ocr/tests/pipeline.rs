@@ -389,7 +389,8 @@ fn reads_a_heic_laid_out_as_an_iphone_writes_it() {
 
 /// Scans saved as PDF (`fixtures/formats/make_formats.py`): the page image inside is read, a JPEG
 /// or a JPEG 2000 as the photo it was made from, a black-and-white page, group 4 or group 3 fax
-/// or JBIG2, as the scan it was thresholded from (all three the same pixels).
+/// or JBIG2, as the scan it was thresholded from (all three the same pixels). So are fax TIFFs,
+/// which `image` does not read: modified Huffman, and group 3 as a fax server writes it.
 #[test]
 fn reads_pdf_scans() {
     let example = docs_in(&root().join("fixtures/example")).remove(0).lines;
@@ -400,14 +401,17 @@ fn reads_pdf_scans() {
         ("passport-scan-jpx.pdf", (800, 600), example),
         ("scan-bw-g4.pdf", (1399, 1312), scan.clone()),
         ("scan-bw-g3.pdf", (1399, 1312), scan.clone()),
-        ("scan-bw-jbig2.pdf", (1399, 1312), scan),
+        ("scan-bw-jbig2.pdf", (1399, 1312), scan.clone()),
+        ("scan-bw-mh.tif", (1399, 1312), scan.clone()),
+        // Sent at a fax's standard resolution, 656 rows, each shown twice: square pixels.
+        ("fax-standard.tif", (1399, 1312), scan),
     ] {
         let bytes = std::fs::read(root().join("fixtures/formats").join(name)).unwrap();
         let grey = engine().decode_grey(&bytes).unwrap();
         assert_eq!(grey.dimensions(), size, "{name}");
         // The black-and-white pages are mostly paper, white, with black ink: their black and
         // white are the right way round.
-        if name.starts_with("scan") {
+        if name.starts_with("scan") || name.starts_with("fax") {
             let mut levels: Vec<u8> = grey.pixels().map(|p| p[0]).collect();
             levels.sort_unstable();
             let at = |q: usize| levels[levels.len() * q / 100];
@@ -419,9 +423,18 @@ fn reads_pdf_scans() {
         assert_eq!(mrz.lines, want, "{name}");
         assert!(mrz.is_confident(), "{name}");
     }
-    // The same thresholded scan, coded three ways, decodes to the same pixels.
-    assert_eq!(black_and_white.len(), 3);
+    // The same thresholded scan, coded four ways, decodes to the same pixels; at half the rows,
+    // to every other row of it (the odd ones, as Pillow's nearest resize took them), each twice.
+    let standard = black_and_white.pop().unwrap();
+    assert_eq!(black_and_white.len(), 4);
     assert!(black_and_white.windows(2).all(|w| w[0] == w[1]));
+    let full = &black_and_white[0];
+    let differ = (0..1312)
+        .filter(|&y| {
+            (0..1399).any(|x| standard.get_pixel(x, y) != full.get_pixel(x, y / 2 * 2 + 1))
+        })
+        .count();
+    assert_eq!(differ, 0);
 }
 
 /// A PDF of two pages, the first without an MRZ (a booklet's cover, a card's front): the pages are
