@@ -272,6 +272,8 @@ fn write_human(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         let status = match f.status {
             FieldStatus::Match => paint(GOOD, "match"),
             FieldStatus::Mismatch => paint(BAD, "mismatch"),
+            FieldStatus::Unsure => paint(WARN, "unsure"),
+            _ => paint(WARN, "other"),
         };
         writeln!(
             out,

@@ -5,7 +5,7 @@
 //! document number swapped for a look-alike its check digit cannot tell from it (`6`/`G`, both 6
 //! modulo 10): a "consistent" on any of those is a compliance failure.
 
-use kyc_ocr::compare::{self, CheckOptions, Policy, RawForm, Verdict};
+use kyc_ocr::compare::{self, CheckOptions, FieldStatus, Policy, RawForm, Verdict};
 use kyc_ocr::mrz::{Mrz, MrzDate, ParseOptions, Sex};
 use serde::Serialize;
 use serde_json::Value;
@@ -193,8 +193,18 @@ pub fn check_document(
             Verdict::Unreadable => t.truthful_unreadable = 1,
             _ => {
                 t.truthful_prompt = 1;
-                let fields: Vec<String> =
-                    r.mismatches.iter().map(|m| m.field.to_string()).collect();
+                // The fields that differ, then those the image does not confirm.
+                let fields: Vec<String> = r
+                    .mismatches
+                    .iter()
+                    .map(|m| m.field.to_string())
+                    .chain(
+                        r.fields
+                            .iter()
+                            .filter(|f| f.status == FieldStatus::Unsure)
+                            .map(|f| format!("{} (unsure)", f.field)),
+                    )
+                    .collect();
                 t.needless_prompts
                     .push(format!("{name}: {}", fields.join(", ")));
             }

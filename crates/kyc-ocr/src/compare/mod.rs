@@ -410,6 +410,13 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
             (Verdict::Consistent, Vec::new(), summary, compared.clone())
         };
 
+    // A field that matches only the reading the image does not confirm says so, field by field.
+    for r in fields.iter_mut() {
+        if r.status == FieldStatus::Match && uncertain.contains(&r.field) {
+            r.status = FieldStatus::Unsure;
+        }
+    }
+
     let mut unprotected_decided: Vec<FieldName> = Vec::new();
     for d in decided {
         if unprotected.contains(&d) && !unprotected_decided.contains(&d) {
@@ -754,6 +761,20 @@ mod tests {
                 (verdict, summary),
                 "{uncertain:?}"
             );
+            // Field by field: the ones the image does not confirm are unsure, the rest match.
+            for field in &r.fields {
+                let key = match field.field {
+                    FieldName::Surname => "surname",
+                    FieldName::BirthDate => "birth_date",
+                    _ => "",
+                };
+                let want = if uncertain.contains(&key) {
+                    FieldStatus::Unsure
+                } else {
+                    FieldStatus::Match
+                };
+                assert_eq!(field.status, want, "{uncertain:?} {}", field.field);
+            }
         }
     }
 

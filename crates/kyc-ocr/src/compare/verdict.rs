@@ -156,11 +156,16 @@ pub struct Mismatch {
 /// Whether one compared field matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FieldStatus {
     /// Equal after normalisation.
     Match,
     /// Different (a [`Mismatch`] says how).
     Mismatch,
+    /// Equal to the reading, but the image does not show the field clearly enough to confirm
+    /// it (a field of [`crate::mrz::Mrz::uncertain_fields`]): the reason a prompt without
+    /// mismatches asks for a new image.
+    Unsure,
 }
 
 /// One compared field, for the field-by-field listing.
