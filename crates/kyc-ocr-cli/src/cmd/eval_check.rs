@@ -1,7 +1,8 @@
 //! `kyc-ocr eval --check`: what the read means for the KYC prompt. Each document is checked
-//! against five forms built from its truth: the form as the holder would type it (a prompt is a
+//! against six forms built from its truth: the form as the holder would type it (a prompt is a
 //! needless one), the same with a typo in the surname, with one surname letter swapped for its
-//! look-alike (`E`/`F`, `M`/`N`), with the birth date one day off, and with one character of the
+//! look-alike (`E`/`F`, `M`/`N`), with the birth date one day off, with the expiry date one day
+//! off, and with one character of the
 //! document number swapped for a look-alike its check digit cannot tell from it (`6`/`G`, both 6
 //! modulo 10): a "consistent" on any of those is a compliance failure.
 
@@ -47,6 +48,10 @@ pub struct CheckTally {
     pub date_items: usize,
     /// A birth date typed one day off: wrongly "consistent".
     pub date_typo_consistent: usize,
+    /// Documents with a full expiry date, checked against it typed one day later.
+    pub expiry_items: usize,
+    /// An expiry date typed one day off: wrongly "consistent".
+    pub expiry_typo_consistent: usize,
     /// Documents whose surname has a letter with a look-alike.
     pub look_alike_items: usize,
     /// A look-alike letter swapped in the surname: wrongly "consistent".
@@ -72,6 +77,8 @@ impl CheckTally {
         self.typo_consistent += o.typo_consistent;
         self.date_items += o.date_items;
         self.date_typo_consistent += o.date_typo_consistent;
+        self.expiry_items += o.expiry_items;
+        self.expiry_typo_consistent += o.expiry_typo_consistent;
         self.look_alike_items += o.look_alike_items;
         self.look_alike_consistent += o.look_alike_consistent;
         self.number_look_alike_items += o.number_look_alike_items;
@@ -91,6 +98,7 @@ impl CheckTally {
             "unreadable_rate": rate(self.truthful_unreadable, self.items),
             "typo_consistent_rate": rate(self.typo_consistent, self.items),
             "date_typo_consistent_rate": rate(self.date_typo_consistent, self.date_items),
+            "expiry_typo_consistent_rate": rate(self.expiry_typo_consistent, self.expiry_items),
             "look_alike_consistent_rate": rate(self.look_alike_consistent, self.look_alike_items),
             "number_look_alike_consistent_rate":
                 rate(self.number_look_alike_consistent, self.number_look_alike_items),
@@ -245,6 +253,23 @@ pub fn check_document(
             t.wrongly_consistent.push(format!("{name}: birth date {d}"));
         }
     }
+    // An expiry date one day off, the same slip on the other date the form asks for.
+    let next_day = truth
+        .fields
+        .expiry_date
+        .value
+        .civil()
+        .and_then(|d| d.tomorrow().ok());
+    if let Some(d) = next_day {
+        let mut f = raw.clone();
+        f.expiry_date = Some(d.to_string());
+        t.expiry_items = 1;
+        t.expiry_typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
+        if t.expiry_typo_consistent == 1 {
+            t.wrongly_consistent
+                .push(format!("{name}: expiry date {d}"));
+        }
+    }
     // A look-alike: the first letter (from a seeded start) that has one.
     let swaps: Vec<(usize, char)> = letters
         .iter()
@@ -322,9 +347,11 @@ mod tests {
                 t.date_items,
                 t.date_typo_consistent,
                 t.number_look_alike_items,
-                t.number_look_alike_consistent
+                t.number_look_alike_consistent,
+                t.expiry_items,
+                t.expiry_typo_consistent
             ),
-            (1, 0, 1, 0, 1, 0, 1, 0)
+            (1, 0, 1, 0, 1, 0, 1, 0, 1, 0)
         );
     }
 
