@@ -321,20 +321,8 @@ const MAX_TIFF_DIRECTORIES: usize = 8;
 /// several pages, in file order (page order), at most [`MAX_TIFF_DIRECTORIES`]; `None` for a
 /// TIFF of one page, a BigTIFF, or anything else.
 fn tiff_directories(bytes: &[u8]) -> Option<(bool, Vec<u32>)> {
-    let big_endian = match bytes.get(..4)? {
-        b"II*\0" => false,
-        b"MM\0*" => true,
-        _ => return None,
-    };
-    let read = |at: usize, n: usize| -> Option<u32> {
-        let b = bytes.get(at..at.checked_add(n)?)?;
-        let fold = |v: u32, &x: &u8| v << 8 | u32::from(x);
-        Some(if big_endian {
-            b.iter().fold(0, fold)
-        } else {
-            b.iter().rev().fold(0, fold)
-        })
-    };
+    let tiff = Tiff::open(bytes)?;
+    let read = |at: usize, n: usize| tiff.read(at, n);
     let mut directories = Vec::new();
     let mut next = read(4, 4)?;
     while next != 0 && directories.len() < MAX_TIFF_DIRECTORIES && !directories.contains(&next) {
@@ -343,7 +331,36 @@ fn tiff_directories(bytes: &[u8]) -> Option<(bool, Vec<u32>)> {
         directories.push(next);
         next = read(at.checked_add(2 + 12 * entries)?, 4)?;
     }
-    (directories.len() > 1).then_some((big_endian, directories))
+    (directories.len() > 1).then_some((tiff.big_endian, directories))
+}
+
+/// A classic TIFF's bytes and byte order, for reading the integers of its directories.
+struct Tiff<'a> {
+    bytes: &'a [u8],
+    big_endian: bool,
+}
+
+impl<'a> Tiff<'a> {
+    /// `bytes` as a TIFF, by its header; `None` for anything else (a BigTIFF included).
+    fn open(bytes: &'a [u8]) -> Option<Self> {
+        let big_endian = match bytes.get(..4)? {
+            b"II*\0" => false,
+            b"MM\0*" => true,
+            _ => return None,
+        };
+        Some(Tiff { bytes, big_endian })
+    }
+
+    /// The unsigned integer of `n` bytes at `at`, in the file's byte order.
+    fn read(&self, at: usize, n: usize) -> Option<u32> {
+        let b = self.bytes.get(at..at.checked_add(n)?)?;
+        let fold = |v: u32, &x: &u8| v << 8 | u32::from(x);
+        Some(if self.big_endian {
+            b.iter().fold(0, fold)
+        } else {
+            b.iter().rev().fold(0, fold)
+        })
+    }
 }
 
 /// A copy of a TIFF whose header names `directory` first: the image library reads the first

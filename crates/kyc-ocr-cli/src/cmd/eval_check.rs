@@ -219,10 +219,14 @@ pub fn check_document(
         },
     }
     let s = seed(name);
-    let with = |at: usize, c: char| -> String {
-        let mut v: Vec<char> = surname.chars().collect();
-        v[at] = c;
-        v.into_iter().collect()
+    // A perturbed form found consistent is a compliance failure, listed with what was typed.
+    let mut wrongly = Vec::new();
+    let mut judge = |f: &RawForm, typed: String| -> usize {
+        let consistent = verdict(f) == Verdict::Consistent;
+        if consistent {
+            wrongly.push(format!("{name}: {typed}"));
+        }
+        usize::from(consistent)
     };
     // A typo: a letter replaced by another, neither the same nor its look-alike.
     let (at, old) = letters[s % letters.len()];
@@ -231,93 +235,70 @@ pub fn check_document(
         typo = char::from(b'A' + (typo as u8 - b'A' + 1) % 26);
     }
     let mut f = raw.clone();
-    f.surname = Some(with(at, typo));
-    t.typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
-    if t.typo_consistent == 1 {
-        t.wrongly_consistent
-            .push(format!("{name}: {} ({surname})", with(at, typo)));
-    }
-    // A birth date one day off (a slip on the day): its digits and check digit must not pass.
-    let next_day = truth
-        .fields
-        .birth_date
-        .value
-        .civil()
-        .and_then(|d| d.tomorrow().ok());
-    if let Some(d) = next_day {
+    f.surname = Some(replaced(&surname, at, typo));
+    t.typo_consistent = judge(&f, format!("{} ({surname})", replaced(&surname, at, typo)));
+    // Each date one day off (a slip on the day): its digits and check digit must not pass.
+    let next_day = |date: &MrzDate| date.civil().and_then(|d| d.tomorrow().ok());
+    if let Some(d) = next_day(&truth.fields.birth_date.value) {
         let mut f = raw.clone();
         f.birth_date = Some(d.to_string());
         t.date_items = 1;
-        t.date_typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
-        if t.date_typo_consistent == 1 {
-            t.wrongly_consistent.push(format!("{name}: birth date {d}"));
-        }
+        t.date_typo_consistent = judge(&f, format!("birth date {d}"));
     }
-    // An expiry date one day off, the same slip on the other date the form asks for.
-    let next_day = truth
-        .fields
-        .expiry_date
-        .value
-        .civil()
-        .and_then(|d| d.tomorrow().ok());
-    if let Some(d) = next_day {
+    if let Some(d) = next_day(&truth.fields.expiry_date.value) {
         let mut f = raw.clone();
         f.expiry_date = Some(d.to_string());
         t.expiry_items = 1;
-        t.expiry_typo_consistent = usize::from(verdict(&f) == Verdict::Consistent);
-        if t.expiry_typo_consistent == 1 {
-            t.wrongly_consistent
-                .push(format!("{name}: expiry date {d}"));
-        }
+        t.expiry_typo_consistent = judge(&f, format!("expiry date {d}"));
     }
     // A look-alike: the first letter (from a seeded start) that has one.
-    let swaps: Vec<(usize, char)> = letters
-        .iter()
-        .filter_map(|&(i, c)| {
-            LOOK_ALIKES
-                .iter()
-                .find_map(|&(a, b)| (a == c).then_some(b).or((b == c).then_some(a)))
-                .map(|other| (i, other))
-        })
-        .collect();
+    let swaps = look_alike_swaps(LOOK_ALIKES, letters.iter().copied());
     if !swaps.is_empty() {
         let (at, other) = swaps[(s / 31) % swaps.len()];
         let mut f = raw.clone();
-        f.surname = Some(with(at, other));
+        f.surname = Some(replaced(&surname, at, other));
         t.look_alike_items = 1;
-        t.look_alike_consistent = usize::from(verdict(&f) == Verdict::Consistent);
-        if t.look_alike_consistent == 1 {
-            t.wrongly_consistent
-                .push(format!("{name}: {} ({surname})", with(at, other)));
-        }
+        t.look_alike_consistent =
+            judge(&f, format!("{} ({surname})", replaced(&surname, at, other)));
     }
     // A document number with a look-alike of the same check-digit value (from a seeded start):
     // nothing but the image tells the two apart.
     let number = truth.fields.document_number.value.clone();
-    let swaps: Vec<(usize, char)> = number
-        .char_indices()
+    let swaps = look_alike_swaps(SAME_VALUE_LOOK_ALIKES, number.char_indices());
+    if !swaps.is_empty() && raw.document_number.is_some() {
+        let (at, other) = swaps[(s / 37) % swaps.len()];
+        let swapped = replaced(&number, at, other);
+        let mut f = raw.clone();
+        f.document_number = Some(swapped.clone());
+        t.number_look_alike_items = 1;
+        t.number_look_alike_consistent = judge(&f, format!("document number {swapped} ({number})"));
+    }
+    t.wrongly_consistent = wrongly;
+    Some(t)
+}
+
+/// `text` with its character at `at` (a character index) replaced by `c`.
+fn replaced(text: &str, at: usize, c: char) -> String {
+    text.chars()
+        .enumerate()
+        .map(|(i, x)| if i == at { c } else { x })
+        .collect()
+}
+
+/// The characters of `chars` (index, character) that have a look-alike among `pairs`, either
+/// way round, with that look-alike.
+fn look_alike_swaps(
+    pairs: &[(char, char)],
+    chars: impl Iterator<Item = (usize, char)>,
+) -> Vec<(usize, char)> {
+    chars
         .filter_map(|(i, c)| {
-            SAME_VALUE_LOOK_ALIKES
+            pairs
                 .iter()
                 .find_map(|&(a, b)| (a == c).then_some(b).or((b == c).then_some(a)))
                 .map(|other| (i, other))
         })
-        .collect();
-    if !swaps.is_empty() && raw.document_number.is_some() {
-        let (at, other) = swaps[(s / 37) % swaps.len()];
-        let mut swapped: Vec<char> = number.chars().collect();
-        swapped[at] = other;
-        let swapped: String = swapped.into_iter().collect();
-        let mut f = raw.clone();
-        f.document_number = Some(swapped.clone());
-        t.number_look_alike_items = 1;
-        t.number_look_alike_consistent = usize::from(verdict(&f) == Verdict::Consistent);
-        if t.number_look_alike_consistent == 1 {
-            t.wrongly_consistent
-                .push(format!("{name}: document number {swapped} ({number})"));
-        }
-    }
-    Some(t)
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::form::TypedForm;
 use super::names::{self, DocName};
 use super::verdict::TypedChar;
 use super::CheckOptions;
+use crate::mrz::check_digit::same_value;
 use crate::mrz::{
     self, check_digit, CharCandidate, CheckStatus, CheckedField, LineReading, Mrz, ParseOptions,
     Sex, Span,
@@ -47,9 +48,6 @@ pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 /// A character the recogniser gives less than this is one it could not see: a finger, glare or a
 /// shadow over it, not a look-alike.
 pub const UNSEEN: f32 = 0.15;
-
-/// Every character an MRZ holds.
-const MRZ_ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
 
 /// How many times more than any character of the same check-digit value a faint character must
 /// have to rest on its check digit ([`first_of_its_value`]).
@@ -245,12 +243,7 @@ pub(crate) fn typed_reading(
 /// reading shows. Names are parted by one or two fillers, so nothing but fillers can follow such a
 /// run: the structure confirms what the image cannot.
 fn padding_unseen(mrz: &Mrz, span: &Span, text: &str, i: usize) -> bool {
-    let top = |at: usize| {
-        mrz.char_probs
-            .get(span.line)
-            .and_then(|l| l.get(span.start + at))
-            .map_or(0.0, |c| c.iter().map(|c| c.1).fold(0.0f32, f32::max))
-    };
+    let top = |at: usize| best_probability(mrz, span.line, span.start + at).unwrap_or(0.0);
     let bytes = text.as_bytes();
     if bytes.get(i) != Some(&b'<') || top(i) >= UNSEEN {
         return false;
@@ -269,15 +262,6 @@ fn padding_unseen(mrz: &Mrz, span: &Span, text: &str, i: usize) -> bool {
         })
 }
 
-/// Whether a check digit cannot tell `a` from `b`: their values are equal modulo 10 (`6` and `G`,
-/// `1`, `B` and `L`), and every position's weight is 7, 3 or 1.
-fn same_value(a: char, b: char) -> bool {
-    match (check_digit::char_value(a), check_digit::char_value(b)) {
-        (Some(x), Some(y)) => x % 10 == y % 10,
-        _ => false,
-    }
-}
-
 /// Whether the recogniser, however faintly, gave `ch` at least [`VALUE_MARGIN`] times what it gave
 /// any other character of the same check-digit value that `kind` admits (`4`, `E`, `O`, `Y`;
 /// `0`, `<`, `A`, `K`, `U`). A check digit that holds with every other character of its field
@@ -290,8 +274,9 @@ fn first_of_its_value(mrz: &Mrz, line: usize, position: usize, ch: char, kind: K
     let p = |c: char| cands.iter().find(|x| x.0 == c).map_or(0.0, |x| x.1);
     // Where the field admits no other character of its value (a date's digits), the digit
     // settles the character itself, whatever the recogniser made of it.
-    if !MRZ_ALPHABET
-        .chars()
+    if !check_digit::MRZ_CHARS
+        .iter()
+        .map(|&c| char::from(c))
         .any(|c| c != ch && kind.admits(c) && same_value(c, ch))
     {
         return true;
@@ -321,14 +306,14 @@ fn unseen_composite(read: &Mrz, typed: &Mrz) -> Option<(Span, char)> {
         return None;
     };
     let at = check.span;
-    let seen = read
-        .char_probs
-        .get(at.line)?
-        .get(at.start)?
-        .iter()
-        .map(|c| c.1)
-        .fold(0.0f32, f32::max);
-    (seen < UNSEEN).then_some((at, expected))
+    (best_probability(read, at.line, at.start)? < UNSEEN).then_some((at, expected))
+}
+
+/// The recogniser's probability of its best candidate at a position (0 where it listed none);
+/// `None` for a position the zone has no scores for.
+fn best_probability(mrz: &Mrz, line: usize, position: usize) -> Option<f32> {
+    let cands = mrz.char_probs.get(line)?.get(position)?;
+    Some(cands.iter().map(|c| c.1).fold(0.0f32, f32::max))
 }
 
 /// The probability of `ch` at a position once the characters `kind` does not admit are set aside

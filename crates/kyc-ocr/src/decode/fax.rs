@@ -6,7 +6,7 @@
 use hayro_ccitt::{DecodeSettings, DecoderContext, EncodingMode};
 use image::GrayImage;
 
-use super::{DecodeError, DecodeErrorKind};
+use super::{DecodeError, DecodeErrorKind, Tiff};
 
 /// Decodes one fax-coded block of `settings.rows` rows (a PDF page, a TIFF strip) into grey rows
 /// appended to `pixels`: a run coded white is `white`, a run coded black the other level. Rows the
@@ -85,39 +85,21 @@ const FAX_COMPRESSIONS: [u32; 3] = [2, 3, 4];
 
 /// The first image directory of a classic TIFF, read just far enough for a fax page.
 struct Directory<'a> {
-    bytes: &'a [u8],
-    big_endian: bool,
+    tiff: Tiff<'a>,
     at: usize,
     entries: usize,
 }
 
 impl<'a> Directory<'a> {
     fn first(bytes: &'a [u8]) -> Option<Self> {
-        let big_endian = match bytes.get(..4)? {
-            b"II*\0" => false,
-            b"MM\0*" => true,
-            _ => return None,
-        };
-        let mut dir = Directory {
-            bytes,
-            big_endian,
-            at: 0,
-            entries: 0,
-        };
-        dir.at = usize::try_from(dir.read(4, 4)?).ok()?;
-        dir.entries = usize::try_from(dir.read(dir.at, 2)?).ok()?;
-        Some(dir)
+        let tiff = Tiff::open(bytes)?;
+        let at = usize::try_from(tiff.read(4, 4)?).ok()?;
+        let entries = usize::try_from(tiff.read(at, 2)?).ok()?;
+        Some(Directory { tiff, at, entries })
     }
 
-    /// The unsigned integer of `n` bytes at `at`, in the file's byte order.
     fn read(&self, at: usize, n: usize) -> Option<u32> {
-        let b = self.bytes.get(at..at.checked_add(n)?)?;
-        let fold = |v: u32, &x: &u8| v << 8 | u32::from(x);
-        Some(if self.big_endian {
-            b.iter().fold(0, fold)
-        } else {
-            b.iter().rev().fold(0, fold)
-        })
+        self.tiff.read(at, n)
     }
 
     /// The values of `tag` (SHORT, LONG or the numerators and denominators of RATIONAL), at

@@ -12,6 +12,19 @@ pub fn char_value(c: char) -> Option<u32> {
     }
 }
 
+/// Every character an MRZ may hold.
+pub(crate) const MRZ_CHARS: &[u8] = b"<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// Whether a check digit cannot tell `a` from `b`: both are MRZ characters whose values are equal
+/// modulo 10 (`6` and `G`; `0`, `<`, `A`, `K` and `U`). Every weight is 7, 3 or 1, so a swap of
+/// such a character changes no sum modulo 10.
+pub fn same_value(a: char, b: char) -> bool {
+    match (char_value(a), char_value(b)) {
+        (Some(x), Some(y)) => x % 10 == y % 10,
+        _ => false,
+    }
+}
+
 /// The check digit of `data`, or `None` if it holds a character outside the MRZ alphabet.
 pub fn compute(data: &str) -> Option<u8> {
     const WEIGHTS: [u32; 3] = [7, 3, 1];
@@ -46,6 +59,18 @@ mod tests {
         for (data, expected) in cases {
             assert_eq!(compute(data), Some(expected), "{data}");
         }
+    }
+
+    #[test]
+    fn a_check_digit_cannot_tell_characters_of_equal_value_apart() {
+        for (a, b) in [('6', 'G'), ('0', '<'), ('0', 'U'), ('1', 'L'), ('8', 'S')] {
+            assert!(same_value(a, b) && same_value(b, a), "{a} {b}");
+            // Swapped into a number, the digit stays the same.
+            assert_eq!(compute(&format!("X{a}9")), compute(&format!("X{b}9")));
+        }
+        assert!(!same_value('6', '5'));
+        assert!(!same_value('O', '0'));
+        assert!(!same_value('a', 'a'), "not MRZ characters");
     }
 
     #[test]

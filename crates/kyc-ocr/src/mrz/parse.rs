@@ -1,6 +1,6 @@
 //! MRZ text to a typed, validated document.
 
-use super::check_digit;
+use super::check_digit::{self, MRZ_CHARS};
 use super::layout::{self, CheckDef, Class, Layout};
 use super::repair::{self, Cands, PLAIN_PENALTY};
 use super::types::*;
@@ -305,9 +305,6 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
 /// recogniser made it (a repair to an 11% runner-up in a document number was wrong on a hard
 /// test document); the common O/0 repair, at 30% or more, stays confirmed.
 const WEAK_REPAIR: f32 = 0.2;
-
-/// Every character an MRZ may hold.
-const MRZ_CHARS: &[u8] = b"<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// Where on line 2 the data and digits begin that a TD3 passport or a TD2 card checks and the
 /// visa of its size does not: the personal number or optional data, its digit and the composite.
@@ -682,7 +679,7 @@ fn field_confidence(
         .iter()
         .map(|d| d.ok(lines) && d.positions().filter(|&(l, p)| low(l, p)).count() <= 1)
         .collect();
-    let value = |c: u8| check_digit::char_value(char::from(c)).map(|v| v % 10);
+    let same_value = |a: u8, b: u8| check_digit::same_value(char::from(a), char::from(b));
     let mut out: Vec<FieldConfidence> = Vec::new();
     for (l, line) in lines.iter().enumerate() {
         for (p, &kept) in line.iter().enumerate() {
@@ -718,7 +715,7 @@ fn field_confidence(
                 // The digit rules out every rival but those of the same value modulo 10.
                 let rivals: f32 = cands[l][p]
                     .iter()
-                    .filter(|x| x.0 != kept && value(x.0) == value(kept) && possible(x.0))
+                    .filter(|x| x.0 != kept && same_value(x.0, kept) && possible(x.0))
                     .map(|x| x.1.exp())
                     .sum();
                 // A repair to a character the recogniser barely considered, where the field
@@ -729,7 +726,7 @@ fn field_confidence(
                 let weak = p_kept < WEAK_REPAIR
                     && MRZ_CHARS
                         .iter()
-                        .any(|&c| c != kept && value(c) == value(kept) && possible(c));
+                        .any(|&c| c != kept && same_value(c, kept) && possible(c));
                 if weak {
                     rivals.max(1.0 - p_kept)
                 } else {

@@ -393,7 +393,7 @@ fn field_options(
         })
         .collect();
     let mut evaluations = 0usize;
-    let value = |c: u8| check_digit::char_value(char::from(c)).map(|v| v % 10);
+    let same_value = |a: u8, b: u8| check_digit::same_value(char::from(a), char::from(b));
     let mut consider = |text: &[Vec<u8>], found: &mut Vec<Assignment>| {
         evaluations += 1;
         // A search change of equal value modulo 10 (`<` for `K`) is invisible to every digit: it
@@ -402,8 +402,8 @@ fn field_options(
             .iter()
             .filter(|&&(l, p)| text[l][p] != base[l][p])
             .peekable();
-        let invisible = searched.peek().is_some()
-            && searched.all(|&(l, p)| value(text[l][p]) == value(base[l][p]));
+        let invisible =
+            searched.peek().is_some() && searched.all(|&(l, p)| same_value(text[l][p], base[l][p]));
         if !invisible && ok(text) {
             let mut a = Assignment::of(positions, text, cands);
             // Class-forced characters count too: a field that needs more than MAX_CHANGES
