@@ -1,6 +1,7 @@
 //! The reading engine: one object, built once and shared across threads, with one public method
 //! per stage (decode, locate, rectify, recognise, parse) and [`Engine::read`] composing them.
 
+use std::cmp::Reverse;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -907,13 +908,22 @@ fn needs_second_look(out: &ReadOutput) -> bool {
 /// on garbage a digit holds by chance one time in ten, but not on characters read with confidence.
 const SURE_CHECK: f32 = 0.5;
 
-/// Orders readings: a valid MRZ, then a parsed one; then by the check digits that hold on
-/// confidently read fields (a filler-only optional data field holds on any garbage, so it does
-/// not count); then by confidence. Among invalid readings the held digits pick the right layout:
-/// a 44-character zone whose faded start the localiser's sizing left out reads more confidently
-/// as a 36-character one in which no digit holds (on 500 hard generator documents: 383 exact
-/// and 893 lines against 382 and 887 when confidence alone decided).
-fn rank(out: &ReadOutput) -> (u8, usize, f32) {
+/// Orders readings: a valid MRZ, then a parsed one; then by the fields no document holds
+/// ([`implausible_fields`]), fewest first; then by the check digits that hold on confidently read
+/// fields (a filler-only optional data field holds on any garbage, so it does not count); then by
+/// confidence.
+///
+/// Among invalid readings, both pick the right layout and the right cut. A 44-character zone
+/// whose faded start the localiser's sizing left out reads more confidently as a 36-character
+/// one in which no digit holds (on 500 hard generator documents: 383 exact and 893 lines against
+/// 382 and 887 when confidence alone decided). A cut that starts a few characters into the line
+/// puts letters where the country codes stand and a filler where the document code does: random
+/// letters make a listed code about one time in seventy, where a digit holds one time in ten, so
+/// the implausible fields weigh first. On the 500 bowed hard documents this took 372 exact reads
+/// to 374 (373 with the held digits first), valid-but-wrong from 16 to 15, and the holder's own
+/// form from 372 to 374 consistent; photo, scan, flat and real sets unchanged, one more exact of
+/// 100 on the bend set `t_photo4`.
+fn rank(out: &ReadOutput) -> (u8, Reverse<usize>, usize, f32) {
     let class = match &out.mrz {
         Some(m) if m.is_valid() => 2,
         Some(_) => 1,
@@ -926,7 +936,21 @@ fn rank(out: &ReadOutput) -> (u8, usize, f32) {
             .filter(|c| m.field_confidence(c.field.key()).unwrap_or(0.0) >= SURE_CHECK)
             .count()
     });
-    (class, holding, out.confidence)
+    let implausible = out.mrz.as_ref().map_or(0, implausible_fields);
+    (class, Reverse(implausible), holding, out.confidence)
+}
+
+/// Fields no document holds: malformed ones ([`Mrz::malformed_fields`]: a document code the
+/// layout does not admit, an impossible date or sex) and country codes ICAO does not list.
+fn implausible_fields(mrz: &Mrz) -> usize {
+    let unknown = [
+        &mrz.fields.issuing_state.value,
+        &mrz.fields.nationality.value,
+    ]
+    .into_iter()
+    .filter(|code| !code.is_empty() && crate::countries::by_mrz_code(code).is_none())
+    .count();
+    mrz.malformed_fields.len() + unknown
 }
 
 /// Mean probability of the best candidate per position.
@@ -1226,7 +1250,7 @@ mod tests {
     }
 
     #[test]
-    fn an_invalid_zone_keeps_the_reading_whose_check_digits_hold() {
+    fn an_invalid_zone_keeps_the_reading_that_could_be_a_document() {
         let out = |lines: &[&str], confidence: f32| {
             let readings: Vec<LineReading> =
                 lines.iter().map(|t| LineReading::from_text(t)).collect();
@@ -1255,8 +1279,8 @@ mod tests {
         );
         let (w, p) = (whole.mrz.as_ref().unwrap(), part.mrz.as_ref().unwrap());
         assert!(!w.is_valid() && !p.is_valid());
-        assert_eq!(rank(&whole).1, 3);
-        assert_eq!(rank(&part).1, 0);
+        assert_eq!(rank(&whole).2, 3);
+        assert_eq!(rank(&part).2, 0);
         assert!(rank(&whole) > rank(&part));
         // Between readings whose digits hold alike, the more confident one.
         let surer = out(
@@ -1273,6 +1297,29 @@ mod tests {
             0.5,
         );
         assert!(rank(&valid) > rank(&whole));
+        // The same digits holding, but a nationality no country has (a cut shifted by a place
+        // puts other letters there): the reading that could be a document ranks first, however
+        // confident the other.
+        let shifted = out(
+            &[
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTQ7408122F1204159ZE184226B<<<<<11",
+            ],
+            0.95,
+        );
+        assert_eq!(rank(&shifted).2, rank(&whole).2);
+        assert_eq!((rank(&whole).1, rank(&shifted).1), (Reverse(0), Reverse(1)));
+        assert!(rank(&whole) > rank(&shifted));
+        // A sex no document prints counts the same way.
+        let odd_sex = out(
+            &[
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                "L898902C36UTO7408122G1204159ZE184226B<<<<<11",
+            ],
+            0.95,
+        );
+        assert_eq!(rank(&odd_sex).1, Reverse(1));
+        assert!(rank(&whole) > rank(&odd_sex));
     }
 
     #[test]
