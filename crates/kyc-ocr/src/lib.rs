@@ -20,13 +20,16 @@
 //! - [`compare`]: checks a typed KYC form against the MRZ and gives a verdict with reasons.
 //!
 //! The image stages need the default `reader` feature; without it the crate is the MRZ text engine
-//! and the consistency check alone, with no model runtime or image codecs to build.
+//! and the consistency check alone, with no model runtime or image codecs to build. The `decode`
+//! feature alone adds [`decode`] (every image and scan format, with its limits) without the model
+//! runtime: the decoding stage for a service that checks uploads before it reads them, and what
+//! the `image_decode` fuzz target instruments.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod compare;
 pub mod countries;
-#[cfg(feature = "reader")]
+#[cfg(feature = "decode")]
 pub mod decode;
 #[cfg(feature = "reader")]
 pub mod descreen;
@@ -37,7 +40,7 @@ pub mod engine;
 #[cfg(feature = "reader")]
 pub mod locate;
 pub mod mrz;
-#[cfg(feature = "reader")]
+#[cfg(feature = "decode")]
 mod pdf;
 #[cfg(feature = "reader")]
 pub mod recognise;
