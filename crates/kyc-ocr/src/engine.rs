@@ -943,14 +943,7 @@ fn rank(out: &ReadOutput) -> (u8, Reverse<usize>, usize, f32) {
 /// Fields no document holds: malformed ones ([`Mrz::malformed_fields`]: a document code the
 /// layout does not admit, an impossible date or sex) and country codes ICAO does not list.
 fn implausible_fields(mrz: &Mrz) -> usize {
-    let unknown = [
-        &mrz.fields.issuing_state.value,
-        &mrz.fields.nationality.value,
-    ]
-    .into_iter()
-    .filter(|code| !code.is_empty() && crate::countries::by_mrz_code(code).is_none())
-    .count();
-    mrz.malformed_fields.len() + unknown
+    mrz.malformed_fields.len() + mrz.fields.unknown_country_codes().count()
 }
 
 /// Mean probability of the best candidate per position.

@@ -277,9 +277,9 @@ fn eval_documents(
         "all": tallies.all.summary(),
         "by_format": tallies.by_format.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
         "by_preset": tallies.by_preset.iter().map(|(k, v)| (k.clone(), v.summary())).collect::<BTreeMap<_, _>>(),
-        "median_ms": quantile(&mut times, 0.5),
-        "p95_ms": quantile(&mut times, 0.95),
-        "max_ms": quantile(&mut times, 1.0),
+        "median_ms": median(&mut times),
+        "p95_ms": percentile(&mut times, 0.95),
+        "max_ms": percentile(&mut times, 1.0),
         "confidence_sweep": sweep(&sweep_items),
         "check": tallies.checks.as_ref().map_or(Value::Null, CheckTally::summary),
         "exact_but_uncertain": held_back,
@@ -429,9 +429,9 @@ fn eval_lines(
         "documents_trusted": zones.trusted.summary(),
         "check": if check { zones.trusted_check.summary() } else { Value::Null },
         "document_failures": zones.failures,
-        "median_ms": quantile(&mut times, 0.5),
-        "p95_ms": quantile(&mut times, 0.95),
-        "max_ms": quantile(&mut times, 1.0),
+        "median_ms": median(&mut times),
+        "p95_ms": percentile(&mut times, 0.95),
+        "max_ms": percentile(&mut times, 1.0),
         "failures": failures,
     }))
 }
@@ -619,21 +619,22 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The `q` quantile of the times (nearest rank: 0.5 the median, as before; 1.0 the slowest); 0
-/// for no items. A service is sized by its slow reads, not its median.
-fn quantile(v: &mut [f32], q: f32) -> f32 {
+fn median(v: &mut [f32]) -> f32 {
     if v.is_empty() {
         return 0.0;
     }
     v.sort_by(f32::total_cmp);
-    let i = if q >= 1.0 {
-        v.len() - 1
-    } else if q == 0.5 {
-        v.len() / 2
-    } else {
-        ((q * v.len() as f32).ceil() as usize).clamp(1, v.len()) - 1
-    };
-    v[i]
+    v[v.len() / 2]
+}
+
+/// The `q` percentile of the times by nearest rank (1.0: the slowest); 0 for no items. A service
+/// is sized by its slow reads, not its median.
+fn percentile(v: &mut [f32], q: f32) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f32::total_cmp);
+    v[((q * v.len() as f32).ceil() as usize).clamp(1, v.len()) - 1]
 }
 
 fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
@@ -731,15 +732,19 @@ mod tests {
     #[test]
     fn time_quantiles_are_the_median_the_95th_percentile_and_the_slowest() {
         let mut times: Vec<f32> = (1..=100).rev().map(|t| t as f32).collect();
-        assert_eq!(quantile(&mut times, 0.5), 51.0);
-        assert_eq!(quantile(&mut times, 0.95), 95.0);
-        assert_eq!(quantile(&mut times, 1.0), 100.0);
+        assert_eq!(median(&mut times), 51.0);
+        assert_eq!(percentile(&mut times, 0.95), 95.0);
+        assert_eq!(percentile(&mut times, 1.0), 100.0);
         let mut one = [7.0];
         assert_eq!(
-            [0.5, 0.95, 1.0].map(|q| quantile(&mut one, q)),
+            [
+                median(&mut one),
+                percentile(&mut one, 0.95),
+                percentile(&mut one, 1.0)
+            ],
             [7.0, 7.0, 7.0]
         );
-        assert_eq!(quantile(&mut [], 0.95), 0.0);
+        assert_eq!(percentile(&mut [], 0.95), 0.0);
     }
 
     #[test]

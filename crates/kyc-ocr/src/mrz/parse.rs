@@ -697,13 +697,9 @@ fn field_confidence(
             let possible = |c: u8| {
                 class.allows(c)
                     && code.is_none_or(|s| {
-                        let known = |line: &[u8]| {
-                            let v = String::from_utf8_lossy(&line[s.start..s.end]);
-                            countries::by_mrz_code(v.trim_end_matches('<')).is_some()
-                        };
                         let mut alt = line.clone();
                         alt[p] = c;
-                        !known(line) || known(&alt)
+                        !is_known_code(line, *s) || is_known_code(&alt, *s)
                     })
             };
             // A check digit's own character carries no data: a rival of the same value there
@@ -1020,13 +1016,8 @@ fn check_codes(
     warnings: &mut Vec<String>,
     malformed: &mut Vec<String>,
 ) {
-    for (what, v) in [
-        ("issuing state", &f.issuing_state.value),
-        ("nationality", &f.nationality.value),
-    ] {
-        if !v.is_empty() && countries::by_mrz_code(v).is_none() {
-            warnings.push(format!("{what} code {v} is not a known icao code"));
-        }
+    for (what, v) in f.unknown_country_codes() {
+        warnings.push(format!("{what} code {v} is not a known icao code"));
     }
     let first = f
         .document_code

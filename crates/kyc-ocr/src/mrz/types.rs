@@ -156,6 +156,20 @@ pub struct MrzFields {
     pub optional_data_2: Option<Field<String>>,
 }
 
+impl MrzFields {
+    /// The issuing state and nationality codes ICAO does not list, named (`"issuing state"`,
+    /// `"nationality"`) with their value; an empty code is not counted.
+    pub(crate) fn unknown_country_codes(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("issuing state", &self.issuing_state.value),
+            ("nationality", &self.nationality.value),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty() && crate::countries::by_mrz_code(v).is_none())
+        .map(|(what, v)| (what, v.as_str()))
+    }
+}
+
 /// The state of one check digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
