@@ -199,6 +199,7 @@ pub fn to_json(m: &Mrz) -> Value {
         "unprotected_fields": m.unprotected_fields(),
         "malformed_fields": m.malformed_fields,
         "unconfirmed_fields": m.unconfirmed_fields,
+        "composite_computed": m.composite_computed,
         "pitch_breaks": m.pitch_breaks,
         "errors": errors,
     })

@@ -102,8 +102,9 @@ impl Default for CheckOptions {
 /// the check digits then hold, the image is consistent with the form, and the report lists the
 /// characters taken from it ([`Flags::typed_over_read`]).
 pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
-    let report = check_read(mrz, form, options);
+    let mut report = check_read(mrz, form, options);
     if !options.typed_support || !matches!(report.verdict, Verdict::Prompt | Verdict::Unreadable) {
+        note_unseen_composite(&mut report);
         return report;
     }
     let Some(typed) = support::typed_reading(mrz, form, options) else {
@@ -114,18 +115,23 @@ pub fn check(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
         return report;
     }
     second.flags.typed_over_read = typed.changed;
-    second.flags.composite_unseen = typed.composite_unseen;
+    second.flags.composite_unseen |= typed.composite_unseen;
     second.summary = format!(
         "{}; the image supports the typed values where it was read otherwise or in doubt",
         second.summary
     );
-    if typed.composite_unseen {
-        second.summary.push_str(
+    note_unseen_composite(&mut second);
+    second
+}
+
+/// Says in a consistent report's summary that its composite digit was never seen.
+fn note_unseen_composite(report: &mut Report) {
+    if report.flags.composite_unseen && report.verdict == Verdict::Consistent {
+        report.summary.push_str(
             "; the composite check digit cannot be seen in the image, and every field's own \
              check digit holds",
         );
     }
-    second
 }
 
 /// The check against the zone as given.
@@ -439,7 +445,7 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
             name_truncated: f.name_truncated,
             unprotected_fields_decided: unprotected_decided,
             typed_over_read: Vec::new(),
-            composite_unseen: false,
+            composite_unseen: mrz.composite_computed,
         },
         mrz: Some(MrzSummary::of(mrz)),
         capture_hint: None,

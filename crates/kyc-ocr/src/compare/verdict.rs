@@ -224,8 +224,9 @@ pub struct Flags {
     /// [`super::TYPED_SUPPORT`]. Empty when the zone was taken as read.
     pub typed_over_read: Vec<TypedChar>,
     /// The composite check digit (the zone's last, where a thumb holds the page) could not be
-    /// seen (under [`super::UNSEEN`]) and was left unchecked: every other check digit held with
-    /// the typed values. It would only have checked those fields again.
+    /// seen and was left unchecked: every other check digit held, on the reading
+    /// ([`crate::mrz::Mrz::composite_computed`]) or with the typed values (the recogniser under
+    /// [`super::UNSEEN`] there). It would only have checked those fields again.
     pub composite_unseen: bool,
 }
 

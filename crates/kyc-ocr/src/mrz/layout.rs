@@ -150,6 +150,11 @@ impl CheckDef {
     pub(crate) fn ok(&self, lines: &[Vec<u8>]) -> bool {
         !matches!(self.status(lines), CheckStatus::Invalid { .. })
     }
+
+    /// The digit the covered characters of `lines` call for, as an ASCII digit.
+    pub(crate) fn expected(&self, lines: &[Vec<u8>]) -> u8 {
+        sum_digit(lines, &self.data)
+    }
 }
 
 /// The check digit of the covered characters, as an ASCII digit. Characters outside the MRZ

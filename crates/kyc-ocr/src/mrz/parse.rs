@@ -337,16 +337,16 @@ fn analyse_as(
     let classes = layout.classes(long_run);
     let checks = layout.checks(long_run);
 
-    let (lines, repairs, mut warnings) = if opts.repair {
+    let (lines, repairs, mut warnings, completed_composite) = if opts.repair {
         let mut o = repair::repair(&readings, &classes, &checks);
         if scored {
             for span in [layout.issuing, layout.nationality] {
                 known_code(&readings, &classes, span, &mut o.lines, &mut o.repairs);
             }
         }
-        (o.lines, o.repairs, o.warnings)
+        (o.lines, o.repairs, o.warnings, o.completed_composite)
     } else {
-        (best, Vec::new(), Vec::new())
+        (best, Vec::new(), Vec::new(), false)
     };
 
     let check_results: Vec<Check> = checks
@@ -369,7 +369,7 @@ fn analyse_as(
     );
     check_codes(&layout, &fields, &mut warnings, &mut malformed_fields);
     let unconfirmed_fields = if scored {
-        unconfirmed_fields(&readings, &lines, &classes, &checks)
+        unconfirmed_fields(&readings, &lines, &classes, &checks, completed_composite)
     } else {
         Vec::new()
     };
@@ -382,6 +382,7 @@ fn analyse_as(
             &checks,
             &codes,
             opts.min_confidence,
+            completed_composite,
         )
     } else {
         Vec::new()
@@ -403,6 +404,7 @@ fn analyse_as(
         warnings,
         malformed_fields,
         unconfirmed_fields,
+        composite_computed: completed_composite,
         pitch_breaks: Vec::new(),
         confidence,
         uncertain_fields,
@@ -433,21 +435,25 @@ const MIN_CONFIRMED: f32 = 0.8;
 /// [`MIN_CONFIRMED`]. Other fields are taken as kept (each has its own digit to answer to). The
 /// composite answers for the characters no other digit covers (a TD1 card's optional data).
 /// Where the composite's weights run in step with a field's own (a TD3 document number) it adds
-/// nothing, and the sums show it.
+/// nothing, and the sums show it. A composite computed because it was illegible
+/// (`completed_composite`) holds by construction: the fields are weighed on their own digits.
 fn unconfirmed_fields(
     readings: &[Vec<Cands>],
     lines: &[Vec<u8>],
     classes: &[Vec<(Class, &'static str)>],
     checks: &[CheckDef],
+    completed_composite: bool,
 ) -> Vec<String> {
     let holds = |d: &CheckDef| d.status(lines) == CheckStatus::Valid;
+    // A computed composite holds by construction and confirms nothing.
     let composite = checks
         .iter()
         .find(|d| d.field == CheckedField::Composite)
-        .filter(|d| holds(d) && d.alt_data.is_none());
+        .filter(|d| holds(d) && d.alt_data.is_none() && !completed_composite);
     checks
         .iter()
         .filter(|d| holds(d) && d.alt_data.is_none())
+        .filter(|d| !(completed_composite && d.field == CheckedField::Composite))
         .filter(|d| {
             let (own, composite) = if d.field == CheckedField::Composite {
                 (None, Some(*d))
@@ -665,6 +671,7 @@ fn field_confidence(
     checks: &[CheckDef],
     codes: &[Span],
     min: f32,
+    completed_composite: bool,
 ) -> Vec<FieldConfidence> {
     let prob = |l: usize, p: usize, c: u8| {
         cands[l][p]
@@ -675,9 +682,13 @@ fn field_confidence(
     let low = |l: usize, p: usize| prob(l, p, lines[l][p]) < min;
     // A digit shields its positions when it holds and at most one of them is doubtful: a single
     // wrong character would break it unless it has the same value modulo 10.
+    // A composite computed because it was illegible holds by construction and shields nothing.
+    let computed = |d: &CheckDef| completed_composite && d.field == CheckedField::Composite;
     let shields: Vec<bool> = checks
         .iter()
-        .map(|d| d.ok(lines) && d.positions().filter(|&(l, p)| low(l, p)).count() <= 1)
+        .map(|d| {
+            !computed(d) && d.ok(lines) && d.positions().filter(|&(l, p)| low(l, p)).count() <= 1
+        })
         .collect();
     let same_value = |a: u8, b: u8| check_digit::same_value(char::from(a), char::from(b));
     let mut out: Vec<FieldConfidence> = Vec::new();
@@ -705,7 +716,10 @@ fn field_confidence(
             // A check digit's own character carries no data: a rival of the same value there
             // (the filler `<` for `0`) reads the same digit and changes no field.
             let own_digit = checks.iter().any(|d| d.digit == (l, p));
-            let risk: f32 = if shielded && own_digit {
+            let risk: f32 = if checks.iter().any(|d| computed(d) && d.digit == (l, p)) {
+                // Computed, not read: as sure as the recogniser was of it.
+                1.0 - prob(l, p, kept)
+            } else if shielded && own_digit {
                 0.0
             } else if shielded {
                 // The digit rules out every rival but those of the same value modulo 10.
@@ -1250,6 +1264,25 @@ mod tests {
         }
         let mrz = parse_reading(&r, &opts()).unwrap();
         assert_eq!(mrz.unconfirmed_fields, ["document_number"]);
+    }
+
+    #[test]
+    fn an_illegible_composite_is_computed_but_not_trusted() {
+        // The specimen with its last character under a thumb: the recogniser decoded the line to
+        // its length with a guess it barely believed (`<` at 5%).
+        let thumb: Edits = &[(1, 43, &[('<', -3.0)])];
+        let mrz = parse_reading(&scored(thumb), &opts()).unwrap();
+        assert_eq!(mrz.lines, TD3);
+        assert!(mrz.is_valid(), "{:?}", mrz.unconfirmed_fields);
+        assert_eq!(mrz.repairs.len(), 1);
+        assert!(mrz.repairs[0].reason.starts_with("not legible"));
+        // Valid, but the composite was never read: the zone is not confident.
+        assert!(mrz.uncertain_fields.iter().any(|f| f == "composite"));
+        // Plain text carries no scores: a `<` there is what was typed, and stays invalid.
+        let typed = [TD3[0].to_string(), TD3[1].replace("<10", "<1<")];
+        let plain = parse_lines(&typed, &opts()).unwrap();
+        assert!(!plain.is_valid());
+        assert!(plain.repairs.is_empty(), "{:?}", plain.repairs);
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub(crate) struct Outcome {
     pub lines: Vec<Vec<u8>>,
     pub repairs: Vec<Repair>,
     pub warnings: Vec<String>,
+    /// The composite digit was illegible and was computed from the fields it covers
+    /// ([`complete_composite`]): it confirms nothing, so no field may lean on it.
+    pub completed_composite: bool,
 }
 
 /// Repairs `cands` (per line, per position) under `classes` and `checks`.
@@ -119,6 +122,7 @@ pub(crate) fn repair(
         lines: orig.clone(),
         repairs: Vec::new(),
         warnings: Vec::new(),
+        completed_composite: false,
     };
     let mut protected: Vec<Vec<bool>> = orig.iter().map(|l| vec![false; l.len()]).collect();
     for def in checks {
@@ -280,7 +284,85 @@ pub(crate) fn repair(
     }
     let reason = confirm_reason(checks);
     commit(&mut out, &orig, &result, &protected, classes, &reason);
+    if let Some(c) = composite {
+        complete_composite(&mut out, &orig, &base, cands, classes, checks, c);
+    }
     out
+}
+
+/// Under this probability the recogniser did not see the composite digit at all: no digit at
+/// 20% or more, and nothing at all at [`DOUBTFUL_LOG_PROB`] (a `<` it is sure of is printed
+/// there, and a zone with a filler for a composite is not one to complete).
+const ILLEGIBLE_LOG_PROB: f32 = MIN_PAIR_LOG_PROB;
+
+/// Whether the character at `at` was not seen: the recogniser gave no digit a real chance and
+/// was unsure of whatever it read there (the end of a line under a thumb, glare or the image's
+/// edge, which the recogniser decoded to its length with a guess).
+fn illegible_digit(cands: &[Vec<Cands>], at: (usize, usize)) -> bool {
+    let c = &cands[at.0][at.1];
+    let best = c.first().map_or(f32::NEG_INFINITY, |x| x.1);
+    best < DOUBTFUL_LOG_PROB
+        && !c
+            .iter()
+            .any(|x| x.0.is_ascii_digit() && x.1 >= ILLEGIBLE_LOG_PROB)
+}
+
+/// Stage 3: a composite digit the recogniser did not see is computed, where that adds no risk
+/// of its own. Every other digit must hold on the text as read (class forcing aside: no field
+/// changed by the search, which only the composite could have confirmed), and every character
+/// the composite alone covers (a TD1 card's optional data) must have been read clearly. Then
+/// each field stands on its own check digit, as it would on a document with no composite, and
+/// the composite is reported as computed, never as read: its confidence stays the recogniser's,
+/// so the read is valid but not confident. A line cut by the photo's edge, or a thumb on the
+/// zone's last corner, loses exactly this character.
+fn complete_composite(
+    out: &mut Outcome,
+    orig: &[Vec<u8>],
+    base: &[Vec<u8>],
+    cands: &[Vec<Cands>],
+    classes: &[Vec<(Class, &'static str)>],
+    checks: &[CheckDef],
+    composite: &CheckDef,
+) {
+    let at = composite.digit;
+    if composite.ok(&out.lines) || !illegible_digit(cands, at) {
+        return;
+    }
+    let others: Vec<&CheckDef> = checks
+        .iter()
+        .filter(|d| d.field != CheckedField::Composite)
+        .collect();
+    let searched = others
+        .iter()
+        .any(|d| d.positions().any(|(l, p)| out.lines[l][p] != base[l][p]));
+    if searched || !others.iter().all(|d| d.ok(&out.lines)) {
+        return;
+    }
+    // Every other character the composite covers must have been seen: past the image's edge
+    // the recogniser guesses fillers, and a personal number of guessed fillers with a guessed
+    // filler for its digit passes as absent.
+    let clear = composite.positions().filter(|&x| x != at).all(|(l, p)| {
+        cands[l][p]
+            .first()
+            .is_some_and(|c| c.1 >= DOUBTFUL_LOG_PROB)
+    });
+    if !clear {
+        return;
+    }
+    let digit = composite.expected(&out.lines);
+    out.lines[at.0][at.1] = digit;
+    out.completed_composite = true;
+    out.repairs.push(Repair {
+        line: at.0,
+        position: at.1,
+        from: char::from(orig[at.0][at.1]),
+        to: char::from(digit),
+        field: classes[at.0][at.1].1.to_string(),
+        reason: "not legible; computed from the fields it covers, each confirmed by its own \
+                 check digit"
+            .to_string(),
+    });
+    out.repairs.sort_by_key(|r| (r.line, r.position));
 }
 
 fn confirm_reason(checks: &[CheckDef]) -> String {
@@ -648,6 +730,89 @@ mod tests {
             out.warnings
         );
         assert_eq!(out.repairs.len(), 1);
+    }
+
+    #[test]
+    fn an_illegible_composite_is_computed_only_where_every_field_holds_on_its_own() {
+        let ln = |p: f32| p.ln();
+        // (case, composite candidates, another edit on line 2, completed)
+        type Case<'a> = (&'a str, Cands, Option<(usize, Cands)>, bool);
+        let cases: [Case; 5] = [
+            (
+                "nothing seen at the zone's last corner",
+                vec![(b'<', ln(0.05))],
+                None,
+                true,
+            ),
+            (
+                "a weak guess of the wrong digit is not a reading",
+                vec![(b'<', ln(0.3)), (b'7', ln(0.1))],
+                None,
+                true,
+            ),
+            (
+                "a filler the recogniser is sure of is printed there",
+                vec![(b'<', ln(0.9))],
+                None,
+                false,
+            ),
+            (
+                "a digit it gives a real chance is read, and it does not hold",
+                vec![(b'<', ln(0.4)), (b'7', ln(0.3))],
+                None,
+                false,
+            ),
+            (
+                "a field repaired by the search would have nothing to confirm it",
+                vec![(b'<', ln(0.05))],
+                Some((1, vec![(b'3', ln(0.55)), (b'8', ln(0.4))])),
+                false,
+            ),
+        ];
+        for (name, composite, edit, completed) in cases {
+            let mut c = certain();
+            c[1][43] = composite;
+            if let Some((p, alts)) = edit {
+                c[1][p] = alts;
+            }
+            let out = repair_td3(&c);
+            assert_eq!(
+                out.completed_composite, completed,
+                "{name}: {:?}",
+                out.repairs
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.lines[1]) == SPECIMEN[1],
+                completed,
+                "{name}"
+            );
+            if completed {
+                assert_eq!(out.repairs.len(), 1, "{name}");
+                assert_eq!((out.repairs[0].position, out.repairs[0].to), (43, '0'));
+                assert!(out.repairs[0].reason.starts_with("not legible"), "{name}");
+            }
+        }
+        // A TD1 card's optional data has only the composite to answer to: where it was barely
+        // read, the composite is not computed over it.
+        let card = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ];
+        let layout = Layout::of(MrzFormat::Td1);
+        for doubtful_optional_data in [false, true] {
+            let mut c: Vec<Vec<Cands>> = card
+                .iter()
+                .map(|l| l.bytes().map(|b| vec![(b, 0.0)]).collect())
+                .collect();
+            c[1][29] = vec![(b'<', ln(0.05))];
+            if doubtful_optional_data {
+                c[0][20] = vec![(b'<', ln(0.4)), (b'K', ln(0.3))];
+            }
+            let out = repair(&c, &layout.classes(None), &layout.checks(None));
+            assert_eq!(out.completed_composite, !doubtful_optional_data);
+            assert_eq!(out.lines[1][29] == b'6', !doubtful_optional_data);
+        }
     }
 
     #[test]

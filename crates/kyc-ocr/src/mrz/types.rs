@@ -309,6 +309,11 @@ pub struct Mrz {
     /// digit about one time in ten. Such a zone is not valid. Always empty for plain text, which
     /// carries no scores.
     pub unconfirmed_fields: Vec<String>,
+    /// The composite check digit was not legible (the zone's last character, under a thumb or
+    /// glare) and was computed from the fields it covers, each of which holds its own check digit
+    /// and was read clearly. It confirms nothing: the zone can be valid, but the composite's
+    /// confidence stays the recogniser's, so it is not confident. Always false for plain text.
+    pub composite_computed: bool,
     /// Places where the characters read do not sit at the fixed pitch an MRZ is printed at
     /// ([`LineReading::pitch_breaks`]): the recogniser read a character twice or missed one, and
     /// the rest of the line may be shifted by a place, which a check digit catches only where it
