@@ -627,7 +627,32 @@ impl Engine {
             timings.recognise_ms += ms(t);
         }
         let t = Instant::now();
-        let mut fused = self.output(recognise::fuse(&cuts), location);
+        let mut fused = self.output(recognise::fuse(&cuts), location.clone());
+        timings.parse_ms += ms(t);
+        // A fourth view, the first cut with its contrast stretched (glare, a shadow), lends
+        // support to typed values only: fused into the reading it fixed as many characters as it
+        // broke (on the flat hard documents, two more valid-but-wrong), but as a view whose
+        // agreement with another one supports a character, it took 5 of 500 bowed hard holders'
+        // forms, and 9 of the flat ones, from a prompt or a new photo to consistent, with no
+        // typo, look-alike or date-typo form found consistent.
+        // Out of time, the three cuts' support stands.
+        if self.check_time(start, "the second look").is_ok() {
+            let t = Instant::now();
+            let stretched: Vec<LineImage> = self
+                .rectify(grey, &location)
+                .iter()
+                .map(LineImage::contrast_stretched)
+                .collect();
+            timings.rectify_ms += ms(t);
+            let t = Instant::now();
+            cuts.push(recognise::recognise(
+                self.model.as_ref(),
+                &stretched,
+                Some(location.line_len),
+            )?);
+            timings.recognise_ms += ms(t);
+        }
+        let t = Instant::now();
         if let Some(m) = fused.mrz.as_mut() {
             majority_support(m, &cuts);
         }
@@ -869,7 +894,8 @@ fn is_valid(out: &ReadOutput) -> bool {
 /// read disagrees with only where the image supports it ([`Mrz::char_probability`]), and a mean
 /// would let one wavering cut lend a look-alike that support: on 500 hard generator documents,
 /// a look-alike and a typo passed with the mean and none with the median, which also kept one
-/// more holder's own form consistent.
+/// more holder's own form consistent. Of an even number of views (the three cuts and the
+/// stretched one), the upper median: what at least half of them give.
 fn majority_support(mrz: &mut Mrz, cuts: &[Vec<LineReading>]) {
     for (li, line) in mrz.char_probs.iter_mut().enumerate() {
         let len = line.len();
