@@ -615,16 +615,7 @@ impl Engine {
         let mut cuts = vec![best.readings.clone()];
         for grow in SECOND_LOOK_CUTS {
             self.check_time(start, "the first reading")?;
-            let t = Instant::now();
-            let lines = self.rectify(grey, &location.taller(grow));
-            timings.rectify_ms += ms(t);
-            let t = Instant::now();
-            cuts.push(recognise::recognise(
-                self.model.as_ref(),
-                &lines,
-                Some(location.line_len),
-            )?);
-            timings.recognise_ms += ms(t);
+            cuts.push(self.read_cut(grey, &location.taller(grow), false, timings)?);
         }
         let t = Instant::now();
         let mut fused = self.output(recognise::fuse(&cuts), location.clone());
@@ -637,20 +628,7 @@ impl Engine {
         // typo, look-alike or date-typo form found consistent.
         // Out of time, the three cuts' support stands.
         if self.check_time(start, "the second look").is_ok() {
-            let t = Instant::now();
-            let stretched: Vec<LineImage> = self
-                .rectify(grey, &location)
-                .iter()
-                .map(LineImage::contrast_stretched)
-                .collect();
-            timings.rectify_ms += ms(t);
-            let t = Instant::now();
-            cuts.push(recognise::recognise(
-                self.model.as_ref(),
-                &stretched,
-                Some(location.line_len),
-            )?);
-            timings.recognise_ms += ms(t);
+            cuts.push(self.read_cut(grey, &location, true, timings)?);
         }
         let t = Instant::now();
         if let Some(m) = fused.mrz.as_mut() {
@@ -661,6 +639,27 @@ impl Engine {
             *best = fused;
         }
         Ok(())
+    }
+
+    /// The recogniser's readings of the lines cut at `location`, `stretched` in contrast
+    /// ([`LineImage::contrast_stretched`]) or as cut, decoded to the zone's line length.
+    fn read_cut(
+        &self,
+        grey: &GrayImage,
+        location: &MrzLocation,
+        stretched: bool,
+        timings: &mut Timings,
+    ) -> Result<Vec<LineReading>, EngineError> {
+        let t = Instant::now();
+        let mut lines = self.rectify(grey, location);
+        if stretched {
+            lines = lines.iter().map(LineImage::contrast_stretched).collect();
+        }
+        timings.rectify_ms += ms(t);
+        let t = Instant::now();
+        let readings = recognise::recognise(self.model.as_ref(), &lines, Some(location.line_len))?;
+        timings.recognise_ms += ms(t);
+        Ok(readings)
     }
 
     /// Reads a zone the classical localiser found: in the located direction, then upside down,
