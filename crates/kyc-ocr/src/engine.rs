@@ -1170,6 +1170,39 @@ mod tests {
     }
 
     #[test]
+    fn a_composite_digit_under_a_thumb_is_computed_and_said_to_be() {
+        let engine = Engine::new(EngineParams::default()).unwrap();
+        let out = engine
+            .read_image(&grey("fixtures/check/thumb-over-composite.jpg"))
+            .unwrap();
+        let m = out.mrz.as_ref().unwrap();
+        assert_eq!(
+            m.lines,
+            [
+                "P<CZENOVAKOVA<<MALGORZATA<<<<<<<<<<<<<<<<<<<",
+                "3W16480974CZE3808263F2510099<<<<<<<<<<<<<<<2",
+            ]
+        );
+        // The recogniser saw nothing there: the digit is computed, and reported as such.
+        assert!(m.composite_computed);
+        let r = &m.repairs.iter().find(|r| r.position == 43).unwrap();
+        assert_eq!((r.line, r.from, r.to), (1, '<', '2'));
+        // Valid, but never confident: the composite confirmed nothing. The step to the unseen
+        // digit is no pitch break.
+        assert!(m.is_valid(), "{:?}", m.pitch_breaks);
+        assert!(!m.is_confident());
+        assert!(m.uncertain_fields.iter().any(|f| f == "composite"));
+        // The same zone through the plain parse of its text: the `<` stays, and so does the
+        // invalid composite.
+        let typed = mrz::parse_lines(
+            &[m.lines[0].clone(), m.lines[1].replace("<2", "<<")],
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert!(!typed.is_valid() && !typed.composite_computed);
+    }
+
+    #[test]
     fn a_zone_cut_off_by_the_image_edge_asks_for_the_whole_zone() {
         let engine = Engine::new(EngineParams::default()).unwrap();
         // The example's lines rise to the right, from x = 460 to 986: cut the image at x = 850,

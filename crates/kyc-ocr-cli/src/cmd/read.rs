@@ -315,6 +315,19 @@ pub(crate) fn write_human(w: &mut impl Write, name: &str, out: &ReadOutput) -> s
                 )?;
             }
             for r in &m.repairs {
+                if m.composite_computed && r.field == "composite_check" {
+                    // Not a character read otherwise but one not seen at all: say so.
+                    writeln!(
+                        w,
+                        "  {} line {} position {}: {} for the composite check digit, which \
+                         cannot be seen (every field's own check digit holds)",
+                        paint(WARN, "computed"),
+                        r.line + 1,
+                        r.position + 1,
+                        r.to,
+                    )?;
+                    continue;
+                }
                 writeln!(
                     w,
                     "  {} line {} position {}: {} -> {} in {}",

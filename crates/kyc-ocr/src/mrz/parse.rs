@@ -134,7 +134,17 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
 fn pitch_breaks(mrz: &Mrz, readings: &[LineReading]) -> Vec<PitchBreak> {
     let layout = Layout::of(mrz.format);
     let lines: Vec<Vec<u8>> = mrz.lines.iter().map(|l| l.as_bytes().to_vec()).collect();
-    let classes = layout.classes(layout.long_number_run(&lines));
+    let long_run = layout.long_number_run(&lines);
+    let classes = layout.classes(long_run);
+    // A computed composite digit was never seen: where the recogniser put its guess says
+    // nothing of the line's pitch, so the steps to and from it do not count.
+    let unseen = layout
+        .checks(long_run)
+        .into_iter()
+        .find(|d| d.field == CheckedField::Composite && mrz.composite_computed)
+        .map(|d| d.digit);
+    let touches_unseen =
+        |l: usize, p: usize| unseen.is_some_and(|(ul, up)| ul == l && (p == up || p + 1 == up));
     readings
         .iter()
         .filter(|r| !r.positions.is_empty())
@@ -142,7 +152,7 @@ fn pitch_breaks(mrz: &Mrz, readings: &[LineReading]) -> Vec<PitchBreak> {
         .flat_map(|(l, r)| {
             r.pitch_breaks
                 .iter()
-                .filter(|&&p| p < lines[l].len())
+                .filter(|&&p| p < lines[l].len() && !touches_unseen(l, p))
                 .map(|&p| {
                     let key = repair::name_key(classes[l][p].1, &lines[l], &classes[l], p);
                     let field = key.strip_suffix("_check").unwrap_or(key);
@@ -343,6 +353,18 @@ fn analyse_as(
             for span in [layout.issuing, layout.nationality] {
                 known_code(&readings, &classes, span, &mut o.lines, &mut o.repairs);
             }
+        }
+        // A composite computed for fields their own digits then do not confirm (several
+        // characters of a date read at 60-70%) would make nothing valid: it stays as read.
+        if o.completed_composite
+            && !unconfirmed_fields(&readings, &o.lines, &classes, &checks, true).is_empty()
+        {
+            if let Some(c) = checks.iter().find(|d| d.field == CheckedField::Composite) {
+                let (l, p) = c.digit;
+                o.lines[l][p] = best[l][p];
+                o.repairs.retain(|r| (r.line, r.position) != (l, p));
+            }
+            o.completed_composite = false;
         }
         (o.lines, o.repairs, o.warnings, o.completed_composite)
     } else {
@@ -1278,6 +1300,19 @@ mod tests {
         assert!(mrz.repairs[0].reason.starts_with("not legible"));
         // Valid, but the composite was never read: the zone is not confident.
         assert!(mrz.uncertain_fields.iter().any(|f| f == "composite"));
+        // Two birth-date digits at 62%, each with a 36% rival, the rivals together keeping the
+        // date's digit: read clearly enough to compute the composite over, but not confirmed by
+        // their own digit, so the composite stays as read and the zone invalid.
+        let torn: Edits = &[
+            (1, 13, &[('7', -0.478), ('1', -1.02)]),
+            (1, 16, &[('8', -0.478), ('4', -1.02)]),
+            (1, 43, &[('<', -3.0)]),
+        ];
+        let mrz = parse_reading(&scored(torn), &opts()).unwrap();
+        assert!(!mrz.composite_computed);
+        assert!(mrz.lines[1].ends_with("<1<"), "{}", mrz.lines[1]);
+        assert!(mrz.repairs.is_empty(), "{:?}", mrz.repairs);
+        assert!(!mrz.is_valid());
         // Plain text carries no scores: a `<` there is what was typed, and stays invalid.
         let typed = [TD3[0].to_string(), TD3[1].replace("<10", "<1<")];
         let plain = parse_lines(&typed, &opts()).unwrap();
