@@ -433,20 +433,23 @@ pub fn fuse(views: &[Vec<LineReading>]) -> Vec<LineReading> {
                         .collect()
                 })
                 .collect();
-            // A cut whose characters break the pitch read one twice or missed one there: the
-            // first cut's breaks that most cuts see (within a position) stay with the fused line.
-            let pitch_breaks = line
-                .pitch_breaks
-                .iter()
-                .copied()
-                .filter(|&b| {
-                    let seen = same
-                        .iter()
-                        .filter(|l| l.pitch_breaks.iter().any(|&o| o.abs_diff(b) <= 1))
-                        .count();
-                    2 * seen > same.len()
-                })
-                .collect();
+            // A cut whose characters break the pitch read one twice or missed one there: breaks
+            // that most cuts see (within a position) stay with the fused line, whichever cut
+            // saw them first. The fused characters follow the majority, and so must the breaks:
+            // where two cuts of three read a letter twice and the first did not, the fused
+            // name is shifted.
+            let mut pitch_breaks: Vec<usize> = Vec::new();
+            for &b in same.iter().flat_map(|l| &l.pitch_breaks) {
+                let seen = same
+                    .iter()
+                    .filter(|l| l.pitch_breaks.iter().any(|&o| o.abs_diff(b) <= 1))
+                    .count();
+                let near = pitch_breaks.iter().any(|&o| o.abs_diff(b) <= 1);
+                if 2 * seen > same.len() && !near {
+                    pitch_breaks.push(b);
+                }
+            }
+            pitch_breaks.sort_unstable();
             LineReading {
                 positions,
                 pitch_breaks,
@@ -726,6 +729,10 @@ pub(crate) mod tests {
         // Seen by the first cut alone: the others read the line at its pitch.
         let fused = fuse(&[vec![cut(vec![17])], vec![cut(vec![])], vec![cut(vec![30])]]);
         assert!(fused[0].pitch_breaks.is_empty());
+        // Two cuts of three read a letter twice and the first did not: the fused characters
+        // follow those two, and so does the break (once, however many cuts saw it).
+        let fused = fuse(&[vec![cut(vec![])], vec![cut(vec![8])], vec![cut(vec![9])]]);
+        assert_eq!(fused[0].pitch_breaks, [8]);
     }
 
     #[test]
