@@ -290,9 +290,9 @@ pub(crate) fn repair(
     out
 }
 
-/// Under this probability the recogniser did not see the composite digit at all: no digit at
-/// 20% or more, and nothing at all at [`DOUBTFUL_LOG_PROB`] (a `<` it is sure of is printed
-/// there, and a zone with a filler for a composite is not one to complete).
+/// A composite digit position where the recogniser gave no digit this much (20%) was not seen,
+/// provided it was unsure of whatever it read there too ([`illegible_digit`]): a `<` it is sure
+/// of is printed there, and a zone with a filler for a composite is not one to complete.
 const ILLEGIBLE_LOG_PROB: f32 = MIN_PAIR_LOG_PROB;
 
 /// Whether the character at `at` was not seen: the recogniser gave no digit a real chance and
@@ -308,9 +308,11 @@ fn illegible_digit(cands: &[Vec<Cands>], at: (usize, usize)) -> bool {
 }
 
 /// Stage 3: a composite digit the recogniser did not see is computed, where that adds no risk
-/// of its own. Every other digit must hold on the text as read (class forcing aside: no field
-/// changed by the search, which only the composite could have confirmed), and every character
-/// the composite alone covers (a TD1 card's optional data) must have been read clearly. Then
+/// of its own. Every other digit must hold on the text as read (no field changed by the search
+/// or by class forcing, which only the composite could have confirmed), and every other
+/// character the composite covers must have been read at [`DOUBTFUL_LOG_PROB`] or more (a TD1
+/// card's optional data has no other digit; a TD3 personal number past the image's edge is
+/// guessed as fillers). Then
 /// each field stands on its own check digit, as it would on a document with no composite, and
 /// the composite is reported as computed, never as read: its confidence stays the recogniser's,
 /// so the read is valid but not confident. A line cut by the photo's edge, or a thumb on the
