@@ -80,7 +80,8 @@ pub struct EngineParams {
     /// Options of the MRZ parser (century rules, repair).
     pub parse: ParseOptions,
     /// Read a zone whose first reading is not confident again from two more cuts of its lines and
-    /// fuse the three (on by default; it costs two more recogniser runs, only on such zones).
+    /// fuse the three, and read a contrast-stretched view of the first cut that lends support to
+    /// typed values (on by default; it costs three more recogniser runs, only on such zones).
     pub second_look: bool,
     /// Wall-clock budget for one [`Engine::read`], checked between stages: a read that has spent
     /// it stops with [`EngineErrorKind::TimeLimit`] instead of starting the next stage. `None`
