@@ -658,6 +658,8 @@ impl Engine {
         }
         timings.rectify_ms += ms(t);
         let t = Instant::now();
+        // The zone's size says the layout's line length; decoding to it restores characters the
+        // model merged or missed, which the MRZ engine could not otherwise place.
         let readings = recognise::recognise(self.model.as_ref(), &lines, Some(location.line_len))?;
         timings.recognise_ms += ms(t);
         Ok(readings)
@@ -750,14 +752,7 @@ impl Engine {
         location: MrzLocation,
         timings: &mut Timings,
     ) -> Result<ReadOutput, EngineError> {
-        let t = Instant::now();
-        let lines = self.rectify(grey, &location);
-        timings.rectify_ms += ms(t);
-        let t = Instant::now();
-        // The zone's size says the layout's line length; decoding to it restores characters the
-        // model merged or missed, which the MRZ engine could not otherwise place.
-        let readings = recognise::recognise(self.model.as_ref(), &lines, Some(location.line_len))?;
-        timings.recognise_ms += ms(t);
+        let readings = self.read_cut(grey, &location, false, timings)?;
         let t = Instant::now();
         let out = self.output(readings, location);
         timings.parse_ms += ms(t);

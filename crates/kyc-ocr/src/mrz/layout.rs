@@ -123,7 +123,7 @@ impl CheckDef {
     /// The status of this digit on `lines` (MRZ alphabet only).
     pub(crate) fn status(&self, lines: &[Vec<u8>]) -> CheckStatus {
         let found = lines[self.digit.0][self.digit.1];
-        let expected = sum_digit(lines, &self.data);
+        let expected = self.expected(lines);
         if found == expected {
             return CheckStatus::Valid;
         }

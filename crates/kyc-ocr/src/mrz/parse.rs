@@ -134,15 +134,12 @@ pub(crate) fn parse_reading(lines: &[LineReading], opts: &ParseOptions) -> Resul
 fn pitch_breaks(mrz: &Mrz, readings: &[LineReading]) -> Vec<PitchBreak> {
     let layout = Layout::of(mrz.format);
     let lines: Vec<Vec<u8>> = mrz.lines.iter().map(|l| l.as_bytes().to_vec()).collect();
-    let long_run = layout.long_number_run(&lines);
-    let classes = layout.classes(long_run);
+    let classes = layout.classes(layout.long_number_run(&lines));
     // A computed composite digit was never seen: where the recogniser put its guess says
     // nothing of the line's pitch, so the steps to and from it do not count.
-    let unseen = layout
-        .checks(long_run)
-        .into_iter()
-        .find(|d| d.field == CheckedField::Composite && mrz.composite_computed)
-        .map(|d| d.digit);
+    let unseen = (mrz.checks.iter())
+        .find(|c| c.field == CheckedField::Composite && mrz.composite_computed)
+        .map(|c| (c.span.line, c.span.start));
     let touches_unseen =
         |l: usize, p: usize| unseen.is_some_and(|(ul, up)| ul == l && (p == up || p + 1 == up));
     readings
