@@ -683,7 +683,7 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
         let pct = |k: &str| c[k].as_f64().unwrap_or(0.0) * 100.0;
         writeln!(
             w,
-            "check        n={:<5} consistent {:6.2}%  needless prompt {:6.2}%  unreadable {:6.2}%  typo consistent {:5.2}%  look-alike consistent {:5.2}% (of {})  date typo consistent {:5.2}% (of {})  expiry typo consistent {:5.2}% (of {})  number look-alike consistent {:5.2}% (of {})",
+            "check        n={:<5} consistent {:6.2}%  needless prompt {:6.2}%  unreadable {:6.2}%  typo consistent {:5.2}%  look-alike consistent {:5.2}% (of {})  date typo consistent {:5.2}% (of {})  expiry typo consistent {:5.2}% (of {})  number look-alike consistent {:5.2}% (of {})  misread names consistent {:5.2}% (of {})",
             c["counts"]["items"],
             pct("consistent_rate"),
             pct("needless_prompt_rate"),
@@ -697,6 +697,8 @@ fn write_human(w: &mut impl Write, report: &Value) -> std::io::Result<()> {
             c["counts"]["expiry_items"],
             pct("number_look_alike_consistent_rate"),
             c["counts"]["number_look_alike_items"],
+            pct("misread_consistent_rate"),
+            c["counts"]["misread_items"],
         )?;
     }
     if let Some(hints) = report["capture_hints"].as_object() {

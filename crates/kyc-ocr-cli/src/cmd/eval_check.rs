@@ -5,6 +5,11 @@
 //! off, and with one character of the
 //! document number swapped for a look-alike its check digit cannot tell from it (`6`/`G`, both 6
 //! modulo 10): a "consistent" on any of those is a compliance failure.
+//!
+//! Where the read's names differ from the truth, a seventh form types them as read: the worst
+//! case of a look-alike or a typo, one that lands exactly on the recogniser's misreading. Its
+//! "consistent" is counted apart (`misread_consistent`), since a customer types what the
+//! document says, not what the engine read.
 
 use kyc_ocr::compare::{self, CheckOptions, FieldStatus, Policy, RawForm, Verdict};
 use kyc_ocr::mrz::{Mrz, MrzDate, ParseOptions, Sex};
@@ -60,6 +65,13 @@ pub struct CheckTally {
     pub number_look_alike_items: usize,
     /// Such a look-alike swapped in the document number: wrongly "consistent".
     pub number_look_alike_consistent: usize,
+    /// Documents whose read surname or given names differ from the truth.
+    pub misread_items: usize,
+    /// The holder's form with the names as misread: "consistent", where a check digit never
+    /// covers a name and only the image's doubt can stop it.
+    pub misread_consistent: usize,
+    /// Those misread forms, `image: typed names (true names)`.
+    pub misread_consistent_forms: Vec<String>,
     /// The perturbed forms found consistent, with their image: `image: typed (true)` for a
     /// surname, `image: birth date D` for a date.
     pub wrongly_consistent: Vec<String>,
@@ -83,6 +95,10 @@ impl CheckTally {
         self.look_alike_consistent += o.look_alike_consistent;
         self.number_look_alike_items += o.number_look_alike_items;
         self.number_look_alike_consistent += o.number_look_alike_consistent;
+        self.misread_items += o.misread_items;
+        self.misread_consistent += o.misread_consistent;
+        self.misread_consistent_forms
+            .extend(o.misread_consistent_forms.iter().cloned());
         self.wrongly_consistent
             .extend(o.wrongly_consistent.iter().cloned());
         self.needless_prompts
@@ -102,6 +118,7 @@ impl CheckTally {
             "look_alike_consistent_rate": rate(self.look_alike_consistent, self.look_alike_items),
             "number_look_alike_consistent_rate":
                 rate(self.number_look_alike_consistent, self.number_look_alike_items),
+            "misread_consistent_rate": rate(self.misread_consistent, self.misread_items),
         })
     }
 }
@@ -274,6 +291,23 @@ pub fn check_document(
         t.number_look_alike_consistent = judge(&f, format!("document number {swapped} ({number})"));
     }
     t.wrongly_consistent = wrongly;
+    // The names as misread, the rest as the holder types it.
+    if let Some(m) = read {
+        let (sur, given) = (&m.fields.surname.value, &m.fields.given_names.value);
+        let (true_sur, true_given) = (&truth.fields.surname.value, &truth.fields.given_names.value);
+        if (sur, given) != (true_sur, true_given) {
+            let mut f = raw.clone();
+            f.surname = Some(sur.clone());
+            f.given_names = Some(given.clone()).filter(|g| !g.is_empty());
+            t.misread_items = 1;
+            if verdict(&f) == Verdict::Consistent {
+                t.misread_consistent = 1;
+                t.misread_consistent_forms.push(format!(
+                    "{name}: {sur} / {given} ({true_sur} / {true_given})"
+                ));
+            }
+        }
+    }
     Some(t)
 }
 
@@ -369,5 +403,26 @@ mod tests {
         assert_eq!(t.needless_prompts, ["a.jpg: surname"]);
         let t = check_document(None, &truth, "a.jpg").unwrap();
         assert_eq!(t.truthful_unreadable, 1);
+    }
+
+    /// The names as misread make a seventh form; a read that takes plain text as certain finds
+    /// it consistent, and a right read, or none, makes no such form.
+    #[test]
+    fn a_form_typed_as_misread_is_counted_apart() {
+        let truth = lines(&TD3);
+        let misread = ["P<UTOERIKSSQN<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", TD3[1]];
+        let read = kyc_ocr::mrz::parse_lines(&misread, &ParseOptions::default()).unwrap();
+        let t = check_document(Some(&read), &truth, "a.jpg").unwrap();
+        assert_eq!((t.misread_items, t.misread_consistent), (1, 1));
+        assert_eq!(
+            t.misread_consistent_forms,
+            ["a.jpg: ERIKSSQN / ANNA MARIA (ERIKSSON / ANNA MARIA)"]
+        );
+        assert!(t.wrongly_consistent.is_empty(), "counted apart");
+        let right = kyc_ocr::mrz::parse_lines(&truth, &ParseOptions::default()).unwrap();
+        for r in [Some(&right), None] {
+            let t = check_document(r, &truth, "a.jpg").unwrap();
+            assert_eq!((t.misread_items, t.misread_consistent), (0, 0));
+        }
     }
 }
