@@ -1428,20 +1428,18 @@ mod tests {
         // The same zone read again past its ends as a 44-character layout (the engine's look
         // past short lines), as the recogniser read the upside-down specimen: unsure, with paper
         // read as characters, and one check digit holding by chance.
-        let wider = out(
-            &[
-                "V<<<<<<<IDFRADOUEL<<<<<<<<<<<<<<<<<<<<932013",
-                "IIIIII050693230204383CHRISTIANE<<NI6512068F6",
-            ],
-            0.82,
-        );
+        let wider_lines = [
+            "V<<<<<<<IDFRADOUEL<<<<<<<<<<<<<<<<<<<<932013",
+            "IIIIII050693230204383CHRISTIANE<<NI6512068F6",
+        ];
+        let wider = out(&wider_lines, 0.82);
         assert!(
             rank(&wider) > rank(&card),
             "plausibility alone prefers the wider reading"
         );
         assert!(ranks_above(&card, &wider) && !ranks_above(&wider, &card));
         // Within the margin, plausibility still decides.
-        let close = out(&card_lines(&wider), 0.90);
+        let close = out(&wider_lines, 0.90);
         assert!(ranks_above(&close, &card));
         // Two check digits more than the surer reading holds outweigh its confidence: a passport
         // zone with its document number, birth date and expiry holding, read less surely.
@@ -1463,14 +1461,6 @@ mod tests {
             0.5,
         );
         assert!(ranks_above(&valid, &card));
-    }
-
-    /// The lines of a read, as text.
-    fn card_lines(o: &ReadOutput) -> Vec<&str> {
-        o.mrz
-            .as_ref()
-            .map(|m| m.lines.iter().map(String::as_str).collect())
-            .unwrap_or_default()
     }
 
     #[test]

@@ -190,21 +190,20 @@ pub(crate) fn typed_reading(
             if p < TYPED_SUPPORT && !padding && !faint {
                 return None;
             }
-            // The recogniser's best guess is no surer for being typed too: a letter it gives
-            // under the override's bar stays in doubt, as one typed over it would. On the 500
-            // bowed hard generator documents, forms typed with the names as misread passed 10
-            // times at the 20% bar and 4 at this one, for 4 needless prompts more.
+            // Nothing after this confirms a letter in a name, nationality or sex, whether typed
+            // over the one read or the same as it (the recogniser's best guess is no surer for
+            // being typed too). On the 500 bowed hard generator documents, forms typed with the
+            // names as misread passed 10 times when a letter typed as read needed only the 20%
+            // bar, and 4 at this one, for 4 needless prompts more.
             let unchecked_letter = matches!(kind, Kind::Letters | Kind::Name | Kind::Sex);
-            if ch == r && unchecked_letter && p < NAME_OVERRIDE_SUPPORT && !padding {
+            if unchecked_letter && p < NAME_OVERRIDE_SUPPORT && !padding {
                 return None;
             }
             if ch != r {
-                // Nothing after this confirms a letter typed over a name's, nor a character typed
-                // over one of the same check-digit value (`6` over `G`, both 6 modulo 10): the
-                // digit holds either way.
-                let unchecked = matches!(kind, Kind::Letters | Kind::Name | Kind::Sex)
-                    || (*checked && same_value(ch, r));
-                let overrules = unchecked && p < NAME_OVERRIDE_SUPPORT;
+                // Nor does anything confirm a character typed over one of the same check-digit
+                // value (`6` over `G`, both 6 modulo 10): the digit holds either way.
+                let same_value_over = *checked && same_value(ch, r);
+                let overrules = same_value_over && p < NAME_OVERRIDE_SUPPORT;
                 let torn = p + probability(mrz, span.line, pos, r, r, *kind) >= TWO_WAY;
                 if !padding && (overrules || !torn) {
                     return None;
