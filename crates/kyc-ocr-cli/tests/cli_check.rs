@@ -288,6 +288,64 @@ fn an_image_read_with_a_look_alike_takes_the_typed_letter_the_image_supports() {
 }
 
 #[test]
+fn a_french_identity_card_is_read_in_its_own_layout_and_checked() {
+    // A generator photo of the French card of 1988-2021: given names cut at 14 characters, no
+    // nationality or expiry field.
+    let image = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/check/french-id-card.jpg"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_kyc-ocr"))
+        .args(["read", image, "--json"])
+        .output()
+        .expect("run kyc-ocr");
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_of(&out);
+    assert_eq!(v["mrz"]["format"], "french_id");
+    assert_eq!(
+        v["mrz"]["lines"],
+        serde_json::json!([
+            "IDFRACHATZIDAKIS<<<<<<<<<<<<<<618699",
+            "2409618014128GEORGIOS<<AIKA0007113F8"
+        ])
+    );
+    assert_eq!(v["mrz"]["fields"]["nationality"]["value"], "FRA");
+    assert_eq!(v["mrz"]["fields"]["expiry_date"]["raw"], "");
+
+    let form = |given: &str, extra: &[&str]| {
+        let mut args = vec![
+            image,
+            "--json",
+            "--today",
+            "2026-01-01",
+            "--surname",
+            "Chatzidakis",
+            "--given-names",
+            given,
+            "--birth-date",
+            "2000-07-11",
+            "--nationality",
+            "France",
+            "--expiry-date",
+            "2034-09-25",
+        ];
+        args.extend_from_slice(extra);
+        kyc(&args)
+    };
+    // Not a passport: manual review, as the product's policy says.
+    let v = json_of(&form("Georgios Aikaterini", &[]));
+    assert_eq!(v["verdict"], "refused");
+    // Allowed, the holder's form is consistent: the given names by their cut prefix.
+    let out = form("Georgios Aikaterini", &["--allow-other-documents"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_of(&out);
+    assert_eq!(v["verdict"], "consistent", "{v}");
+    // A given name the card does not show prompts.
+    let v = json_of(&form("Georgios Eleni", &["--allow-other-documents"]));
+    assert_eq!(v["verdict"], "prompt");
+}
+
+#[test]
 fn an_image_whose_zone_is_too_small_asks_for_a_closer_photo() {
     // A hard generator photo (fixtures/docs/hard, TD3) whose MRZ lines are about 10 px high.
     let image = concat!(

@@ -1,8 +1,8 @@
-//! The ICAO 9303 document formats and their physical layout.
+//! The document formats (ICAO 9303's, and the French identity card's) and their physical layout.
 
 use serde::{Deserialize, Serialize};
 
-/// A machine readable travel document format of ICAO Doc 9303.
+/// A machine readable document format: one of ICAO Doc 9303, or the French identity card's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DocFormat {
@@ -16,16 +16,31 @@ pub enum DocFormat {
     MrvA,
     /// Visa MRV-B, 105 x 74 mm, two lines of 36 characters.
     MrvB,
+    /// The French identity card of 1988-2021, 105 x 74 mm, two lines of 36 characters in a
+    /// layout of its own (`kyc_ocr::mrz::MrzFormat::FrenchId`).
+    #[serde(rename = "french_id")]
+    FrenchId,
 }
 
 impl DocFormat {
-    /// Every format, in a fixed order (the `mixed` generator cycles through it).
+    /// The ICAO formats, in a fixed order (the `mixed` generator cycles through it, so a seed
+    /// gives the documents it always gave).
     pub const ALL: [DocFormat; 5] = [
         DocFormat::Td3,
         DocFormat::Td1,
         DocFormat::Td2,
         DocFormat::MrvA,
         DocFormat::MrvB,
+    ];
+
+    /// Every format, the ICAO ones and the French identity card.
+    pub const NAMED: [DocFormat; 6] = [
+        DocFormat::Td3,
+        DocFormat::Td1,
+        DocFormat::Td2,
+        DocFormat::MrvA,
+        DocFormat::MrvB,
+        DocFormat::FrenchId,
     ];
 
     /// The lowercase name used on the command line and in `truth.jsonl`.
@@ -36,12 +51,13 @@ impl DocFormat {
             DocFormat::Td2 => "td2",
             DocFormat::MrvA => "mrva",
             DocFormat::MrvB => "mrvb",
+            DocFormat::FrenchId => "french_id",
         }
     }
 
     /// Parses a name as written by [`DocFormat::name`], in any case.
     pub fn from_name(name: &str) -> Option<DocFormat> {
-        DocFormat::ALL
+        DocFormat::NAMED
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
     }
@@ -53,7 +69,7 @@ impl DocFormat {
             DocFormat::Td1 => (85.6, 54.0),
             DocFormat::Td2 => (105.0, 74.0),
             DocFormat::MrvA => (120.0, 80.0),
-            DocFormat::MrvB => (105.0, 74.0),
+            DocFormat::MrvB | DocFormat::FrenchId => (105.0, 74.0),
         }
     }
 
@@ -69,7 +85,7 @@ impl DocFormat {
     pub fn line_len(self) -> usize {
         match self {
             DocFormat::Td1 => 30,
-            DocFormat::Td2 | DocFormat::MrvB => 36,
+            DocFormat::Td2 | DocFormat::MrvB | DocFormat::FrenchId => 36,
             DocFormat::Td3 | DocFormat::MrvA => 44,
         }
     }
@@ -92,7 +108,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for f in DocFormat::ALL {
+        for f in DocFormat::NAMED {
             assert_eq!(DocFormat::from_name(f.name()), Some(f));
             assert_eq!(DocFormat::from_name(&f.name().to_uppercase()), Some(f));
         }
@@ -102,7 +118,7 @@ mod tests {
     #[test]
     fn mrz_fits_the_document_at_icao_pitch() {
         // 2.54 mm per character must leave a margin on both sides of every format.
-        for f in DocFormat::ALL {
+        for f in DocFormat::NAMED {
             let (w, _) = f.size_mm();
             let text = f.line_len() as f32 * 2.54;
             assert!(text + 6.0 < w, "{f}: {text} mm of text on a {w} mm page");

@@ -376,6 +376,7 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
         DocFormat::MrvA | DocFormat::MrvB => {
             (["V", "V", "VD"].choose(rng).copied().unwrap_or("V"), 9)
         }
+        DocFormat::FrenchId => ("ID", 12),
     };
     let number_len = if number_len == 9 && rng.gen_bool(0.1) {
         8
@@ -401,6 +402,30 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
     } else {
         String::new()
     };
+    let mut document_number = doc_number(rng, number_len);
+    let mut personal_number = personal_number;
+    if format == DocFormat::FrenchId {
+        // Issued by France to its nationals only. The card number is the issue year and month,
+        // the department of issue and a serial; the end of line 1 holds the department and the
+        // office.
+        issuing_state = "FRA".to_string();
+        nationality = "FRA".to_string();
+        let department = format!("{:02}{}", rng.gen_range(1..96), rng.gen_range(0..10));
+        document_number = format!(
+            "{:02}{:02}{department}{}",
+            issue_date.year().rem_euclid(100),
+            issue_date.month(),
+            digits(rng, 5)
+        );
+        personal_number = format!("{department}{}", digits(rng, 3));
+        native_surname.clear();
+        native_given.clear();
+    }
+    let sex = match (format, sex) {
+        // The card states M or F.
+        (DocFormat::FrenchId, 'X') => 'F',
+        _ => sex,
+    };
     let place_of_birth = pool
         .places
         .choose(rng)
@@ -414,7 +439,7 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
         given_names,
         native_surname: (!native_surname.is_empty()).then_some(native_surname),
         native_given_names: (!native_given.is_empty()).then_some(native_given),
-        document_number: doc_number(rng, number_len),
+        document_number,
         nationality,
         birth_date,
         sex,
@@ -444,6 +469,7 @@ pub fn mrz_format(format: DocFormat) -> MrzFormat {
         DocFormat::Td2 => MrzFormat::Td2,
         DocFormat::MrvA => MrzFormat::MrvA,
         DocFormat::MrvB => MrzFormat::MrvB,
+        DocFormat::FrenchId => MrzFormat::FrenchId,
     }
 }
 

@@ -256,6 +256,7 @@ fn render_lines(
     let title = match spec.format {
         DocFormat::Td3 => "PASSPORT",
         DocFormat::Td1 | DocFormat::Td2 => "IDENTITY CARD",
+        DocFormat::FrenchId => "CARTE NATIONALE D'IDENTITE",
         DocFormat::MrvA | DocFormat::MrvB => "VISA",
     };
     let content = page::PageContent {
@@ -389,7 +390,7 @@ fn viz_rows(spec: &DocSpec, rng: &mut ChaCha8Rng) -> Vec<Vec<(String, String)>> 
     ];
     let compact = matches!(
         spec.format,
-        DocFormat::Td1 | DocFormat::Td2 | DocFormat::MrvB
+        DocFormat::Td1 | DocFormat::Td2 | DocFormat::MrvB | DocFormat::FrenchId
     );
     if compact {
         rows.push(vec![

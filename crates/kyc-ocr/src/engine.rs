@@ -1395,10 +1395,13 @@ mod tests {
     }
 
     #[test]
-    fn a_clean_zone_in_a_layout_the_parser_does_not_know_reads_as_printed() {
-        // The old French identity card, upside down: read the right way round at 0.99, invalid as
-        // a TD2. The 44-character reading past its ends (0.82, one digit holding by chance) used
-        // to replace it, and the second look then fused garbage.
+    fn a_clean_french_identity_card_upside_down_reads_as_printed() {
+        // The old French identity card's published specimen, upside down: read the right way
+        // round at 0.99. Parsed as a TD2 it was invalid with implausible fields, and the
+        // 44-character reading past its ends (0.82, one digit holding by chance) used to replace
+        // it; the second look then fused garbage. Its own layout parses it, and only its last
+        // digit fails: the specimen's text does not satisfy the rule that real cards' lines
+        // (in the shared real crops) do.
         let engine = Engine::new(EngineParams::default()).unwrap();
         let out = engine
             .read_image(&grey("fixtures/check/french-id-card-upside-down.png"))
@@ -1411,25 +1414,38 @@ mod tests {
             ]
         );
         assert!(out.confidence > 0.95, "{}", out.confidence);
-        assert!(!out.mrz.as_ref().unwrap().is_valid());
+        let mrz = out.mrz.as_ref().unwrap();
+        assert_eq!(mrz.format, crate::mrz::MrzFormat::FrenchId);
+        let failing: Vec<CheckedField> = mrz
+            .checks
+            .iter()
+            .filter(|c| c.status != crate::mrz::CheckStatus::Valid)
+            .map(|c| c.field)
+            .collect();
+        assert_eq!(failing, [CheckedField::Composite]);
     }
 
     #[test]
     fn a_reading_the_recogniser_is_clearly_surer_of_is_not_traded_for_a_plausible_guess() {
-        // A French identity card of the 1988-2021 format, read cleanly: no ICAO layout, so as a
-        // TD2 its nationality, dates and sex are implausible.
+        // A zone in a national layout the parser does not know (the French identity card's,
+        // under another issuer's code), read cleanly: as a TD2 its nationality, dates and sex are
+        // implausible.
         let card = out(
             &[
-                "IDFRADOUEL<<<<<<<<<<<<<<<<<<<<932013",
+                "IDBELDOUEL<<<<<<<<<<<<<<<<<<<<932013",
                 "0506932020438CHRISTIANE<<NI6512068F6",
             ],
             0.99,
+        );
+        assert_eq!(
+            card.mrz.as_ref().map(|m| m.format),
+            Some(crate::mrz::MrzFormat::Td2)
         );
         // The same zone read again past its ends as a 44-character layout (the engine's look
         // past short lines), as the recogniser read the upside-down specimen: unsure, with paper
         // read as characters, and one check digit holding by chance.
         let wider_lines = [
-            "V<<<<<<<IDFRADOUEL<<<<<<<<<<<<<<<<<<<<932013",
+            "V<<<<<<<IDBELDOUEL<<<<<<<<<<<<<<<<<<<<932013",
             "IIIIII050693230204383CHRISTIANE<<NI6512068F6",
         ];
         let wider = out(&wider_lines, 0.82);

@@ -1016,10 +1016,106 @@ fn a_line_alone_is_forced_to_the_classes_of_the_layout_line_it_must_be() {
 }
 
 #[test]
-fn a_line_of_another_layout_is_not_forced_into_an_icao_one() {
+fn a_french_card_line_is_forced_to_its_own_classes_not_to_td2s() {
     use kyc_ocr::mrz::{constrain_line, LineReading};
-    // A French national ID card line (36 characters, not an ICAO TD2 line): forcing it to TD2's
-    // classes would change seven characters.
-    let line = "012345678987ANTOINE<<PAUL<<1234567A1";
-    assert_eq!(constrain_line(&LineReading::from_text(line)), line);
+    // The French identity card's second line (36 characters, not a TD2 line): TD2's classes
+    // would turn seven letters of its given names into digits; its own only the O of its date.
+    assert_eq!(
+        constrain_line(&LineReading::from_text(
+            "1402751042152CAMILLE<<ROSE<88O3171F1"
+        )),
+        FRENCH_ID.split('\n').nth(1).unwrap()
+    );
+}
+
+/// A French identity card of 1988-2021 (two lines of 36, its own layout), with made-up data and
+/// every check digit computed.
+const FRENCH_ID: &str =
+    "IDFRABERNARD<<<<<<<<<<<<<<<<<<751042\n1402751042152CAMILLE<<ROSE<8803171F1";
+
+#[test]
+fn french_identity_card_every_field() {
+    let m = parse_at(FRENCH_ID);
+    assert_eq!(m.format, MrzFormat::FrenchId);
+    assert!(m.is_valid(), "{:?}", m.checks);
+    let f = &m.fields;
+    assert_eq!(f.document_code.value, "ID");
+    assert_eq!(f.issuing_state.value, "FRA");
+    assert_eq!(f.surname.value, "BERNARD");
+    assert_eq!(f.given_names.value, "CAMILLE ROSE");
+    assert!(!f.name_truncated);
+    assert_eq!(f.document_number.value, "140275104215");
+    assert_eq!(f.optional_data.value, "751042");
+    assert_eq!(
+        f.birth_date.value.civil(),
+        Some(jiff::civil::date(1988, 3, 17))
+    );
+    assert_eq!(f.sex.value, Sex::Female);
+    // No nationality field: the card is issued to French nationals, so it is the issuing state's.
+    assert_eq!(
+        (f.nationality.value.as_str(), f.nationality.span),
+        ("FRA", f.issuing_state.span)
+    );
+    // No expiry date at all.
+    assert_eq!(f.expiry_date.raw, "");
+    assert_eq!(f.expiry_date.value.civil(), None);
+    let checked: Vec<CheckedField> = m.checks.iter().map(|c| c.field).collect();
+    assert_eq!(
+        checked,
+        [
+            CheckedField::DocumentNumber,
+            CheckedField::BirthDate,
+            CheckedField::Composite
+        ]
+    );
+    // The last digit covers names and sex too: no field stands unchecked.
+    assert!(m.unprotected_fields().is_empty());
+    // The last digit covers all of line 1 and line 2 up to it: a changed surname letter fails it.
+    let m = parse_at(&FRENCH_ID.replace("BERNARD", "BERNARO"));
+    assert_eq!(m.format, MrzFormat::FrenchId);
+    assert!(matches!(
+        m.check(CheckedField::Composite).map(|c| c.status),
+        Some(CheckStatus::Invalid { .. })
+    ));
+    // Given names cut at the field's end are marked, to be compared by prefix.
+    let m = parse_at(&FRENCH_ID.replace("CAMILLE<<ROSE<", "CAMILLE<<ROSEL"));
+    assert!(m.fields.name_truncated);
+}
+
+#[test]
+fn french_identity_card_is_told_from_a_td2_card_and_repaired_by_its_own_digits() {
+    // A worn I read 1, and an O for the 0 of the birth date: still the French layout, and its
+    // birth-date digit repairs the date.
+    let m = parse_at(
+        &FRENCH_ID
+            .replace("IDFRA", "1DFRA")
+            .replace("880317", "88O317"),
+    );
+    assert_eq!(m.format, MrzFormat::FrenchId);
+    assert!(m.is_valid(), "{:?}", m.checks);
+    assert_eq!(m.lines.join("\n"), FRENCH_ID);
+    // A TD2 card of France would carry a nationality, letters, where the French card's number
+    // ends: it stays a TD2.
+    let td2 = "IDFRAMARTIN<<PAUL<<<<<<<<<<<<<<<<<<<\nX1234567<4FRA8001014M3001019<<<<<<<2";
+    let m = parse_at(td2);
+    assert_eq!(m.format, MrzFormat::Td2);
+}
+
+#[test]
+fn french_identity_card_composes_as_it_parses() {
+    let doc = MrzData {
+        format: MrzFormat::FrenchId,
+        document_code: "ID".into(),
+        issuing_state: "FRA".into(),
+        surname: "BERNARD".into(),
+        given_names: "CAMILLE ROSE".into(),
+        document_number: "140275104215".into(),
+        nationality: String::new(),
+        birth_date: "880317".into(),
+        sex: 'F',
+        expiry_date: String::new(),
+        optional_data: "751042".into(),
+        optional_data_2: String::new(),
+    };
+    assert_eq!(compose(&doc).unwrap().join("\n"), FRENCH_ID);
 }

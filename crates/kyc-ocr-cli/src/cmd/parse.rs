@@ -232,6 +232,9 @@ fn status_text(m: &Mrz, f: CheckedField) -> String {
 }
 
 fn date_text(d: &Field<MrzDate>) -> String {
+    if d.raw.is_empty() {
+        return "(not on this document)".to_string();
+    }
     match d.value.civil() {
         Some(c) => c.to_string(),
         None => {
@@ -279,8 +282,13 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "nationality     {}",
-        named(&f.nationality.value, m.nationality_country())
+        "nationality     {}{}",
+        named(&f.nationality.value, m.nationality_country()),
+        if m.format == mrz::MrzFormat::FrenchId {
+            ", as the card is issued to nationals only"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         out,
@@ -334,12 +342,15 @@ fn write_human(out: &mut impl Write, m: &Mrz) -> std::io::Result<()> {
     for w in &m.warnings {
         writeln!(out, "{}         {w}", warn("warning"))?;
     }
-    writeln!(
-        out,
-        "{}  {}",
-        warn("no check digit"),
-        m.unprotected_fields().join(", ")
-    )?;
+    let unprotected = m.unprotected_fields();
+    if !unprotected.is_empty() {
+        writeln!(
+            out,
+            "{}  {}",
+            warn("no check digit"),
+            unprotected.join(", ")
+        )?;
+    }
     let digits_hold = m
         .checks
         .iter()

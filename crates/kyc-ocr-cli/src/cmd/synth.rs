@@ -19,7 +19,8 @@ pub struct Args {
     /// Seed: the same seed and flags give the same bytes.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Document format: td3, td1, td2, mrva, mrvb, or mixed (cycles through all five).
+    /// Document format: td3, td1, td2, mrva, mrvb, french_id (the French identity card of
+    /// 1988-2021), or mixed (cycles through the five ICAO ones).
     #[arg(long, default_value = "mixed")]
     pub format: String,
     /// Capture preset: clean, scan, photo, hard.
@@ -91,7 +92,7 @@ fn plan(args: &Args) -> anyhow::Result<Plan> {
         match DocFormat::from_name(&args.format) {
             Some(f) => vec![f],
             None => bail!(
-                "unknown format {:?}, expected td3, td1, td2, mrva, mrvb or mixed",
+                "unknown format {:?}, expected td3, td1, td2, mrva, mrvb, french_id or mixed",
                 args.format
             ),
         }
@@ -236,7 +237,7 @@ mod tests {
         let cases = [
             (
                 vec!["--format", "td4"],
-                "unknown format \"td4\", expected td3, td1, td2, mrva, mrvb or mixed",
+                "unknown format \"td4\", expected td3, td1, td2, mrva, mrvb, french_id or mixed",
             ),
             (
                 vec!["--preset", "blurry"],

@@ -260,7 +260,13 @@ fn check_read(mrz: &Mrz, form: &TypedForm, options: &CheckOptions) -> Report {
     ] {
         let Some(typed) = typed else { continue };
         compared.push(field);
-        let (result, mismatch) = compare_date(field, typed, doc);
+        let (mut result, mismatch) = compare_date(field, typed, doc);
+        if field == FieldName::ExpiryDate && f.expiry_date.raw.is_empty() {
+            // The layout has no expiry field (the French identity card): nothing to compare.
+            result.note = Some(
+                "the document's mrz holds no expiry date; the typed date is not compared".into(),
+            );
+        }
         if field == FieldName::BirthDate && result.status == FieldStatus::Match {
             // The MRZ holds two year digits; a typed date that agrees with them settles the century.
             birth_for_policy = Some(MrzDate {
@@ -735,6 +741,53 @@ mod tests {
             r.fields[0].note.as_deref(),
             Some("the document leaves part of this date unknown; compared on the known parts")
         );
+    }
+
+    #[test]
+    fn a_french_identity_card_compares_on_the_fields_it_has() {
+        // Given names cut at 14 characters; no nationality or expiry field.
+        let card = parse_lines(
+            &[
+                "IDFRABERNARD<<<<<<<<<<<<<<<<<<751042",
+                "1402751042152CAMILLE<<ROSEL8803171F2",
+            ],
+            &ParseOptions {
+                today: TODAY,
+                ..ParseOptions::default()
+            },
+        )
+        .expect("parse");
+        assert!(card.is_valid(), "{:?}", card.checks);
+        let (f, mut o) = form(RawForm {
+            surname: Some("Bernard".into()),
+            given_names: Some("Camille Roselyne".into()),
+            nationality: Some("France".into()),
+            birth_date: Some("1988-03-17".into()),
+            expiry_date: Some("2031-05-02".into()),
+            sex: Some("F".into()),
+            ..RawForm::default()
+        });
+        // Not a passport: the product sends it to manual review unless told otherwise.
+        assert_eq!(check(&card, &f, &o).verdict, Verdict::Refused);
+        o.policy.manual_review_for_other_documents = false;
+        let r = check(&card, &f, &o);
+        assert_eq!(r.verdict, Verdict::Consistent, "{r:?}");
+        let expiry = r
+            .fields
+            .iter()
+            .find(|x| x.field == FieldName::ExpiryDate)
+            .expect("expiry listed");
+        assert_eq!(
+            expiry.note.as_deref(),
+            Some("the document's mrz holds no expiry date; the typed date is not compared")
+        );
+        assert!(!r.flags.document_expired);
+        // A given name the card does not start with still prompts.
+        let (f, _) = form(RawForm {
+            given_names: Some("Camille Rose Anne".into()),
+            ..RawForm::default()
+        });
+        assert_eq!(check(&card, &f, &o).verdict, Verdict::Prompt);
     }
 
     #[test]

@@ -436,6 +436,11 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<Typed> {
 fn name_field(mrz: &Mrz, form: &TypedForm) -> Option<(Span, String)> {
     let f = &mrz.fields;
     let line = f.surname.span.line;
+    if f.given_names.span.line != line {
+        // Names in two fields on two lines (the French identity card): the typed names lend the
+        // reading no support, and the names are compared as read.
+        return None;
+    }
     let (start, end) = (f.surname.span.start, f.given_names.span.end);
     let read = mrz.lines.get(line)?.as_bytes().get(start..end)?;
     let current = DocName::new(&f.surname.value, &f.given_names.value, f.name_truncated);

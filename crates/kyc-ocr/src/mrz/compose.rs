@@ -10,7 +10,9 @@ use super::types::{MrzData, MrzError, MrzErrorKind, MrzFormat, Span};
 /// names to initials, are the issuer's choice and left to the caller). A TD1/TD2 document number
 /// over 9 characters is written the ICAO way: 9 characters, `<`, then the rest at the start of the
 /// optional data followed by its check digit and a `<`. An empty TD3 personal number gets `<` as
-/// its check digit.
+/// its check digit. A French identity card ([`MrzFormat::FrenchId`]) has no nationality or
+/// expiry field, so those values are ignored; its surname and given names fill fields of their
+/// own, the given names separated by `<<` as the card writes them.
 pub fn compose(doc: &MrzData) -> Result<Vec<String>, MrzError> {
     let f = doc.format;
     let layout = Layout::of(f);
@@ -21,23 +23,44 @@ pub fn compose(doc: &MrzData) -> Result<Vec<String>, MrzError> {
     put(&mut lines, layout.code, &code, "document code")?;
     let issuing = clean("issuing state", &doc.issuing_state, false)?;
     put(&mut lines, layout.issuing, &issuing, "issuing state")?;
-    let nationality = clean("nationality", &doc.nationality, false)?;
-    put(&mut lines, layout.nationality, &nationality, "nationality")?;
-
-    let surname = clean("surname", &doc.surname, false)?;
-    let given = clean("given names", &doc.given_names, false)?;
-    let mut name = surname;
-    if !given.is_empty() {
-        name.extend_from_slice(b"<<");
-        name.extend_from_slice(&given);
+    if let Some(span) = layout.nationality {
+        let nationality = clean("nationality", &doc.nationality, false)?;
+        put(&mut lines, span, &nationality, "nationality")?;
     }
-    name.truncate(layout.name.end - layout.name.start);
-    put(&mut lines, layout.name, &name, "name")?;
+
+    let mut surname = clean("surname", &doc.surname, false)?;
+    match layout.given {
+        Some(span) => {
+            let mut given = Vec::new();
+            for name in doc.given_names.split_whitespace() {
+                if !given.is_empty() {
+                    given.extend_from_slice(b"<<");
+                }
+                given.extend(clean("given names", name, false)?);
+            }
+            given.truncate(span.end - span.start);
+            put(&mut lines, span, &given, "given names")?;
+            surname.truncate(layout.name.end - layout.name.start);
+            put(&mut lines, layout.name, &surname, "surname")?;
+        }
+        None => {
+            let given = clean("given names", &doc.given_names, false)?;
+            let mut name = surname;
+            if !given.is_empty() {
+                name.extend_from_slice(b"<<");
+                name.extend_from_slice(&given);
+            }
+            name.truncate(layout.name.end - layout.name.start);
+            put(&mut lines, layout.name, &name, "name")?;
+        }
+    }
 
     let birth = date("date of birth", &doc.birth_date)?;
     put(&mut lines, layout.birth, &birth, "date of birth")?;
-    let expiry = date("date of expiry", &doc.expiry_date)?;
-    put(&mut lines, layout.expiry, &expiry, "date of expiry")?;
+    if let Some((span, _)) = layout.expiry {
+        let expiry = date("date of expiry", &doc.expiry_date)?;
+        put(&mut lines, span, &expiry, "date of expiry")?;
+    }
 
     let sex = doc.sex.to_ascii_uppercase();
     if !matches!(sex, 'M' | 'F' | 'X' | '<') {

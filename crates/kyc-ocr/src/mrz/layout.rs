@@ -1,5 +1,5 @@
-//! Where every field and check digit of each ICAO 9303 layout sits, and which characters each
-//! position may hold. One table drives parsing, repair and composing, so they cannot disagree.
+//! Where every field and check digit of each MRZ layout sits (ICAO 9303's, and the French
+//! identity card's), and which characters each position may hold. One table drives parsing, repair and composing, so they cannot disagree.
 
 use super::check_digit;
 use super::types::{CheckStatus, CheckedField, MrzFormat, Span};
@@ -69,6 +69,10 @@ const CARD: DocumentKinds = DocumentKinds {
     codes: b"ACI",
     described: "A, C or I",
 };
+const FRENCH_CARD: DocumentKinds = DocumentKinds {
+    codes: b"I",
+    described: "I",
+};
 
 /// What the first character of `format`'s document code may be.
 pub(crate) fn kind_class(format: MrzFormat) -> Class {
@@ -76,6 +80,7 @@ pub(crate) fn kind_class(format: MrzFormat) -> Class {
         MrzFormat::Td3 => &PASSPORT,
         MrzFormat::MrvA | MrzFormat::MrvB => &VISA,
         MrzFormat::Td1 | MrzFormat::Td2 => &CARD,
+        MrzFormat::FrenchId => &FRENCH_CARD,
     })
 }
 
@@ -178,15 +183,19 @@ pub(crate) struct Layout {
     pub format: MrzFormat,
     pub code: Span,
     pub issuing: Span,
+    /// The whole name (primary and secondary identifiers), or the surname alone where the
+    /// layout gives the given names a field of their own (`given`).
     pub name: Span,
+    pub given: Option<Span>,
     pub number: Span,
     pub number_cd: (usize, usize),
-    pub nationality: Span,
+    /// `None` where the layout has no nationality field (the French identity card).
+    pub nationality: Option<Span>,
     pub birth: Span,
     pub birth_cd: (usize, usize),
     pub sex: (usize, usize),
-    pub expiry: Span,
-    pub expiry_cd: (usize, usize),
+    /// The expiry date and its check digit; `None` where the layout has none.
+    pub expiry: Option<(Span, (usize, usize))>,
     pub optional: Span,
     /// TD3 personal number check digit.
     pub optional_cd: Option<(usize, usize)>,
@@ -217,14 +226,14 @@ impl Layout {
                     code: sp(0, 0, 2),
                     issuing: sp(0, 2, 5),
                     name: sp(0, 5, len),
+                    given: None,
                     number: sp(1, 0, 9),
                     number_cd: (1, 9),
-                    nationality: sp(1, 10, 13),
+                    nationality: Some(sp(1, 10, 13)),
                     birth: sp(1, 13, 19),
                     birth_cd: (1, 19),
                     sex: (1, 20),
-                    expiry: sp(1, 21, 27),
-                    expiry_cd: (1, 27),
+                    expiry: Some((sp(1, 21, 27), (1, 27))),
                     optional,
                     optional_cd,
                     optional2: None,
@@ -241,9 +250,8 @@ impl Layout {
                 birth: sp(1, 0, 6),
                 birth_cd: (1, 6),
                 sex: (1, 7),
-                expiry: sp(1, 8, 14),
-                expiry_cd: (1, 14),
-                nationality: sp(1, 15, 18),
+                expiry: Some((sp(1, 8, 14), (1, 14))),
+                nationality: Some(sp(1, 15, 18)),
                 optional2: Some(sp(1, 18, 29)),
                 optional_cd: None,
                 composite: Some((
@@ -251,8 +259,37 @@ impl Layout {
                     vec![sp(0, 5, 30), sp(1, 0, 7), sp(1, 8, 15), sp(1, 18, 29)],
                 )),
                 name: sp(2, 0, 30),
+                given: None,
+            },
+            // Line 1: `ID`, `FRA`, the surname (25), the issuing office (department and office,
+            // 6). Line 2: the card number (issue year and month, department, serial; 12) and its
+            // digit, the given names (14, separated by `<<`), birth date and its digit, sex, and
+            // a last digit over both lines up to it.
+            MrzFormat::FrenchId => Layout {
+                format,
+                code: sp(0, 0, 2),
+                issuing: sp(0, 2, 5),
+                name: sp(0, 5, 30),
+                optional: sp(0, 30, 36),
+                number: sp(1, 0, 12),
+                number_cd: (1, 12),
+                given: Some(sp(1, 13, 27)),
+                birth: sp(1, 27, 33),
+                birth_cd: (1, 33),
+                sex: (1, 34),
+                nationality: None,
+                expiry: None,
+                optional_cd: None,
+                optional2: None,
+                composite: Some(((1, 35), vec![sp(0, 0, 36), sp(1, 0, 35)])),
             },
         }
+    }
+
+    /// The spans of the country codes no check digit covers: the issuing state and, where the
+    /// layout has one, the nationality.
+    pub(crate) fn country_codes(&self) -> impl Iterator<Item = Span> {
+        std::iter::once(self.issuing).chain(self.nationality)
     }
 
     /// Whether this TD1/TD2 layout carries a long document number, and the length of its
@@ -296,11 +333,9 @@ impl Layout {
             self.birth_cd,
             vec![self.birth],
         ));
-        v.push(CheckDef::new(
-            CheckedField::ExpiryDate,
-            self.expiry_cd,
-            vec![self.expiry],
-        ));
+        if let Some((expiry, cd)) = self.expiry {
+            v.push(CheckDef::new(CheckedField::ExpiryDate, cd, vec![expiry]));
+        }
         if let Some(cd) = self.optional_cd {
             let mut def = CheckDef::new(CheckedField::PersonalNumber, cd, vec![self.optional]);
             def.allow_absent = true;
@@ -329,14 +364,21 @@ impl Layout {
         set(first, kind_class(self.format), "document_code");
         set(self.issuing, Class::Alpha, "issuing_state");
         set(self.name, Class::Alpha, "name");
+        if let Some(given) = self.given {
+            set(given, Class::Alpha, "name");
+        }
         set(self.number, Class::Alnum, "document_number");
         set(one(self.number_cd), Class::Digit, "document_number_check");
-        set(self.nationality, Class::Alpha, "nationality");
+        if let Some(nationality) = self.nationality {
+            set(nationality, Class::Alpha, "nationality");
+        }
         set(self.birth, Class::Digit, "birth_date");
         set(one(self.birth_cd), Class::Digit, "birth_date_check");
         set(one(self.sex), Class::Sex, "sex");
-        set(self.expiry, Class::Digit, "expiry_date");
-        set(one(self.expiry_cd), Class::Digit, "expiry_date_check");
+        if let Some((expiry, cd)) = self.expiry {
+            set(expiry, Class::Digit, "expiry_date");
+            set(one(cd), Class::Digit, "expiry_date_check");
+        }
         set(self.optional, Class::Alnum, "optional_data");
         if let Some(cd) = self.optional_cd {
             set(one(cd), Class::Digit, "optional_data_check");
@@ -396,6 +438,7 @@ mod tests {
             (MrzFormat::Td1, &[(0, 14), (1, 6), (1, 14), (1, 29)]),
             (MrzFormat::MrvA, &[(1, 9), (1, 19), (1, 27)]),
             (MrzFormat::MrvB, &[(1, 9), (1, 19), (1, 27)]),
+            (MrzFormat::FrenchId, &[(1, 12), (1, 33), (1, 35)]),
         ];
         for (format, digits) in cases {
             let got: Vec<(usize, usize)> = Layout::of(*format)
@@ -430,6 +473,7 @@ mod tests {
             (MrzFormat::MrvB, "V", b'V', b'P'),
             (MrzFormat::Td1, "A, C or I", b'C', b'P'),
             (MrzFormat::Td2, "A, C or I", b'I', b'V'),
+            (MrzFormat::FrenchId, "I", b'I', b'C'),
         ];
         for (format, described, admitted, refused) in cases {
             let kind = kind_class(format);

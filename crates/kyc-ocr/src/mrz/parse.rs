@@ -263,7 +263,9 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     // least those odds from the character.
     let p_first = |ch: u8| first.iter().find(|c| c.0 == ch).map_or(0.0, |c| c.1.exp());
     let p_visa = p_first(b'V');
-    let mut chosen = if scored && count == 2 && (KIND_DOUBT..1.0 - KIND_DOUBT).contains(&p_visa) {
+    let mut chosen = if count == 2 && len == 36 && french_id_shape(&readings) {
+        analyse_as(readings, opts, scored, MrzFormat::FrenchId)?
+    } else if scored && count == 2 && (KIND_DOUBT..1.0 - KIND_DOUBT).contains(&p_visa) {
         let chance_odds = if len == 44 { 100.0 } else { 10.0 };
         let as_visa = analyse_as(readings.clone(), opts, true, format(true))?;
         let as_other = analyse_as(readings, opts, true, format(false))?;
@@ -308,6 +310,32 @@ fn analyse(readings: Vec<Vec<Cands>>, opts: &ParseOptions, scored: bool) -> Resu
     Ok(chosen)
 }
 
+/// Whether two lines of 36 are a French identity card's rather than a TD2 document's: line 1
+/// starts `IDFRA` (one character of it may be a runner-up, as a worn `I` read `1`), and line 2
+/// holds digits where a TD2 line holds the nationality (the card number's last digits and its
+/// check digit). France never issued a TD2 `ID` card, and a TD2 nationality is letters.
+fn french_id_shape(readings: &[Vec<Cands>]) -> bool {
+    let (Some(first), Some(second)) = (readings.first(), readings.get(1)) else {
+        return false;
+    };
+    if first.len() < 5 || second.len() < 13 {
+        return false;
+    }
+    let mut runner_up = 0;
+    for (cands, &want) in first.iter().zip(b"IDFRA") {
+        match cands.iter().position(|c| c.0 == want) {
+            Some(0) => {}
+            Some(_) => runner_up += 1,
+            None => return false,
+        }
+    }
+    let digits = second[10..13]
+        .iter()
+        .filter(|c| c.first().is_some_and(|c| c.0.is_ascii_digit()))
+        .count();
+    runner_up <= 1 && digits >= 2
+}
+
 /// Under this probability, a character a check digit confirmed is still as uncertain as the
 /// recogniser made it (a repair to an 11% runner-up in a document number was wrong on a hard
 /// test document); the common O/0 repair, at 30% or more, stays confirmed.
@@ -347,7 +375,7 @@ fn analyse_as(
     let (lines, repairs, mut warnings, completed_composite) = if opts.repair {
         let mut o = repair::repair(&readings, &classes, &checks);
         if scored {
-            for span in [layout.issuing, layout.nationality] {
+            for span in layout.country_codes() {
                 known_code(&readings, &classes, span, &mut o.lines, &mut o.repairs);
             }
         }
@@ -393,7 +421,7 @@ fn analyse_as(
         Vec::new()
     };
     let confidence = if scored {
-        let codes = [layout.issuing, layout.nationality];
+        let codes: Vec<Span> = layout.country_codes().collect();
         field_confidence(
             &readings,
             &lines,
@@ -816,7 +844,14 @@ fn decode(
     warnings: &mut Vec<String>,
     malformed: &mut Vec<String>,
 ) -> MrzFields {
-    let (surname, given_names, name_truncated) = names(lines, layout.name);
+    let (surname, given_names, name_truncated) = match layout.given {
+        Some(given) => {
+            let (surname, surname_cut) = name_parts(lines, layout.name);
+            let (given_names, given_cut) = name_parts(lines, given);
+            (surname, given_names, surname_cut || given_cut)
+        }
+        None => names(lines, layout.name),
+    };
     let mut document_number = stripped(lines, layout.number);
     let mut optional_data = stripped(lines, layout.optional);
     if let Some(run) = long_run {
@@ -859,7 +894,9 @@ fn decode(
         given_names,
         name_truncated,
         document_number,
-        nationality: stripped(lines, layout.nationality),
+        // A layout without a nationality (the French identity card) is issued to the issuing
+        // state's nationals only.
+        nationality: stripped(lines, layout.nationality.unwrap_or(layout.issuing)),
         birth_date: date(
             lines,
             layout.birth,
@@ -873,17 +910,46 @@ fn decode(
             raw: char::from(sex_raw).to_string(),
             span: one(layout.sex),
         },
-        expiry_date: date(
-            lines,
-            layout.expiry,
-            DateKind::Expiry,
-            opts,
-            warnings,
-            malformed,
-        ),
+        expiry_date: match layout.expiry {
+            Some((span, _)) => date(lines, span, DateKind::Expiry, opts, warnings, malformed),
+            None => Field {
+                value: MrzDate {
+                    year: None,
+                    month: None,
+                    day: None,
+                },
+                raw: String::new(),
+                span: Span {
+                    line: 0,
+                    start: 0,
+                    end: 0,
+                },
+            },
+        },
         optional_data,
         optional_data_2: layout.optional2.map(|s| stripped(lines, s)),
     }
+}
+
+/// One name field of its own (the French identity card's surname or given names): its parts, at
+/// `<` or `<<`, joined with spaces; and whether a letter in its last position means it may be
+/// truncated.
+fn name_parts(lines: &[Vec<u8>], s: Span) -> (Field<String>, bool) {
+    let field = &lines[s.line][s.start..s.end];
+    let value = String::from_utf8_lossy(field)
+        .split('<')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let truncated = field.last().is_some_and(|c| c.is_ascii_uppercase());
+    (
+        Field {
+            value,
+            raw: String::from_utf8_lossy(field).into_owned(),
+            span: s,
+        },
+        truncated,
+    )
 }
 
 /// Splits the name field at the first `<<` into primary and secondary identifiers, their parts at
@@ -1064,6 +1130,7 @@ fn check_codes(
         MrzFormat::MrvA | MrzFormat::MrvB => b"V",
         MrzFormat::Td1 => b"ACI",
         MrzFormat::Td2 => b"ACIPV",
+        MrzFormat::FrenchId => b"I",
     };
     if !expected.contains(&first) {
         warnings.push(format!(

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The ICAO 9303 MRZ layouts.
+/// The MRZ layouts: those of ICAO 9303, and the one national layout in wide use beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MrzFormat {
@@ -19,16 +19,23 @@ pub enum MrzFormat {
     /// Small visa: two lines of 36 characters, starting with `V`.
     #[serde(rename = "mrvb")]
     MrvB,
+    /// The French national identity card of 1988-2021 (valid into the 2030s): two lines of 36
+    /// characters in a layout of its own, not ICAO's. Line 1 holds `IDFRA`, the surname and the
+    /// issuing office; line 2 the 12-character card number, the given names, birth date and sex.
+    /// It has no nationality field (the card is issued to French nationals only) and no expiry
+    /// date.
+    FrenchId,
 }
 
 impl MrzFormat {
     /// Every layout.
-    pub const ALL: [MrzFormat; 5] = [
+    pub const ALL: [MrzFormat; 6] = [
         MrzFormat::Td1,
         MrzFormat::Td2,
         MrzFormat::Td3,
         MrzFormat::MrvA,
         MrzFormat::MrvB,
+        MrzFormat::FrenchId,
     ];
 
     /// The number of lines of this layout.
@@ -43,7 +50,7 @@ impl MrzFormat {
     pub fn line_len(self) -> usize {
         match self {
             MrzFormat::Td1 => 30,
-            MrzFormat::Td2 | MrzFormat::MrvB => 36,
+            MrzFormat::Td2 | MrzFormat::MrvB | MrzFormat::FrenchId => 36,
             MrzFormat::Td3 | MrzFormat::MrvA => 44,
         }
     }
@@ -56,6 +63,7 @@ impl MrzFormat {
             MrzFormat::Td3 => "td3",
             MrzFormat::MrvA => "mrva",
             MrzFormat::MrvB => "mrvb",
+            MrzFormat::FrenchId => "french_id",
         }
     }
 }
@@ -141,16 +149,20 @@ pub struct MrzFields {
     /// Document number, fillers stripped; a long TD1/TD2 number is joined with its continuation in
     /// the optional data (the span is that of the first part).
     pub document_number: Field<String>,
-    /// Nationality code, fillers stripped.
+    /// Nationality code, fillers stripped. The French identity card of 1988-2021
+    /// ([`MrzFormat::FrenchId`]) has no nationality field; it is issued to French nationals only,
+    /// so this is its issuing state's field (`FRA`, with that field's span).
     pub nationality: Field<String>,
     /// Date of birth.
     pub birth_date: Field<MrzDate>,
     /// Sex.
     pub sex: Field<Sex>,
-    /// Date of expiry.
+    /// Date of expiry. The French identity card of 1988-2021 ([`MrzFormat::FrenchId`]) has none:
+    /// every part is unknown, and the raw text and the span are empty.
     pub expiry_date: Field<MrzDate>,
     /// TD3 personal number, or the optional data of TD1 line 1 / TD2 / visas, fillers stripped
-    /// (for a long TD1/TD2 document number, what follows its continuation).
+    /// (for a long TD1/TD2 document number, what follows its continuation); on the French
+    /// identity card, the issuing office's code at the end of line 1.
     pub optional_data: Field<String>,
     /// TD1 line 2 optional data; `None` for other formats.
     pub optional_data_2: Option<Field<String>>,
@@ -370,8 +382,13 @@ impl Mrz {
     }
 
     /// The fields no check digit covers in this layout: an OCR error there passes every check, so
-    /// the recogniser must get them right and a comparison must not trust them blindly.
+    /// the recogniser must get them right and a comparison must not trust them blindly. The
+    /// French identity card has none: its last digit covers both lines up to it, names and sex
+    /// included.
     pub fn unprotected_fields(&self) -> Vec<&'static str> {
+        if self.format == MrzFormat::FrenchId {
+            return Vec::new();
+        }
         let mut v = vec![
             "document_code",
             "issuing_state",
@@ -516,15 +533,16 @@ pub struct MrzData {
     pub given_names: String,
     /// Document number; TD1/TD2 numbers over 9 characters continue in the optional data.
     pub document_number: String,
-    /// Nationality code.
+    /// Nationality code (ignored by [`MrzFormat::FrenchId`], which has none).
     pub nationality: String,
     /// YYMMDD, may hold `<`.
     pub birth_date: String,
     /// `M`, `F`, `X` or `<`.
     pub sex: char,
-    /// YYMMDD, may hold `<`.
+    /// YYMMDD, may hold `<` (ignored by [`MrzFormat::FrenchId`], which has none).
     pub expiry_date: String,
-    /// TD3 personal number, or the optional data of TD1 line 1 / TD2 / visas.
+    /// TD3 personal number, or the optional data of TD1 line 1 / TD2 / visas; the issuing office
+    /// of a French identity card.
     pub optional_data: String,
     /// TD1 line 2 optional data (ignored by other formats).
     pub optional_data_2: String,
