@@ -305,19 +305,19 @@ fn a_french_identity_card_is_read_in_its_own_layout_and_checked() {
     assert_eq!(
         v["mrz"]["lines"],
         serde_json::json!([
-            "IDFRACHATZIDAKIS<<<<<<<<<<<<<<618699",
-            "2409618014128GEORGIOS<<AIKA0007113F8"
+            "IDFRACHATZIDAKIS<<<<<<<<<<<<<<141223",
+            "1610141269991GEORGIOS<<AIKA0007113F4"
         ])
     );
     assert_eq!(v["mrz"]["fields"]["nationality"]["value"], "FRA");
     assert_eq!(v["mrz"]["fields"]["expiry_date"]["raw"], "");
 
-    let form = |given: &str, extra: &[&str]| {
+    let form_on = |today: &str, given: &str, extra: &[&str]| {
         let mut args = vec![
             image,
             "--json",
             "--today",
-            "2026-01-01",
+            today,
             "--surname",
             "Chatzidakis",
             "--given-names",
@@ -327,11 +327,12 @@ fn a_french_identity_card_is_read_in_its_own_layout_and_checked() {
             "--nationality",
             "France",
             "--expiry-date",
-            "2034-09-25",
+            "2026-10-02",
         ];
         args.extend_from_slice(extra);
         kyc(&args)
     };
+    let form = |given: &str, extra: &[&str]| form_on("2026-01-01", given, extra);
     // Not a passport: manual review, as the product's policy says.
     let v = json_of(&form("Georgios Aikaterini", &[]));
     assert_eq!(v["verdict"], "refused");
@@ -343,6 +344,15 @@ fn a_french_identity_card_is_read_in_its_own_layout_and_checked() {
     // A given name the card does not show prompts.
     let v = json_of(&form("Georgios Eleni", &["--allow-other-documents"]));
     assert_eq!(v["verdict"], "prompt");
+    // Issued in October 2016 to a minor, for 10 years: by December 2026 it has expired, though
+    // its MRZ holds no expiry date.
+    let v = json_of(&form_on(
+        "2026-12-01",
+        "Georgios Aikaterini",
+        &["--allow-other-documents"],
+    ));
+    assert_eq!(v["verdict"], "refused", "{v}");
+    assert_eq!(v["flags"]["document_expired"], true);
 }
 
 #[test]

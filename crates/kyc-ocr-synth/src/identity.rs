@@ -342,10 +342,10 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
         _ => 'X',
     };
     let birth_date = random_date(rng, 1935, 2012);
-    let issue_date = random_date(rng, 2016, 2025);
+    let mut issue_date = random_date(rng, 2016, 2025);
     let years = if rng.gen_bool(0.7) { 10 } else { 5 };
     // Spans carry one sign, so the year and the day are separate steps.
-    let expiry_date = issue_date
+    let mut expiry_date = issue_date
         .checked_add(jiff::Span::new().years(years))
         .and_then(|d| d.checked_sub(jiff::Span::new().days(1)))
         .unwrap_or(issue_date);
@@ -410,6 +410,15 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
         // office.
         issuing_state = "FRA".to_string();
         nationality = "FRA".to_string();
+        // Issued until 2021, for 15 years to a holder of age from 2004, else for 10.
+        issue_date = random_date(rng, (birth_date.year() + 1).clamp(2008, 2021), 2021);
+        let of_age = birth_date
+            .checked_add(jiff::Span::new().years(18))
+            .is_ok_and(|d| d <= issue_date);
+        expiry_date = issue_date
+            .checked_add(jiff::Span::new().years(if of_age { 15 } else { 10 }))
+            .and_then(|d| d.checked_sub(jiff::Span::new().days(1)))
+            .unwrap_or(issue_date);
         let department = format!("{:02}{}", rng.gen_range(1..96), rng.gen_range(0..10));
         document_number = format!(
             "{:02}{:02}{department}{}",

@@ -65,6 +65,12 @@ fn every_truth_mrz_parses_with_valid_check_digits() {
                 // of their own.
                 assert_eq!(mrz.format, kyc_ocr::mrz::MrzFormat::FrenchId);
                 assert_eq!(f.expiry_date.raw, "");
+                // The number starts with the issue year and month, of a card issued by 2021
+                // after the holder's birth.
+                let issued = id.issue_date;
+                assert!(issued.year() <= 2021 && issued > id.birth_date, "{issued}");
+                let yymm = format!("{:02}{:02}", issued.year() % 100, issued.month());
+                assert!(f.document_number.value.starts_with(&yymm), "{lines:?}");
                 assert!(surname.starts_with(&f.surname.value), "{lines:?}");
                 assert!(given.starts_with(&f.given_names.value), "{lines:?}");
                 if surname.len() <= 25 && given.len() + given.matches(' ').count() <= 14 {
