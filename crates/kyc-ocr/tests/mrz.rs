@@ -936,6 +936,46 @@ proptest! {
     fn mrz_like_text_never_panics(s in "[A-Z0-9<\n|]{0,120}") {
         let _ = parse(&s);
     }
+
+    #[test]
+    fn french_card_shaped_text_never_panics(l1 in "[I1][DO]FRA[A-Z0-9<]{31}", l2 in "[A-Z0-9<]{36}") {
+        let _ = parse(&format!("{l1}\n{l2}"));
+    }
+
+    #[test]
+    fn french_cards_compose_and_parse_back(
+        surname in "[A-Z]{1,12}( [A-Z]{1,8})?",
+        given in "[A-Z]{1,6}( [A-Z]{1,5})?",
+        number in "[0-9]{12}",
+        office in "[0-9]{6}",
+        birth in date_strategy(),
+        sex in prop_oneof![Just('M'), Just('F')],
+    ) {
+        let doc = MrzData {
+            format: MrzFormat::FrenchId,
+            document_code: "ID".into(),
+            issuing_state: "FRA".into(),
+            surname: surname.clone(),
+            given_names: given.clone(),
+            document_number: number.clone(),
+            nationality: String::new(),
+            birth_date: birth.clone(),
+            sex,
+            expiry_date: String::new(),
+            optional_data: office.clone(),
+            optional_data_2: String::new(),
+        };
+        let lines = compose(&doc).unwrap();
+        let m = parse_lines(&lines, &opts()).unwrap();
+        prop_assert_eq!(m.format, MrzFormat::FrenchId);
+        prop_assert!(m.is_valid(), "{:?} {:?}", lines, m.checks);
+        prop_assert!(m.repairs.is_empty());
+        prop_assert_eq!(&m.fields.surname.value, &surname);
+        prop_assert_eq!(&m.fields.given_names.value, &given);
+        prop_assert_eq!(&m.fields.document_number.value, &number);
+        prop_assert_eq!(&m.fields.optional_data.value, &office);
+        prop_assert_eq!(&m.fields.birth_date.raw, &birth);
+    }
 }
 
 /// The fuzz seed corpus (`fuzz/seeds/mrz_text`, crashes found included) replayed: every input gives
