@@ -1134,6 +1134,11 @@ fn french_identity_card_is_told_from_a_td2_card_and_repaired_by_its_own_digits()
     assert_eq!(m.format, MrzFormat::FrenchId);
     assert!(m.is_valid(), "{:?}", m.checks);
     assert_eq!(m.lines.join("\n"), FRENCH_ID);
+    // The card number starts with the issue year and month, digits: an L there is a 1 (as a
+    // check digit sees it, L and 1 are the same value, so only the class can tell them apart).
+    let m = parse_at(&FRENCH_ID.replacen("1402751042152", "L402751042152", 1));
+    assert!(m.is_valid(), "{:?}", m.checks);
+    assert_eq!(m.fields.document_number.value, "140275104215");
     // A TD2 card of France would carry a nationality, letters, where the French card's number
     // ends: it stays a TD2.
     let td2 = "IDFRAMARTIN<<PAUL<<<<<<<<<<<<<<<<<<<\nX1234567<4FRA8001014M3001019<<<<<<<2";

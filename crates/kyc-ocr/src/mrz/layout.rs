@@ -389,6 +389,14 @@ impl Layout {
         if let Some((cd, _)) = &self.composite {
             set(one(*cd), Class::Digit, "composite_check");
         }
+        if self.format == MrzFormat::FrenchId {
+            // The card number is the issue year and month, the department (a letter in some:
+            // Corsica's 2A, an office's suffix) and a serial; line 1 ends with the department
+            // and a numbered office, or fillers.
+            set(sp(1, 0, 4), Class::Digit, "document_number");
+            set(sp(1, 7, 12), Class::Digit, "document_number");
+            set(sp(0, 33, 36), Class::Digit, "optional_data");
+        }
         if let Some(run) = long_run {
             let o = self.optional;
             // The `<` in the number's check-digit place is part of the long-number convention.
