@@ -1,5 +1,6 @@
 //! Where every field and check digit of each MRZ layout sits (ICAO 9303's, and the French
-//! identity card's), and which characters each position may hold. One table drives parsing, repair and composing, so they cannot disagree.
+//! identity card's), and which characters each position may hold. One table drives parsing,
+//! repair and composing, so they cannot disagree.
 
 use super::check_digit;
 use super::types::{CheckStatus, CheckedField, MrzFormat, Span};
@@ -286,8 +287,8 @@ impl Layout {
         }
     }
 
-    /// The spans of the country codes no check digit covers: the issuing state and, where the
-    /// layout has one, the nationality.
+    /// The spans of the country codes, which the parser checks against ICAO's list: the issuing
+    /// state and, where the layout has one, the nationality.
     pub(crate) fn country_codes(&self) -> impl Iterator<Item = Span> {
         std::iter::once(self.issuing).chain(self.nationality)
     }
