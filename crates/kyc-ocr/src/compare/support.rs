@@ -365,7 +365,7 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<Typed> {
         }
         v
     };
-    if let Some((span, text)) = name_field(mrz, form) {
+    for (span, text) in name_fields(mrz, form) {
         put(span, text, Kind::Name, false);
     }
     // A field a check digit protects takes that digit too, computed from the typed value: the
@@ -432,54 +432,108 @@ fn typed_fields(mrz: &Mrz, form: &TypedForm) -> Vec<Typed> {
 }
 
 /// The name field written as the allowed spelling of the typed name that the image supports
-/// best (whose least supported character has the most probability).
-fn name_field(mrz: &Mrz, form: &TypedForm) -> Option<(Span, String)> {
+/// best (whose least supported character has the most probability). Where the layout gives the
+/// given names a field of their own on another line (the French identity card), the surname and
+/// the given names are two fields, the given names separated by `<` or by the card's `<<`,
+/// whichever the image supports.
+fn name_fields(mrz: &Mrz, form: &TypedForm) -> Vec<(Span, String)> {
     let f = &mrz.fields;
-    let line = f.surname.span.line;
-    if f.given_names.span.line != line {
-        // Names in two fields on two lines (the French identity card): the typed names lend the
-        // reading no support, and the names are compared as read.
-        return None;
-    }
-    let (start, end) = (f.surname.span.start, f.given_names.span.end);
-    let read = mrz.lines.get(line)?.as_bytes().get(start..end)?;
+    let (surname, given) = (f.surname.span, f.given_names.span);
+    let apart = given.line != surname.line;
+    let spans = if apart {
+        vec![surname, given]
+    } else {
+        vec![Span {
+            end: given.end,
+            ..surname
+        }]
+    };
     let current = DocName::new(&f.surname.value, &f.given_names.value, f.name_truncated);
     let spellings = typed_spellings(form, &current);
     let per_spelling = (MAX_SPELLINGS / spellings.len().max(1)).clamp(1, MAX_VARIANTS);
-    let mut best: Option<(f32, Vec<u8>)> = None;
+    let mut best: Option<(f32, Vec<Vec<u8>>)> = None;
     for spelling in spellings {
         for v in spelling.variants(per_spelling) {
-            // The MRZ pads a short name with fillers and cuts a long one at the field's end.
-            let mut field = v.into_bytes();
-            field.resize(read.len(), b'<');
-            let span = Span { line, start, end };
-            let text = String::from_utf8_lossy(&field).into_owned();
-            let weakest = field
-                .iter()
-                .zip(read)
-                .enumerate()
-                .filter(|&(i, _)| !padding_unseen(mrz, &span, &text, i))
-                .map(|(i, (&c, &r))| {
-                    probability(
-                        mrz,
-                        line,
-                        start + i,
-                        char::from(c),
-                        char::from(r),
-                        Kind::Letters,
-                    )
-                })
-                .fold(1.0f32, f32::min);
-            if best.as_ref().is_none_or(|b| weakest > b.0) {
-                best = Some((weakest, field));
+            for mut fields in split_name(v.into_bytes(), apart) {
+                // The MRZ pads a short name with fillers and cuts a long one at the field's end.
+                for (field, span) in fields.iter_mut().zip(&spans) {
+                    field.resize(span.end - span.start, b'<');
+                }
+                let weakest = fields
+                    .iter()
+                    .zip(&spans)
+                    .map(|(field, span)| least_support(mrz, span, field))
+                    .fold(1.0f32, f32::min);
+                if best.as_ref().is_none_or(|b| weakest > b.0) {
+                    best = Some((weakest, fields));
+                }
             }
         }
     }
-    let (_, field) = best?;
-    Some((
-        Span { line, start, end },
-        String::from_utf8_lossy(&field).into_owned(),
-    ))
+    let Some((_, fields)) = best else {
+        return Vec::new();
+    };
+    spans
+        .into_iter()
+        .zip(fields)
+        .map(|(span, field)| (span, String::from_utf8_lossy(&field).into_owned()))
+        .collect()
+}
+
+/// A whole name field (`SURNAME<<GIVEN<NAMES`) as the fields the layout writes: itself, or where
+/// the given names stand `apart`, the surname and each way of separating the given names.
+fn split_name(field: Vec<u8>, apart: bool) -> Vec<Vec<Vec<u8>>> {
+    if !apart {
+        return vec![vec![field]];
+    }
+    let at = field
+        .windows(2)
+        .position(|w| w == b"<<")
+        .unwrap_or(field.len());
+    let surname = field[..at].to_vec();
+    let given = field.get(at + 2..).unwrap_or_default();
+    let given = &given[..given.len() - given.iter().rev().take_while(|&&c| c == b'<').count()];
+    let mut doubled = Vec::with_capacity(given.len() * 2);
+    for &c in given {
+        doubled.push(c);
+        if c == b'<' {
+            doubled.push(b'<');
+        }
+    }
+    let mut out = vec![vec![surname.clone(), given.to_vec()]];
+    if doubled.len() != given.len() {
+        out.push(vec![surname, doubled]);
+    }
+    out
+}
+
+/// The least probability the image gives any character of `field` written over `span` (padding
+/// it does not show aside).
+fn least_support(mrz: &Mrz, span: &Span, field: &[u8]) -> f32 {
+    let Some(read) = mrz
+        .lines
+        .get(span.line)
+        .and_then(|l| l.as_bytes().get(span.start..span.end))
+    else {
+        return 0.0;
+    };
+    let text = String::from_utf8_lossy(field).into_owned();
+    field
+        .iter()
+        .zip(read)
+        .enumerate()
+        .filter(|&(i, _)| !padding_unseen(mrz, span, &text, i))
+        .map(|(i, (&c, &r))| {
+            probability(
+                mrz,
+                span.line,
+                span.start + i,
+                char::from(c),
+                char::from(r),
+                Kind::Letters,
+            )
+        })
+        .fold(1.0f32, f32::min)
 }
 
 /// Every reading of the typed name as a whole MRZ name field: surname and given names as typed
@@ -589,6 +643,56 @@ mod tests {
         };
         let r = check(&m, &form("Eriksson", "1974-08-12"), &as_read);
         assert_eq!(r.verdict, Verdict::Prompt);
+    }
+
+    #[test]
+    fn a_french_card_takes_the_typed_names_the_image_supports_on_both_of_its_lines() {
+        // The card's surname on line 1, its given names on line 2 (`<<` between them). The R of
+        // BERNARD read H and the E of ROSE read O: each pair is one value to the last digit, so
+        // the zone is valid either way and only the image can tell.
+        let lines = [
+            "IDFRABERNARD<<<<<<<<<<<<<<<<<<751042",
+            "1402751042152CAMILLE<<ROSE<8803171F1",
+        ];
+        let m = read_lines(
+            &lines,
+            &[
+                (0, 7, &[('H', 0.55), ('R', 0.45)]),
+                (1, 25, &[('O', 0.55), ('E', 0.45)]),
+            ],
+        );
+        assert_eq!(m.format, mrz::MrzFormat::FrenchId);
+        assert_eq!(
+            (
+                m.fields.surname.value.as_str(),
+                m.fields.given_names.value.as_str()
+            ),
+            ("BEHNARD", "CAMILLE ROSO")
+        );
+        let mut o = options();
+        o.policy.manual_review_for_other_documents = false;
+        let form = |given: &str| {
+            RawForm {
+                surname: Some("Bernard".into()),
+                given_names: Some(given.into()),
+                birth_date: Some("1988-03-17".into()),
+                ..RawForm::default()
+            }
+            .parse(&o)
+            .expect("form")
+        };
+        let r = check(&m, &form("Camille Rose"), &o);
+        assert_eq!(r.verdict, Verdict::Consistent, "{}", r.summary);
+        let typed: Vec<(usize, usize, char, char)> = r
+            .flags
+            .typed_over_read
+            .iter()
+            .map(|t| (t.line, t.position, t.read, t.typed))
+            .collect();
+        assert_eq!(typed, [(0, 7, 'H', 'R'), (1, 25, 'O', 'E')]);
+        // A given name the image does not support prompts.
+        let r = check(&m, &form("Camille Rosa"), &o);
+        assert_eq!(r.verdict, Verdict::Prompt, "{}", r.summary);
     }
 
     #[test]
