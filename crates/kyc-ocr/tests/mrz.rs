@@ -239,7 +239,7 @@ fn malformed_input_errors_verbatim() {
         (
             format!("{}\n{}", &l1[..40], &l2[..40]),
             MrzErrorKind::LineLength,
-            "line 1 has 40 characters, expected 44 (td3, mrva) or 36 (td2, mrvb)",
+            "line 1 has 40 characters, expected 44 (td3, mrva) or 36 (td2, mrvb, french_id)",
         ),
         (
             format!("{l1}\n{l2}<"),

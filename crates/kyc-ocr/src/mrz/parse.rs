@@ -234,7 +234,7 @@ fn detect(lines: &[Vec<char>]) -> Result<MrzFormat, MrzError> {
             MrzError::new(
                 MrzErrorKind::LineLength,
                 format!(
-                    "line 1 has {} characters, expected 44 (td3, mrva) or 36 (td2, mrvb)",
+                    "line 1 has {} characters, expected 44 (td3, mrva) or 36 (td2, mrvb, french_id)",
                     lines[0].len()
                 ),
             )
