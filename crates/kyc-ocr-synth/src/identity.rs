@@ -383,7 +383,7 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
     } else {
         number_len
     };
-    let personal_number = match (format, rng.gen_bool(0.5)) {
+    let mut personal_number = match (format, rng.gen_bool(0.5)) {
         (_, false) => String::new(),
         (DocFormat::Td3, true) => {
             if rng.gen_bool(0.5) {
@@ -403,7 +403,6 @@ pub fn random_identity<R: Rng + ?Sized>(rng: &mut R, format: DocFormat) -> Ident
         String::new()
     };
     let mut document_number = doc_number(rng, number_len);
-    let mut personal_number = personal_number;
     if format == DocFormat::FrenchId {
         // Issued by France to its nationals only. The card number is the issue year and month,
         // the department of issue and a serial; the end of line 1 holds the department and the

@@ -36,14 +36,14 @@ pub const TYPED_SUPPORT: f32 = 0.2;
 pub const TWO_WAY: f32 = 0.8;
 
 /// The least probability a typed letter needs to overrule the one read in a name, nationality or
-/// sex, or to confirm the same letter read in doubt. No check digit covers those fields, so
-/// nothing after this confirms the typed letter. On
-/// 500 hard generator documents (`kyc-ocr eval --check`) a look-alike form (`LE GOFE` typed for
-/// `LE GOFF`, the last F half under glare) has E at 28% from the float recogniser and 34% from
-/// the 8-bit one, and passed the 20% typed support; at 40% it prompts with a margin, for one
-/// needless prompt more on those documents (float; none with 8 bits) than at 30%. The same
-/// doubt on a real held-out zone (`JENNIFER` read `JFNNIFER` on a binarised crop, E at 28%)
-/// prompts too: the image does not say which letter it is.
+/// sex, or to confirm the same letter read in doubt. No ICAO check digit covers those fields, so
+/// nothing after this confirms the typed letter (the French identity card's last digit does, and
+/// the bar holds there too). On 500 hard generator documents (`kyc-ocr eval --check`) a
+/// look-alike form (`LE GOFE` typed for `LE GOFF`, the last F half under glare) has E at 28% from
+/// the float recogniser and 34% from the 8-bit one, and passed the 20% typed support; at 40% it
+/// prompts with a margin, for one needless prompt more on those documents (float; none with 8
+/// bits) than at 30%. The same doubt on a real held-out zone (`JENNIFER` read `JFNNIFER` on a
+/// binarised crop, E at 28%) prompts too: the image does not say which letter it is.
 pub const NAME_OVERRIDE_SUPPORT: f32 = 0.4;
 
 /// A character the recogniser gives less than this is one it could not see: a finger, glare or a

@@ -90,6 +90,11 @@ const fn sp(line: usize, start: usize, end: usize) -> Span {
     Span { line, start, end }
 }
 
+/// The French card number is the issue year and month, the department (a letter in some:
+/// Corsica's 2A, an office's suffix) and a serial; line 1 ends with the department and a
+/// numbered office, or fillers.
+const FRENCH_CARD_DIGITS: [Span; 3] = [sp(1, 0, 4), sp(1, 7, 12), sp(0, 33, 36)];
+
 /// One check digit: where it sits and which characters it covers.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckDef {
@@ -201,6 +206,9 @@ pub(crate) struct Layout {
     /// TD3 personal number check digit.
     pub optional_cd: Option<(usize, usize)>,
     pub optional2: Option<Span>,
+    /// Runs inside the number and optional fields that the layout fixes to digits (the French
+    /// card number's issue month and serial).
+    pub digit_runs: &'static [Span],
     pub composite: Option<((usize, usize), Vec<Span>)>,
 }
 
@@ -238,6 +246,7 @@ impl Layout {
                     optional,
                     optional_cd,
                     optional2: None,
+                    digit_runs: &[],
                     composite,
                 }
             }
@@ -254,6 +263,7 @@ impl Layout {
                 expiry: Some((sp(1, 8, 14), (1, 14))),
                 nationality: Some(sp(1, 15, 18)),
                 optional2: Some(sp(1, 18, 29)),
+                digit_runs: &[],
                 optional_cd: None,
                 composite: Some((
                     (1, 29),
@@ -282,6 +292,7 @@ impl Layout {
                 expiry: None,
                 optional_cd: None,
                 optional2: None,
+                digit_runs: &FRENCH_CARD_DIGITS,
                 composite: Some(((1, 35), vec![sp(0, 0, 36), sp(1, 0, 35)])),
             },
         }
@@ -390,14 +401,6 @@ impl Layout {
         if let Some((cd, _)) = &self.composite {
             set(one(*cd), Class::Digit, "composite_check");
         }
-        if self.format == MrzFormat::FrenchId {
-            // The card number is the issue year and month, the department (a letter in some:
-            // Corsica's 2A, an office's suffix) and a serial; line 1 ends with the department
-            // and a numbered office, or fillers.
-            set(sp(1, 0, 4), Class::Digit, "document_number");
-            set(sp(1, 7, 12), Class::Digit, "document_number");
-            set(sp(0, 33, 36), Class::Digit, "optional_data");
-        }
         if let Some(run) = long_run {
             let o = self.optional;
             // The `<` in the number's check-digit place is part of the long-number convention.
@@ -412,6 +415,12 @@ impl Layout {
                 Class::Digit,
                 "document_number_check",
             );
+        }
+        // Digits the layout fixes inside a field keep that field's key.
+        for run in self.digit_runs {
+            for slot in &mut m[run.line][run.start..run.end] {
+                slot.0 = Class::Digit;
+            }
         }
         m
     }

@@ -845,11 +845,11 @@ fn decode(
     malformed: &mut Vec<String>,
 ) -> MrzFields {
     let (surname, given_names, name_truncated) = match layout.given {
-        Some(given) => {
-            let (surname, surname_cut) = name_parts(lines, layout.name);
-            let (given_names, given_cut) = name_parts(lines, given);
-            (surname, given_names, surname_cut || given_cut)
-        }
+        Some(given) => (
+            name_part(lines, layout.name),
+            name_part(lines, given),
+            may_be_truncated(lines, layout.name) || may_be_truncated(lines, given),
+        ),
         None => names(lines, layout.name),
     };
     let mut document_number = stripped(lines, layout.number);
@@ -931,25 +931,23 @@ fn decode(
     }
 }
 
-/// One name field of its own (the French identity card's surname or given names): its parts, at
-/// `<` or `<<`, joined with spaces; and whether a letter in its last position means it may be
-/// truncated.
-fn name_parts(lines: &[Vec<u8>], s: Span) -> (Field<String>, bool) {
+/// One name field: its parts, at `<` or `<<`, joined with spaces.
+fn name_part(lines: &[Vec<u8>], s: Span) -> Field<String> {
     let field = &lines[s.line][s.start..s.end];
-    let value = String::from_utf8_lossy(field)
-        .split('<')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let truncated = field.last().is_some_and(|c| c.is_ascii_uppercase());
-    (
-        Field {
-            value,
-            raw: String::from_utf8_lossy(field).into_owned(),
-            span: s,
-        },
-        truncated,
-    )
+    Field {
+        value: String::from_utf8_lossy(field)
+            .split('<')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        raw: String::from_utf8_lossy(field).into_owned(),
+        span: s,
+    }
+}
+
+/// Whether a letter in a name field's last position means the name may be truncated.
+fn may_be_truncated(lines: &[Vec<u8>], s: Span) -> bool {
+    s.end > s.start && lines[s.line][s.end - 1].is_ascii_uppercase()
 }
 
 /// Splits the name field at the first `<<` into primary and secondary identifiers, their parts at
@@ -960,34 +958,17 @@ fn names(lines: &[Vec<u8>], s: Span) -> (Field<String>, Field<String>, bool) {
         .windows(2)
         .position(|w| w == b"<<")
         .unwrap_or(field.len());
-    let join = |b: &[u8]| -> String {
-        String::from_utf8_lossy(b)
-            .split('<')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let surname = Field {
-        value: join(&field[..sep]),
-        raw: String::from_utf8_lossy(&field[..sep]).into_owned(),
-        span: Span {
-            line: s.line,
-            start: s.start,
-            end: s.start + sep,
-        },
-    };
     let gstart = (sep + 2).min(field.len());
-    let given = Field {
-        value: join(&field[gstart..]),
-        raw: String::from_utf8_lossy(&field[gstart..]).into_owned(),
-        span: Span {
-            line: s.line,
-            start: s.start + gstart,
-            end: s.end,
-        },
+    let at = |start: usize, end: usize| Span {
+        line: s.line,
+        start: s.start + start,
+        end: s.start + end,
     };
-    let truncated = field.last().is_some_and(|c| c.is_ascii_uppercase());
-    (surname, given, truncated)
+    (
+        name_part(lines, at(0, sep)),
+        name_part(lines, at(gstart, field.len())),
+        may_be_truncated(lines, s),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -383,24 +383,30 @@ impl Mrz {
 
     /// The fields no check digit covers in this layout: an OCR error there passes every check, so
     /// the recogniser must get them right and a comparison must not trust them blindly. The
-    /// French identity card has none: its last digit covers both lines up to it, names and sex
-    /// included.
+    /// layout table says which: on the French identity card its last digit covers both lines up
+    /// to it, names and sex included, and no field is left.
     pub fn unprotected_fields(&self) -> Vec<&'static str> {
-        if self.format == MrzFormat::FrenchId {
-            return Vec::new();
-        }
-        let mut v = vec![
-            "document_code",
-            "issuing_state",
-            "surname",
-            "given_names",
-            "nationality",
-            "sex",
-        ];
-        if matches!(self.format, MrzFormat::MrvA | MrzFormat::MrvB) {
-            v.push("optional_data");
-        }
-        v
+        let layout = super::layout::Layout::of(self.format);
+        let checks = layout.checks(None);
+        let covered = |at: (usize, usize)| checks.iter().any(|c| c.positions().any(|q| q == at));
+        let one = |(line, p): (usize, usize)| Span {
+            line,
+            start: p,
+            end: p + 1,
+        };
+        [
+            ("document_code", layout.code),
+            ("issuing_state", layout.issuing),
+            ("surname", layout.name),
+            ("given_names", layout.given.unwrap_or(layout.name)),
+            ("nationality", layout.nationality.unwrap_or(layout.issuing)),
+            ("sex", one(layout.sex)),
+            ("optional_data", layout.optional),
+        ]
+        .into_iter()
+        .filter(|(_, s)| !(s.start..s.end).all(|p| covered((s.line, p))))
+        .map(|(field, _)| field)
+        .collect()
     }
 
     /// The probability the recogniser gave `ch` at `position` of `line` (0 where it did not list
